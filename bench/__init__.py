@@ -1,0 +1,1 @@
+"""Benchmarks and quality evaluations against ../shared/data, each with its baseline in the same run."""

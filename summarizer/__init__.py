@@ -1,0 +1,1 @@
+"""briefbot's platform-neutral core: text in; digests, answers and search hits out."""

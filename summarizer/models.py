@@ -1,0 +1,132 @@
+"""The values the core hands around: frozen dataclasses with no behaviour of their own.
+
+Everything a chat adapter or a scheduled job shows a user is built from these, so that every
+point and every answer can be cited (article id + sentence index) and followed up on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of an article body; `index` is its 0-based position in the body."""
+
+    index: int
+    text: str
+    paragraph: int = 0
+
+
+@dataclass(frozen=True)
+class Document:
+    """An extracted and cleaned text, ready to be ranked and stored (not yet in the library)."""
+
+    title: str
+    teaser: str
+    language: str
+    text: str
+    sentences: tuple[Sentence, ...]
+    url: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """A stored article. `id` is derived from a hash of its cleaned text, so it is stored once.
+
+    `ranking` holds sentence indexes in key-point order, computed once at ingest, and
+    `ranking_scores` their scores (same order, 0..1 within the article), so a brief across
+    articles merges stored rankings instead of ranking again.
+    """
+
+    id: str
+    title: str
+    teaser: str
+    language: str
+    sentences: tuple[Sentence, ...]
+    ranking: tuple[int, ...]
+    added: datetime
+    ranking_scores: tuple[float, ...] = ()
+    url: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+    @property
+    def short_name(self) -> str:
+        """How a point cites its article: the title, else the first words of the text."""
+        if self.title:
+            return self.title
+        words = self.text.split()
+        return " ".join(words[:8]) + ("…" if len(words) > 8 else "")
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """Enough of an article to cite it: id, title, address."""
+
+    id: str
+    title: str
+    url: str | None = None
+    published: datetime | None = None
+
+
+@dataclass(frozen=True)
+class KeyPoint:
+    """One point of a digest: a whole sentence of an article, with where it came from."""
+
+    text: str
+    article_id: str
+    sentence_index: int
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Key points of one article or across the articles on a topic, each point citable."""
+
+    title: str
+    language: str
+    points: tuple[KeyPoint, ...]
+    articles: tuple[ArticleRef, ...] = ()
+    topic: str | None = None
+    has_more: bool = False
+
+    def article(self, article_id: str) -> ArticleRef | None:
+        return next((a for a in self.articles if a.id == article_id), None)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The sentence(s) that answer a question, or `found=False` with the best guess kept.
+
+    `sentence_indexes` are positions in the article `article_id`; the first one is the
+    sentence that holds the answer, any further ones are context neighbours.
+    """
+
+    question: str
+    found: bool
+    text: str
+    article_id: str | None
+    sentence_indexes: tuple[int, ...]
+    score: float
+    source: ArticleRef | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """An article that matches a topic search, best first."""
+
+    article_id: str
+    title: str
+    score: float
+    published: datetime | None = None
+    added: datetime | None = None
+    url: str | None = None
+    matched_terms: tuple[str, ...] = field(default=())

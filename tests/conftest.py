@@ -1,0 +1,84 @@
+"""Fixtures every test module may use: the shared data folder and a private PostgreSQL database.
+
+Tests that need `../shared` or PostgreSQL skip with a reason on a developer machine that lacks
+them, and fail in CI (`CI=true`), where both must be present.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+SEED_ARTICLE = SHARED_DATA / "articles" / "000_9643a6726ce6d8a4.txt"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "BRIEFBOT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def missing(reason: str) -> None:
+    """Skip with a reason on a developer machine; fail in CI, where nothing may be missing."""
+    if in_ci():
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        missing(f"{SHARED_DATA} is absent: clone the project beside ../shared")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def seed_article(shared_data: Path) -> Path:
+    if not SEED_ARTICLE.is_file():
+        missing(f"{SEED_ARTICLE} is absent")
+    return SEED_ARTICLE
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A real SQLite file in the test's own folder."""
+    return f"sqlite:///{(tmp_path / 'briefbot.db').as_posix()}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+        admin.dispose()
+        missing(f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable: {exc.__class__.__name__}")
+    name = f"briefbot_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
