@@ -130,3 +130,11 @@ class Hit:
     added: datetime | None = None
     url: str | None = None
     matched_terms: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Added:
+    """The outcome of adding a source: the stored article, and whether it is new."""
+
+    article: Article
+    created: bool

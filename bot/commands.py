@@ -1,0 +1,86 @@
+"""The shape of a chat command: what arrives (`Incoming`), what a handler gets (`Request`), and
+how a command is declared (`Command`). The router dispatches; modules that add commands (feeds,
+subscriptions) declare them with these types and hand them to the router.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from summarizer.reply import ChatRef, Reply
+
+if TYPE_CHECKING:
+    from bot.router import Router
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message in both languages; `Text(de=..., en=...).get("en")`."""
+
+    de: str
+    en: str
+
+    def get(self, language: str) -> str:
+        return self.de if language == "de" else self.en
+
+    def format(self, language: str, **values: object) -> str:
+        return self.get(language).format(**values)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A message as an adapter hands it to the router.
+
+    Adapters decide what reaches the router (in groups: commands, replies to the bot, mentions);
+    `reply_to_message_id` is the bot message the user replied to, if any.
+    """
+
+    chat: ChatRef
+    user_id: str
+    text: str
+    is_private: bool = True
+    reply_to_message_id: str | None = None
+    user_language: str | None = None
+    workspace_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a command handler gets: the message, the parsed arguments and the reply language."""
+
+    message: Incoming
+    command: str
+    args: str
+    language: str
+    router: Router = field(repr=False)
+
+
+Handler = Callable[[Request], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command: its name (without "/"), handler, usage line and one-line help."""
+
+    name: str
+    handler: Handler
+    usage: Text
+    summary: Text
+    admin_only: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Press:
+    """An inline button press: `action` is the Button's action string ("more:abc")."""
+
+    chat: ChatRef
+    user_id: str
+    action: str
+    message_id: str | None = None
+    user_language: str | None = None
+
+
+ActionHandler = Callable[[Press, "Router"], Awaitable[list[Reply]]]
