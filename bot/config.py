@@ -11,7 +11,6 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-
 CommaList = Annotated[list[str], NoDecode]
 """A list read from the environment as comma-separated items (not as JSON)."""
 
@@ -61,11 +60,11 @@ class Settings(BaseSettings):
     max_subscriptions: int = Field(20, alias="BRIEFBOT_MAX_SUBSCRIPTIONS", ge=1)
     catchup_grace_hours: float = Field(6.0, alias="BRIEFBOT_CATCHUP_GRACE_HOURS", ge=0)
     silent_when_nothing_new: bool = Field(False, alias="BRIEFBOT_SILENT_WHEN_NOTHING_NEW")
-    scheduler_failover_seconds: float = Field(30.0, alias="BRIEFBOT_SCHEDULER_FAILOVER_SECONDS", gt=0)
-
-    _split_lists = field_validator("allowed_chats", "admins", "fetch_allow", mode="before")(
-        _csv
+    scheduler_failover_seconds: float = Field(
+        30.0, alias="BRIEFBOT_SCHEDULER_FAILOVER_SECONDS", gt=0
     )
+
+    _split_lists = field_validator("allowed_chats", "admins", "fetch_allow", mode="before")(_csv)
 
     @property
     def database(self) -> str:
