@@ -1,0 +1,176 @@
+"""Every user-facing line of the built-in chat commands, in German and English.
+
+Kept in one module so translations are reviewed side by side and handlers hold no prose.
+Placeholders use `str.format` names; `Text.format(language, **values)` fills them.
+"""
+
+from __future__ import annotations
+
+from bot.commands import Text
+
+# --- command usage lines (with an example) and one-line summaries --------------------------
+
+START_USAGE = Text(de="/start", en="/start")
+START_SUMMARY = Text(de="Begrüßung und kurze Anleitung", en="Greeting and a short guide")
+
+HELP_USAGE = Text(de="/help", en="/help")
+HELP_SUMMARY = Text(de="Alle Befehle mit Beispielen", en="All commands with examples")
+
+BRIEF_USAGE = Text(
+    de="/brief THEMA – z. B. /brief nordkorea", en="/brief TOPIC – e.g. /brief nordkorea"
+)
+BRIEF_SUMMARY = Text(
+    de="Die wichtigsten Punkte aller Artikel zu einem Thema",
+    en="The key points of every article on a topic",
+)
+
+ASK_USAGE = Text(
+    de="/ask FRAGE – z. B. /ask Wann reiste Putin nach Nordkorea?",
+    en="/ask QUESTION – e.g. /ask When did Putin travel to North Korea?",
+)
+ASK_SUMMARY = Text(
+    de="Eine Frage an alle gespeicherten Artikel",
+    en="Ask a question of all stored articles",
+)
+
+SOURCES_USAGE = Text(
+    de="/sources [SEITE] – z. B. /sources 2", en="/sources [PAGE] – e.g. /sources 2"
+)
+SOURCES_SUMMARY = Text(de="Die gespeicherten Artikel", en="The stored articles")
+
+ADD_USAGE = Text(
+    de="/add URL, Datei (.txt/.md/.html) oder Text – z. B. /add https://example.org/artikel",
+    en="/add URL, file (.txt/.md/.html) or text – e.g. /add https://example.org/article",
+)
+ADD_SUMMARY = Text(de="Einen Artikel hinzufügen", en="Add an article")
+
+LANG_USAGE = Text(de="/lang de|en – z. B. /lang en", en="/lang de|en – e.g. /lang de")
+LANG_SUMMARY = Text(de="Sprache der Antworten wählen", en="Choose the reply language")
+
+# --- general -----------------------------------------------------------------------------
+
+START = Text(
+    de=(
+        "Hallo! Ich fasse die Nachrichten zusammen, die ihr mir gebt.\n"
+        "• /add URL oder Text – einen Artikel speichern\n"
+        "• /brief THEMA – die wichtigsten Punkte zu einem Thema\n"
+        "• danach einfach eine Frage schreiben (oder auf die Zusammenfassung antworten)\n"
+        "• /help – alle Befehle"
+    ),
+    en=(
+        "Hello! I sum up the news you give me.\n"
+        "• /add URL or text – store an article\n"
+        "• /brief TOPIC – the key points on a topic\n"
+        "• then just write a question (or reply to the summary)\n"
+        "• /help – all commands"
+    ),
+)
+HELP_TITLE = Text(de="Befehle", en="Commands")
+HELP_FOLLOWUP = Text(
+    de="Nach einem /brief: eine Frage schreiben oder auf die Zusammenfassung antworten.",
+    en="After a /brief: write a question, or reply to the summary.",
+)
+USAGE = Text(de="Verwendung: {usage}", en="Usage: {usage}")
+UNKNOWN_COMMAND = Text(
+    de="Unbekannter Befehl /{name}. /help zeigt alle Befehle.",
+    en="Unknown command /{name}. /help lists all commands.",
+)
+EMPTY = Text(
+    de="Schreib einen Befehl, z. B. /brief nordkorea, oder /help.",
+    en="Send a command, e.g. /brief nordkorea, or /help.",
+)
+TOO_LONG = Text(
+    de="Die Nachricht ist zu lang ({length} Zeichen, höchstens {limit}).",
+    en="The message is too long ({length} characters, at most {limit}).",
+)
+GENERIC_ERROR = Text(
+    de="Das hat nicht geklappt – ein interner Fehler. Bitte später noch einmal versuchen.",
+    en="That did not work – an internal error. Please try again later.",
+)
+REFUSED = Text(
+    de="Entschuldigung, dieser Bot ist für diesen Chat nicht freigeschaltet.",
+    en="Sorry, this bot is not enabled for this chat.",
+)
+ADMIN_ONLY = Text(
+    de="Das dürfen nur die Admins dieses Bots.",
+    en="Only this bot's admins may do that.",
+)
+NO_CONTEXT = Text(
+    de="Worum geht es? Erst /brief THEMA, dann fragen – oder direkt /ask FRAGE.",
+    en="What about? First /brief TOPIC, then ask – or use /ask QUESTION directly.",
+)
+
+# --- /brief and its buttons ----------------------------------------------------------------
+
+BRIEF_TITLE = Text(de="Kernpunkte: {topic}", en="Key points: {topic}")
+BRIEF_MORE_TITLE = Text(de="Weitere Punkte: {topic}", en="More points: {topic}")
+BRIEF_NOTHING = Text(
+    de="Zu „{topic}“ habe ich keinen Artikel. /sources zeigt, was gespeichert ist.",
+    en='I have no article on "{topic}". /sources shows what is stored.',
+)
+BRIEF_SOURCES_HEADING = Text(de="Quellen:", en="Sources:")
+BRIEF_FOLLOWUP_HINT = Text(
+    de="Fragen dazu? Einfach schreiben oder auf diese Nachricht antworten.",
+    en="Questions? Just write them, or reply to this message.",
+)
+NO_MORE_POINTS = Text(
+    de="Mehr wichtige Punkte gibt es zu „{topic}“ nicht.",
+    en='There are no more key points on "{topic}".',
+)
+EXPIRED = Text(
+    de="Diese Zusammenfassung ist nicht mehr verfügbar. Bitte /brief neu aufrufen.",
+    en="This summary is no longer available. Please run /brief again.",
+)
+UNKNOWN_ACTION = Text(
+    de="Dieser Knopf funktioniert nicht mehr.",
+    en="This button no longer works.",
+)
+BUTTON_MORE = Text(de="Mehr Punkte", en="More points")
+BUTTON_SOURCES = Text(de="Quellen", en="Sources")
+BUTTON_SUBSCRIBE = Text(de="Täglich abonnieren", en="Subscribe daily")
+CONTEXT_SOURCES_TITLE = Text(de="Quellen zu „{topic}“", en='Sources on "{topic}"')
+CONTEXT_SOURCES_TITLE_PLAIN = Text(de="Quellen", en="Sources")
+
+# --- answers ---------------------------------------------------------------------------------
+
+ANSWER_SOURCE = Text(de="Quelle: {source}", en="Source: {source}")
+NOT_IN_SOURCES = Text(
+    de="Dazu steht nichts in den Quellen.",
+    en="The sources do not say.",
+)
+NOT_IN_LIBRARY = Text(
+    de="Dazu steht nichts in den gespeicherten Artikeln.",
+    en="The stored articles do not say.",
+)
+LIBRARY_EMPTY = Text(
+    de="Noch keine Artikel gespeichert. /add URL oder Text fügt einen hinzu.",
+    en="No articles stored yet. /add URL or text adds one.",
+)
+
+# --- /sources -------------------------------------------------------------------------------
+
+SOURCES_TITLE = Text(de="Gespeicherte Artikel", en="Stored articles")
+SOURCES_NEXT = Text(de="Weitere: /sources {next}", en="More: /sources {next}")
+SOURCES_NO_PAGE = Text(de="Seite {page} ist leer.", en="Page {page} is empty.")
+UNTITLED = Text(de="(ohne Titel)", en="(untitled)")
+
+# --- /add -----------------------------------------------------------------------------------
+
+ADDED = Text(de="Gespeichert: {title}", en="Added: {title}")
+ALREADY_THERE = Text(de="Schon vorhanden: {title}", en="Already there: {title}")
+ADD_PATH_CONSOLE_ONLY = Text(
+    de="Dateipfade gehen nur in der Konsole. Hier bitte eine URL oder den Text schicken.",
+    en="File paths work in the console only. Here, please send a URL or the text.",
+)
+ADD_NO_FETCHER = Text(
+    de="Das Laden von URLs ist hier nicht eingerichtet.",
+    en="Fetching URLs is not set up here.",
+)
+
+# --- /lang ------------------------------------------------------------------------------------
+
+LANG_SET = Text(de="Ich antworte jetzt auf Deutsch.", en="I will reply in English now.")
+LANG_CURRENT = Text(
+    de="Aktuelle Sprache: Deutsch. Wechseln mit /lang en.",
+    en="Current language: English. Switch with /lang de.",
+)
