@@ -1,0 +1,189 @@
+"""A fake Slack Web API (aiohttp, 127.0.0.1) for slack_sdk's `AsyncWebClient(base_url=...)`, plus
+`response_url` endpoints. Written by hand because Slack offers no offline double: it records every
+call, enforces Block Kit limits as Slack does (50 blocks, 3,000 characters per section) and can be
+told to answer 429 (Retry-After) or 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+BOT_TOKEN = "xoxb-test-token"
+SIGNING_SECRET = "test-signing-secret"
+BOT_USER_ID = "UBOT0001"
+BOT_ID = "BBOT0001"
+TEAM_ID = "T0TEAM001"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
+class Failure:
+    status: int
+    retry_after: int | None = None
+    error: str | None = None
+
+
+def block_problems(blocks: list[dict[str, Any]]) -> list[str]:
+    """What Slack would reject as invalid_blocks."""
+    problems = []
+    if len(blocks) > 50:
+        problems.append(f"{len(blocks)} blocks > 50")
+    for block in blocks:
+        if block["type"] == "section" and len(block["text"]["text"]) > 3000:
+            problems.append("section text > 3000")
+        if block["type"] == "header" and len(block["text"]["text"]) > 150:
+            problems.append("header > 150")
+        if block["type"] == "actions" and len(block["elements"]) > 25:
+            problems.append("actions > 25 elements")
+        if block["type"] == "context" and len(block["elements"]) > 10:
+            problems.append("context > 10 elements")
+    return problems
+
+
+def signed_headers(body: str, *, secret: str = SIGNING_SECRET, age: int = 0,
+                   content_type: str = "application/x-www-form-urlencoded") -> dict[str, str]:  # fmt: skip
+    """Headers Slack sends with a request: timestamp and v0 HMAC-SHA256 signature."""
+    timestamp = str(int(time.time()) - age)
+    base = f"v0:{timestamp}:{body}".encode()
+    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature,
+        "Content-Type": content_type,
+    }
+
+
+def form_body(payload: dict[str, str]) -> str:
+    return urlencode(payload)
+
+
+class FakeSlackAPI:
+    """Start with `await api.start()`; `api.base_url` goes to `AsyncWebClient(base_url=...)`."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._failures: dict[str, list[Failure]] = {}
+        self._new_call = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/response/{uuid.uuid4().hex}"
+
+    async def start(self) -> FakeSlackAPI:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._handle)
+        app.router.add_post("/response/{key}", self._response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def fail(self, method: str, status: int = 200, *, retry_after: int | None = None,
+             error: str | None = None, times: int = 1) -> None:  # fmt: skip
+        """Next `times` calls of `method`: HTTP `status` (429 with Retry-After, 500), or
+        `{"ok": false, "error": error}` with status 200 (e.g. "channel_not_found")."""
+        self._failures.setdefault(method, []).extend([Failure(status, retry_after, error)] * times)
+
+    def posted(self, method: str = "chat.postMessage") -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            matching = [c for c in self.calls if c.method == method]
+            if len(matching) >= count:
+                return matching
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"{method} called {len(matching)} times, expected {count}")
+            self._new_call.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_call.wait(), remaining)
+
+    def _record(self, method: str, params: dict[str, Any]) -> None:
+        self.calls.append(Call(method, params))
+        self._new_call.set()
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if not request.can_read_body:
+            return dict(request.query)
+        if request.content_type == "application/json":
+            data = await request.json()
+            return dict(data)
+        form = await request.post()
+        params: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+        if isinstance(params.get("blocks"), str):
+            params["blocks"] = json.loads(params["blocks"])
+        return params
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        params = await request.json()
+        params["response_url"] = str(request.url)
+        self._record("response_url", params)
+        return web.Response(text="ok")
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self._record(method, params)
+        failures = self._failures.get(method)
+        if failures:
+            failure = failures.pop(0)
+            headers = {}
+            if failure.retry_after is not None:
+                headers["Retry-After"] = str(failure.retry_after)
+            if failure.status >= 400:
+                error = failure.error or ("ratelimited" if failure.status == 429 else "fatal")
+                return web.json_response(
+                    {"ok": False, "error": error}, status=failure.status, headers=headers
+                )
+            return web.json_response({"ok": False, "error": failure.error})
+        if method == "auth.test":
+            return web.json_response(
+                {"ok": True, "url": "https://test.slack.example/", "team": "Test",
+                 "user": "briefbot", "team_id": TEAM_ID, "user_id": BOT_USER_ID,
+                 "bot_id": BOT_ID, "is_enterprise_install": False}
+            )  # fmt: skip
+        if method in ("chat.postMessage", "chat.update"):
+            problems = block_problems(list(params.get("blocks") or []))
+            if problems:
+                return web.json_response(
+                    {"ok": False, "error": "invalid_blocks", "errors": problems}
+                )
+            ts = params.get("ts") or f"{time.time():.6f}"
+            if method == "chat.postMessage":
+                ts = f"{1700000000 + len(self.calls)}.{len(self.calls):06d}"
+            return web.json_response(
+                {"ok": True, "channel": params.get("channel"), "ts": ts,
+                 "message": {"text": params.get("text", ""), "user": BOT_USER_ID,
+                             "bot_id": BOT_ID, "ts": ts}}
+            )  # fmt: skip
+        return web.json_response({"ok": False, "error": "unknown_method"})

@@ -1,0 +1,308 @@
+"""A fake Telegram Bot API server (aiohttp, 127.0.0.1) that python-telegram-bot reaches via
+`base_url`. Written by hand because no offline Bot API double exists: it serves the methods the
+bot uses, records every call, checks HTML like Telegram does ("can't parse entities", "message is
+too long"), and can be told to answer 429 with retry_after, 500, or hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "123456:TEST-TOKEN"
+BOT_ID = 123456
+BOT_USERNAME = "briefbot_test_bot"
+ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+    "blockquote", "tg-spoiler", "span", "tg-emoji",
+}  # fmt: skip
+
+
+class EntityError(ValueError):
+    """What Telegram answers as "Bad Request: can't parse entities"."""
+
+
+class _TelegramHTML(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            raise EntityError(f"unsupported start tag {tag!r}")
+        if tag == "a" and not dict(attrs).get("href"):
+            raise EntityError("a without href")
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            raise EntityError(f"unexpected end tag {tag!r}")
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse_telegram_html(source: str) -> str:
+    """The text Telegram would show for `source` with parse_mode=HTML; EntityError if invalid."""
+    for index, char in enumerate(source):
+        # a bare "<" or "&" that is not a tag/entity is what Telegram rejects
+        if char == "&" and not _entity_at(source, index):
+            raise EntityError(f"unescaped & at {index}")
+        if (
+            char == "<"
+            and not source[index + 1 : index + 2].isalpha()
+            and (source[index + 1 : index + 2] != "/")
+        ):
+            raise EntityError(f"unescaped < at {index}")
+    parser = _TelegramHTML()
+    parser.feed(source)
+    parser.close()
+    if parser.stack:
+        raise EntityError(f"unclosed tags {parser.stack}")
+    if parser.rawdata:
+        raise EntityError("unterminated tag")
+    return "".join(parser.text)
+
+
+def _entity_at(source: str, index: int) -> bool:
+    end = source.find(";", index)
+    if end == -1 or end - index > 10:
+        return False
+    name = source[index + 1 : end]
+    return name in {"lt", "gt", "amp", "quot"} or (
+        name.startswith("#") and (name[1:].isdigit() or name[1:2] in "xX")
+    )
+
+
+@dataclass
+class Call:
+    """One recorded API call."""
+
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
+class Failure:
+    status: int
+    retry_after: int | None = None
+    hang: float = 0.0
+    description: str = ""
+
+
+class FakeTelegramAPI:
+    """Start with `await api.start()`; `api.base_url` goes to PTB's `base_url`."""
+
+    def __init__(self, *, check_html: bool = True) -> None:
+        self.calls: list[Call] = []
+        self.check_html = check_html
+        self.updates: list[dict[str, Any]] = []
+        self.webhook: dict[str, Any] | None = None
+        self._next_update_id = 1000
+        self._next_message_id = 1
+        self._new_update = asyncio.Event()
+        self._new_call = asyncio.Event()
+        self._failures: dict[str, list[Failure]] = {}
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ------------------------------------------------------------------ control
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def start(self) -> FakeTelegramAPI:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        self._new_update.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update for getUpdates; an update_id is assigned when missing."""
+        update = dict(update)
+        if "update_id" not in update:
+            update["update_id"] = self._next_update_id
+        self._next_update_id = max(self._next_update_id, update["update_id"]) + 1
+        self.updates.append(update)
+        self._new_update.set()
+        return update
+
+    def fail(self, method: str, status: int, *, retry_after: int | None = None,
+             times: int = 1, hang: float = 0.0, description: str = "") -> None:  # fmt: skip
+        """Answer the next `times` calls of `method` with `status` (429 with retry_after, 500,
+        403 ...); `hang` seconds of silence first (use a hang longer than the client's timeout)."""
+        self._failures.setdefault(method, []).extend(
+            [Failure(status, retry_after, hang, description)] * times
+        )
+
+    def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait until `count` successful-or-not calls of `method` were made; fail after timeout."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            matching = [c for c in self.calls if c.method == method]
+            if len(matching) >= count:
+                return matching
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"{method} called {len(matching)} times, expected {count}")
+            self._new_call.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_call.wait(), remaining)
+
+    # ------------------------------------------------------------------ server
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                params.update(await request.json())
+            else:
+                form = await request.post()
+                params.update({k: v for k, v in form.items() if isinstance(v, str)})
+        for key in ("reply_markup", "reply_parameters", "commands", "allowed_updates"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        if method != "getUpdates":
+            self.calls.append(Call(method, params))
+            self._new_call.set()
+        failures = self._failures.get(method)
+        if failures:
+            failure = failures.pop(0)
+            if failure.hang:
+                await asyncio.sleep(failure.hang)
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": failure.status,
+                "description": failure.description or f"Error {failure.status}",
+            }
+            if failure.retry_after is not None:
+                body["parameters"] = {"retry_after": failure.retry_after}
+                body["description"] = f"Too Many Requests: retry after {failure.retry_after}"
+            return web.json_response(body, status=failure.status)
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
+        try:
+            result = await handler(params)
+        except EntityError as exc:
+            return web.json_response(
+                {"ok": False, "error_code": 400,
+                 "description": f"Bad Request: can't parse entities: {exc}"},
+                status=400,
+            )  # fmt: skip
+        except _BadRequest as exc:
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"}, status=400
+            )
+        if method == "getUpdates" and result:
+            self.calls.append(Call(method, params))
+            self._new_call.set()
+        return web.json_response({"ok": True, "result": result})
+
+    # ------------------------------------------------------------------ methods
+    async def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Briefbot",
+            "username": BOT_USERNAME,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    async def _m_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        if offset:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        timeout = min(float(params.get("timeout") or 0), 2.0)
+        if not self.updates and timeout:
+            self._new_update.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), timeout)
+        limit = int(params.get("limit") or 100)
+        return self.updates[:limit]
+
+    async def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
+        return True
+
+    async def _m_setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = params
+        return True
+
+    async def _m_setMyCommands(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _check_text(self, params: dict[str, Any]) -> None:
+        text = str(params.get("text", ""))
+        shown = text
+        if params.get("parse_mode") == "HTML" and self.check_html:
+            shown = parse_telegram_html(text)
+        if not shown.strip():
+            raise _BadRequest("message text is empty")
+        if len(shown.encode("utf-16-le")) // 2 > 4096:
+            raise _BadRequest("message is too long")
+        for row in (params.get("reply_markup") or {}).get("inline_keyboard", []):
+            for button in row:
+                if len(str(button.get("callback_data", "")).encode()) > 64:
+                    raise _BadRequest("BUTTON_DATA_INVALID")
+
+    async def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_text(params)
+        message_id = self._next_message_id
+        self._next_message_id += 1
+        chat_id = int(params["chat_id"])
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Briefbot",
+                     "username": BOT_USERNAME},
+            "text": params.get("text", ""),
+        }  # fmt: skip
+
+    async def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_text(params)
+        chat_id = int(params["chat_id"])
+        return {
+            "message_id": int(params["message_id"]),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "text": params.get("text", ""),
+        }
+
+
+class _BadRequest(ValueError):
+    pass
