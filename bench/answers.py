@@ -1,0 +1,241 @@
+"""Answer quality on XQuAD-R: does `briefbot ask` pick the sentence that holds the gold answer, and
+does it decline questions that belong to other articles? Our scorer next to plain BM25, same run.
+
+Each XQuAD-R article (its paragraphs in order, blank lines between) becomes one document through
+the same path as `briefbot ask` (extract.from_text -> Article -> qa.answer). A question is answered
+right when the first returned sentence covers the gold answer's start offset. Articles with an even
+number are the tuning split, odd ones are held out; figures are printed for all three.
+
+    python -m bench.answers [--lang de|en] [--limit N] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.bm25 import bm25_rank
+from summarizer import qa
+from summarizer.models import Article, Sentence
+from summarizer.text import iter_sentences
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "xquad-r"
+SEED = 20240617
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    offset: int  # gold answer start in the joined document text
+
+
+@dataclass(frozen=True)
+class Case:
+    """One XQuAD-R article as the bot sees it: the stored Article and where its sentences are."""
+
+    number: int
+    article: Article
+    spans: tuple[tuple[int, int], ...]  # character span of each sentence in the raw text
+    questions: tuple[Question, ...]
+
+
+@dataclass
+class Tally:
+    asked: int = 0
+    right: int = 0
+    reciprocal: float = 0.0
+    baseline_right: int = 0
+    baseline_reciprocal: float = 0.0
+    own_declined: int = 0
+    foreign_asked: int = 0
+    foreign_declined: int = 0
+    unreachable: int = 0  # gold offset in no sentence of ours (e.g. dropped by cleaning)
+    seconds: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float | int]:
+        n = max(self.asked, 1)
+        times = sorted(self.seconds) or [0.0]
+        return {
+            "questions": self.asked,
+            "p_at_1": round(self.right / n, 3),
+            "mrr": round(self.reciprocal / n, 3),
+            "baseline_p_at_1": round(self.baseline_right / n, 3),
+            "baseline_mrr": round(self.baseline_reciprocal / n, 3),
+            "own_not_found": round(self.own_declined / n, 3),
+            "foreign_not_found": round(self.foreign_declined / max(self.foreign_asked, 1), 3),
+            "unreachable": self.unreachable,
+            "answer_ms_p50": round(1000 * statistics.median(times), 3),
+            "answer_ms_p95": round(1000 * times[int(0.95 * (len(times) - 1))], 3),
+        }
+
+
+def build_article(raw: str, language: str, name: str) -> Article:
+    """The Article `briefbot ask` would answer from: extract.from_text when it exists."""
+    try:
+        from summarizer.extract import from_text
+    except ImportError:  # the extractor is written in parallel; plain splitting until it lands
+        sentences = tuple(
+            Sentence(i, text, paragraph)
+            for i, (paragraph, text) in enumerate(iter_sentences(raw, language))
+        )
+        title = ""
+    else:
+        document = from_text(raw, language=language)
+        sentences, title = document.sentences, document.title
+    return Article(
+        id=name,
+        title=title,
+        teaser="",
+        language=language,
+        sentences=sentences,
+        ranking=(),
+        added=datetime.now(UTC),
+    )
+
+
+def locate(raw: str, sentences: Sequence[Sentence]) -> tuple[tuple[int, int], ...]:
+    """Character span of each sentence in the raw text (searching forward; -1 when not found)."""
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for sentence in sentences:
+        text = sentence.text
+        start = raw.find(text, cursor)
+        if start < 0:  # whitespace or cleaning changed it: anchor on its first words
+            start = raw.find(text[:24], cursor)
+        if start < 0:
+            spans.append((-1, -1))
+            continue
+        end = start + len(text)
+        spans.append((start, end))
+        cursor = end
+    return tuple(spans)
+
+
+def load(language: str, data: Path, limit: int | None) -> list[Case]:
+    articles = json.loads((data / f"{language}.json").read_text(encoding="utf-8"))["data"]
+    cases: list[Case] = []
+    for number, item in enumerate(articles[:limit] if limit else articles):
+        raw = ""
+        questions: list[Question] = []
+        for paragraph in item["paragraphs"]:
+            if raw:
+                raw += "\n\n"
+            base = len(raw)
+            raw += paragraph["context"]
+            for qa_item in paragraph["qas"]:
+                start = qa_item["answers"][0]["answer_start"]
+                questions.append(Question(qa_item["question"], base + start))
+        article = build_article(raw, language, f"{language}-{number}")
+        spans = locate(raw, article.sentences)
+        cases.append(Case(number, article, spans, tuple(questions)))
+    return cases
+
+
+def _position_of(spans: Sequence[tuple[int, int]], offset: int) -> int | None:
+    for position, (start, end) in enumerate(spans):
+        if start <= offset < end:
+            return position
+    return None
+
+
+def evaluate(cases: Sequence[Case]) -> dict[str, Tally]:
+    """Ask every question of every case (and as many foreign ones); tallies per split."""
+    tallies = {"all": Tally(), "tune": Tally(), "held-out": Tally()}
+    pool = [(case.number, q) for case in cases for q in case.questions]
+    for case in cases:
+        split = "tune" if case.number % 2 == 0 else "held-out"
+        targets = (tallies["all"], tallies[split])
+        article = case.article
+        positions = {s.index: i for i, s in enumerate(article.sentences)}
+        texts = [s.text for s in article.sentences]
+        for question in case.questions:
+            gold = _position_of(case.spans, question.offset)
+            started = time.perf_counter()
+            reply = qa.answer(question.text, [article])
+            elapsed = time.perf_counter() - started
+            ranked = [positions[c.sentence_index] for c in qa.rank(question.text, [article])]
+            baseline = bm25_rank(question.text, texts)
+            first = positions[reply.sentence_indexes[0]] if reply.sentence_indexes else None
+            for tally in targets:
+                tally.asked += 1
+                tally.seconds.append(elapsed)
+                tally.own_declined += not reply.found
+                if gold is None:
+                    tally.unreachable += 1
+                    continue
+                tally.right += first == gold
+                tally.baseline_right += bool(baseline) and baseline[0] == gold
+                if gold in ranked:
+                    tally.reciprocal += 1 / (ranked.index(gold) + 1)
+                tally.baseline_reciprocal += 1 / (baseline.index(gold) + 1)
+        others = [q for number, q in pool if number != case.number]
+        rng = random.Random(SEED + case.number)
+        for question in rng.sample(others, min(len(case.questions), len(others))):
+            reply = qa.answer(question.text, [article])
+            for tally in targets:
+                tally.foreign_asked += 1
+                tally.foreign_declined += not reply.found
+    return tallies
+
+
+def run(languages: Sequence[str], data: Path, limit: int | None) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for language in languages:
+        cases = load(language, data, limit)
+        tallies = evaluate(cases)
+        results[language] = {
+            "articles": len(cases),
+            "sentences": sum(len(c.article.sentences) for c in cases),
+            **{split: tally.summary() for split, tally in tallies.items()},
+        }
+    return results
+
+
+def render(results: dict[str, Any]) -> str:
+    header = (
+        f"{'lang':<5}{'split':<10}{'n':>6}{'P@1':>8}{'P@1 bm25':>10}{'MRR':>8}{'MRR bm25':>10}"
+        f"{'own declined':>14}{'foreign declined':>18}{'ms p50':>9}{'ms p95':>9}"
+    )
+    lines = [header]
+    for language, figures in results.items():
+        for split in ("all", "tune", "held-out"):
+            s = figures[split]
+            lines.append(
+                f"{language:<5}{split:<10}{s['questions']:>6}{s['p_at_1']:>8.3f}"
+                f"{s['baseline_p_at_1']:>10.3f}{s['mrr']:>8.3f}{s['baseline_mrr']:>10.3f}"
+                f"{s['own_not_found']:>14.3f}{s['foreign_not_found']:>18.3f}"
+                f"{s['answer_ms_p50']:>9.2f}{s['answer_ms_p95']:>9.2f}"
+            )
+    lines.append(
+        "targets: P@1 >= 0.85 (de), >= 0.88 (en); foreign declined >= 0.80; own declined <= 0.10"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.answers", description=__doc__)
+    parser.add_argument("--lang", choices=("de", "en"), help="one language (default: both)")
+    parser.add_argument("--limit", type=int, help="only the first N articles")
+    parser.add_argument("--data", type=Path, default=DATA, help="folder holding de.json, en.json")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    if not (args.data / "de.json").is_file():
+        print(f"XQuAD-R not found under {args.data}", file=sys.stderr)
+        return 2
+    languages = [args.lang] if args.lang else ["de", "en"]
+    results = run(languages, args.data, args.limit)
+    print(json.dumps(results, indent=2) if args.json else render(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

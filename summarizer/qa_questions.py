@@ -1,0 +1,132 @@
+"""What kind of answer a question asks for (a time, a number, a person, a place, a reason), and
+whether a sentence holds that kind of thing.
+
+Hand-written patterns rather than a tagger: the bot runs offline with no model downloads, question
+words in German and English are a closed class, and a regular expression per answer type costs
+microseconds per sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+
+class AnswerType(Enum):
+    TIME = "time"
+    NUMBER = "number"
+    PERSON = "person"
+    PLACE = "place"
+    REASON = "reason"
+
+
+# The more specific patterns come first: "in welchem Jahr" is a time, "wie viele" a number.
+_QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    (
+        AnswerType.TIME,
+        re.compile(
+            r"\b(wann|seit wann|bis wann|ab wann|in welche[mn]? (jahr|jahrhundert|monat|jahrzehnt)"
+            r"|welche[sn]? (jahr|datum|jahrhundert|jahrzehnt|monat)|an welchem tag|um wie viel uhr"
+            r"|when|what (year|date|time|century|decade|month|day)"
+            r"|in (what|which) (year|century|decade|month)|which (year|century|decade|month))\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        AnswerType.NUMBER,
+        re.compile(
+            r"\b(wie ?viele?n?|wie (hoch|gro(ß|ss)|lang|alt|weit|oft|schwer|teuer|breit|tief)"
+            r"|wie ?viel prozent|welche[rn]? (anzahl|betrag|prozentsatz|anteil)"
+            r"|how (many|much|long|old|far|big|large|high|tall|often|deep|wide|heavy)"
+            r"|what (percentage|percent|number|amount|proportion|fraction))\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        AnswerType.REASON,
+        re.compile(
+            r"\b(warum|weshalb|wieso|weswegen|aus welchem grund|why|for what reason)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        AnswerType.PLACE,
+        re.compile(
+            r"\b(wo|woher|wohin|in welche[mr]? (land|stadt|staat|region|ort|gegend|gebäude)"
+            r"|where|in (what|which) (country|city|state|region|town|place|building))\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        AnswerType.PERSON,
+        re.compile(r"\b(wer|wen|wem|wessen|who|whom|whose)\b", re.IGNORECASE),
+    ),
+)
+
+_MONTHS = (
+    "januar|jänner|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november"
+    "|dezember|january|february|march|may|june|july|october|december"
+)
+_TIME_CUE = re.compile(
+    r"\b(1\d{3}|20\d{2}|\d{1,2}\.\s?(" + _MONTHS + r")|(" + _MONTHS + r")"
+    r"|jahrhundert|jahrhunderts|century|jahrzehnt|decade|\d{2}er|\d{4}s|\d{1,2}\. jh"
+    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday|heute|gestern|morgen|today|yesterday|tomorrow"
+    r"|uhr|o'clock|a\.m\.|p\.m\.|v\. ?chr|n\. ?chr|bc|ad)\b",
+    re.IGNORECASE,
+)
+_NUMBER_CUE = re.compile(
+    r"\d|\b(ein|eine|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig"
+    r"|hundert|tausend|million|millionen|milliarde|milliarden|dutzend|hälfte|drittel|viertel"
+    r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred"
+    r"|hundreds|thousand|thousands|millions?|billions?|dozen|half|third|quarter|prozent|percent)\b",
+    re.IGNORECASE,
+)
+_REASON_CUE = re.compile(
+    r"\b(weil|da|denn|deshalb|daher|deswegen|darum|aufgrund|wegen|um\s+\w+\s+zu|damit|infolge"
+    r"|because|due to|since|so that|in order to|as a result|therefore|thus|owing to|caused"
+    r"|reason|grund|ursache)\b",
+    re.IGNORECASE,
+)
+_PLACE_CUE = re.compile(
+    r"\b(in|im|nach|bei|aus|an|am|auf|vor|nahe|near|at|from|to|on|within|across)\s+"
+    r"(der |dem |den |des |the )?[A-ZÄÖÜ]\w+"
+)
+# Two capitalised words in a row (a first and a last name) outside the sentence start; German
+# capitalises every noun, so one capital alone says little there.
+_NAME_CUE = re.compile(
+    r"(?<!^)(?<![.!?]\s)\b[A-ZÄÖÜ][\w'’-]+\s+(von\s+|van\s+|de\s+)?[A-ZÄÖÜ][\w'’-]+"
+)
+
+
+def question_type(question: str) -> AnswerType | None:
+    """The kind of answer a question asks for, or None when it does not say."""
+    for kind, pattern in _QUESTION_PATTERNS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def sentence_types(sentence: str) -> frozenset[AnswerType]:
+    """The kinds of answer a sentence could give (it names a time, a number, a name, ...)."""
+    found: set[AnswerType] = set()
+    if _TIME_CUE.search(sentence):
+        found.add(AnswerType.TIME)
+    if _NUMBER_CUE.search(sentence):
+        found.add(AnswerType.NUMBER)
+    if _REASON_CUE.search(sentence):
+        found.add(AnswerType.REASON)
+    if _PLACE_CUE.search(sentence):
+        found.add(AnswerType.PLACE)
+    if _NAME_CUE.search(sentence):
+        found.add(AnswerType.PERSON)
+    return frozenset(found)
+
+
+# Words that only frame a question and say nothing about its topic.
+QUESTION_WORDS = frozenset(
+    "wann wie viele viel wieviel wer wen wem wessen wo woher wohin warum weshalb wieso weswegen "
+    "was welche welcher welches welchen welchem name namen heisst hiess nennt genannt gibt gab "
+    "when how many much who whom whose where why what which name named called does did do is are "
+    "was were".split()
+)

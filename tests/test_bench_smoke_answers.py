@@ -1,0 +1,48 @@
+"""The answer benchmark runs on a tiny slice of XQuAD-R and prints every figure it promises."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench import answers
+
+
+def test_answer_bench_on_two_articles(shared_data: Path, capsys) -> None:
+    assert answers.main(["--lang", "de", "--limit", "2", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    figures = results["de"]
+    assert figures["articles"] == 2
+    for split in ("all", "tune", "held-out"):
+        split_figures = figures[split]
+        for key in (
+            "p_at_1",
+            "mrr",
+            "baseline_p_at_1",
+            "baseline_mrr",
+            "own_not_found",
+            "foreign_not_found",
+            "answer_ms_p95",
+        ):
+            assert split_figures[key] >= 0.0, key
+        for key in (
+            "p_at_1",
+            "mrr",
+            "baseline_p_at_1",
+            "baseline_mrr",
+            "own_not_found",
+            "foreign_not_found",
+        ):
+            assert split_figures[key] <= 1.0, key
+    assert (
+        figures["all"]["questions"]
+        == figures["tune"]["questions"] + figures["held-out"]["questions"]
+    )
+    assert figures["all"]["questions"] > 0
+
+
+def test_answer_bench_table(shared_data: Path, capsys) -> None:
+    assert answers.main(["--lang", "en", "--limit", "1"]) == 0
+    table = capsys.readouterr().out
+    assert "P@1 bm25" in table and "foreign declined" in table
+    assert any(line.startswith("en   all") for line in table.splitlines())
