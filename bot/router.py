@@ -15,8 +15,6 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
-from summarizer.service import Briefing
-
 from bot import texts
 from bot.commands import ActionHandler, Command, Incoming, Press, Request, Text
 from bot.config import Settings
@@ -25,6 +23,7 @@ from summarizer.brief import point_key
 from summarizer.errors import UserError
 from summarizer.models import Answer, ArticleRef, Digest
 from summarizer.reply import Button, ChatRef, Reply, ReplyKind
+from summarizer.service import Briefing
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +99,7 @@ class Router:
 
     async def handle(self, message: Incoming) -> list[Reply]:
         """Answer one message; never raises."""
-        language = self.settings.language
+        language: str = self.settings.language
         try:
             language = self.language_for(message.chat, message.user_language)
             if not self._allowed(message.chat, message.workspace_id):
@@ -114,7 +113,7 @@ class Router:
 
     async def press(self, press: Press) -> list[Reply]:
         """Answer one button press ("prefix:payload"); never raises."""
-        language = self.settings.language
+        language: str = self.settings.language
         try:
             language = self.language_for(press.chat, press.user_language)
             if not self._allowed(press.chat, None):

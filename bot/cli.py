@@ -1,0 +1,450 @@
+"""`briefbot`: the command line (extract, digest, ask, add, brief, sources, console, run).
+
+The JSON shapes are a stable contract for benchmarks and scripts (issue 2). Heavy modules are
+imported inside the subcommands that need them, so `briefbot ask` starts in well under a
+second: it never loads SQLAlchemy, the chat libraries, the scheduler or the settings machinery.
+Errors print one line on stderr and exit non-zero; nothing prints a traceback at a user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.config import Settings
+    from summarizer.models import Added, Article, Digest, Document
+
+log = logging.getLogger("briefbot")
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class CliError(Exception):
+    """A one-line failure for stderr."""
+
+
+def _language() -> str:
+    """The language of error lines: BRIEFBOT_LANGUAGE (read without loading Settings)."""
+    return "en" if os.environ.get("BRIEFBOT_LANGUAGE", "de").strip().lower() == "en" else "de"
+
+
+def _check_language(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from summarizer.text import check_language
+
+    try:
+        return check_language(value)
+    except ValueError:
+        if _language() == "de":
+            raise CliError(f"unbekannte Sprache {value!r}: de oder en") from None
+        raise CliError(f"unknown language {value!r}: use de or en") from None
+
+
+def _describe(source: str) -> str:
+    return "stdin" if source == "-" else source
+
+
+def _document(source: str, language: str | None) -> Document:
+    from summarizer import extract
+
+    if source == "-":
+        return extract.from_bytes(sys.stdin.buffer.read(), language=language)
+    return extract.from_path(Path(source), language=language)
+
+
+def _article(document: Document, ranking: Sequence[tuple[int, float]] = ()) -> Article:
+    """An unstored Article for one-file commands (the library is not needed for them)."""
+    from summarizer.models import Article
+
+    return Article(
+        id=hashlib.sha256(document.text.encode()).hexdigest()[:16],
+        title=document.title,
+        teaser=document.teaser,
+        language=document.language,
+        sentences=document.sentences,
+        ranking=tuple(i for i, _ in ranking),
+        ranking_scores=tuple(s for _, s in ranking),
+        added=datetime.now(UTC),
+        url=document.url,
+        author=document.author,
+        published=document.published,
+    )
+
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+# --- one-file commands (no database) -----------------------------------------------------------
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    document = _document(args.source, _check_language(args.language))
+    sentences = [s.text for s in document.sentences]
+    if args.json:
+        _print_json(
+            {
+                "title": document.title,
+                "teaser": document.teaser,
+                "language": document.language,
+                "text": document.text,
+                "sentences": sentences,
+            }
+        )
+        return 0
+    print(document.title)
+    if document.teaser:
+        print(document.teaser)
+    print(f"[{document.language}, {len(sentences)} sentences]")
+    print()
+    for index, sentence in enumerate(sentences):
+        print(f"{index:3d}  {sentence}")
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from summarizer import digest
+
+    document = _document(args.source, _check_language(args.language))
+    result = digest.digest(_article(document, digest.rank(document)), points=args.points)
+    if args.json:
+        _print_json(
+            {
+                "title": result.title,
+                "language": result.language,
+                "points": [
+                    {"text": p.text, "sentence_index": p.sentence_index} for p in result.points
+                ],
+            }
+        )
+        return 0
+    print(result.title)
+    for point in result.points:
+        print(f"• {point.text} [{point.sentence_index}]")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from summarizer import qa
+
+    document = _document(args.source, _check_language(args.language))
+    article = _article(document)
+    answers = [qa.answer(question, [article]) for question in args.questions]
+    if args.json:
+        _print_json(
+            [
+                {
+                    "question": a.question,
+                    "found": a.found,
+                    "answer": a.text,
+                    "sentence_indexes": list(a.sentence_indexes),
+                    "score": round(a.score, 4),
+                }
+                for a in answers
+            ]
+        )
+        return 0
+    not_found = "(nicht in der Quelle)" if _language() == "de" else "(not in the source)"
+    for answer in answers:
+        print(f"? {answer.question}")
+        print(f"  {answer.text if answer.found else not_found}")
+    return 0
+
+
+# --- library commands ---------------------------------------------------------------------------
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from bot.config import Settings
+
+    settings = Settings()  # type: ignore[call-arg]  # values come from the environment
+    if args.database:
+        settings = settings.model_copy(update={"database_url": args.database})
+    return settings
+
+
+def _app(args: argparse.Namespace) -> App:
+    from bot.app import build_app
+
+    return build_app(_settings(args))
+
+
+def _is_url(source: str) -> bool:
+    return source.lower().startswith(("http://", "https://"))
+
+
+async def _add_one(app: App, source: str) -> Added:
+    if _is_url(source):
+        return await app.briefing.add_url(source)
+    if source == "-":
+        return app.briefing.add(sys.stdin.buffer.read())
+    return app.briefing.add(Path(source))
+
+
+async def _add_all(app: App, sources: Sequence[str]) -> list[Added | Exception]:
+    from summarizer.errors import UserError
+
+    limit = asyncio.Semaphore(4)
+    progress = None
+    if len(sources) > 1:
+        from tqdm import tqdm
+
+        progress = tqdm(total=len(sources), unit="source", file=sys.stderr, leave=False)
+
+    async def one(source: str) -> Added | Exception:
+        async with limit:
+            try:
+                return await _add_one(app, source)
+            except UserError as error:
+                return error
+            except Exception as error:
+                log.debug("adding %s failed", source, exc_info=True)
+                return error
+            finally:
+                if progress is not None:
+                    progress.update(1)
+
+    try:
+        return list(await asyncio.gather(*(one(source) for source in sources)))
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from summarizer.errors import UserError
+
+    if args.sources.count("-") > 1:
+        raise CliError("'-' (stdin) can be given once")
+    app = _app(args)
+    try:
+        results = asyncio.run(_add_all(app, args.sources))
+    finally:
+        app.close()
+    failed = 0
+    rows = []
+    for source, result in zip(args.sources, results, strict=True):
+        if isinstance(result, Exception):
+            failed += 1
+            message = (
+                result.message(_language())
+                if isinstance(result, UserError)
+                else f"{type(result).__name__}: {result}"
+            )
+            print(f"briefbot: {_describe(source)}: {message}", file=sys.stderr)
+            continue
+        article = result.article
+        rows.append(
+            {
+                "source": source,
+                "id": article.id,
+                "title": article.title,
+                "created": result.created,
+            }
+        )
+        if not args.json:
+            state = "added" if result.created else "already there"
+            print(f"{state}: {article.short_name} ({article.id})")
+    if args.json:
+        _print_json(rows)
+    return EXIT_ERROR if failed else 0
+
+
+def _digest_json(digest: Digest, topic: str) -> dict[str, Any]:
+    return {
+        "topic": topic,
+        "articles": [{"id": a.id, "title": a.title} for a in digest.articles],
+        "points": [
+            {"text": p.text, "article_id": p.article_id, "sentence_index": p.sentence_index}
+            for p in digest.points
+        ],
+    }
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    topic = " ".join(" ".join(args.topic).split())
+    if not topic:
+        raise CliError("empty topic" if _language() == "en" else "leeres Thema")
+    app = _app(args)
+    try:
+        language = app.settings.language
+        digest = app.briefing.brief(topic, points=args.points, language=language)
+    finally:
+        app.close()
+    if args.json:
+        _print_json(_digest_json(digest, topic))
+        return 0
+    if not digest.points:
+        from bot import texts
+
+        print(texts.BRIEF_NOTHING.format(language, topic=topic))
+        return 0
+    number = {a.id: i for i, a in enumerate(digest.articles, 1)}
+    print(digest.title or topic)
+    for point in digest.points:
+        print(f"• {point.text} [{number.get(point.article_id, '?')}]")
+    print()
+    for article in digest.articles:
+        url = f" – {article.url}" if article.url else ""
+        print(f"[{number[article.id]}] {article.title}{url}")
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    app = _app(args)
+    try:
+        refs = app.briefing.sources(limit=args.limit)
+    finally:
+        app.close()
+    if args.json:
+        _print_json(
+            [
+                {
+                    "id": r.id,
+                    "title": r.title,
+                    "url": r.url,
+                    "published": r.published.isoformat() if r.published else None,
+                }
+                for r in refs
+            ]
+        )
+        return 0
+    for number, ref in enumerate(refs, 1):
+        url = f" – {ref.url}" if ref.url else ""
+        print(f"{number}. {ref.title}{url}  ({ref.id})")
+    return 0
+
+
+# --- long-running commands ----------------------------------------------------------------------
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.app import build_components, serve
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app = _app(args)
+    try:
+        asyncio.run(serve(app, build_components(app.settings, app, console=True)))
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import build_app, build_components, serve
+    from bot.observability import configure_logging
+
+    settings = _settings(args)
+    configure_logging(settings)
+    app = build_app(settings)
+    try:
+        asyncio.run(serve(app, build_components(settings, app)))
+    finally:
+        app.close()
+    return 0
+
+
+# --- parser -------------------------------------------------------------------------------------
+
+
+def _points(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 30:
+        raise argparse.ArgumentTypeError("must be between 1 and 30")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="briefbot",
+        description="News briefings: key points, cited answers, daily digests. Offline.",
+    )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="SQLAlchemy URL (default: DATABASE_URL or data/briefbot.db)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def source_command(name: str, help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text)
+        command.add_argument(
+            "source", metavar="SOURCE", help="a .txt/.md/.html file, or - for stdin"
+        )
+        command.add_argument("--language", "-l", help="de or en (default: detected)")
+        command.add_argument("--json", action="store_true", help="print JSON")
+        return command
+
+    source_command("extract", "title, teaser, language and sentences of a text").set_defaults(
+        run=cmd_extract
+    )
+    digest = source_command("digest", "key points of one text")
+    digest.add_argument("--points", "-n", type=_points, default=5, help="how many (1-30)")
+    digest.set_defaults(run=cmd_digest)
+    ask = source_command("ask", "answer questions from one text")
+    ask.add_argument("questions", metavar="QUESTION", nargs="+")
+    ask.set_defaults(run=cmd_ask)
+
+    add = sub.add_parser("add", help="store articles (files, - for stdin, or URLs)")
+    add.add_argument("sources", metavar="SOURCE", nargs="+")
+    add.add_argument("--json", action="store_true", help="print JSON")
+    add.set_defaults(run=cmd_add)
+
+    brief = sub.add_parser("brief", help="key points of all stored articles on a topic")
+    brief.add_argument("topic", metavar="TOPIC", nargs="+")
+    brief.add_argument("--points", "-n", type=_points, default=7, help="how many (1-30)")
+    brief.add_argument("--json", action="store_true", help="print JSON")
+    brief.set_defaults(run=cmd_brief)
+
+    sources = sub.add_parser("sources", help="list the stored articles, newest first")
+    sources.add_argument("--limit", type=int, default=50)
+    sources.add_argument("--json", action="store_true", help="print JSON")
+    sources.set_defaults(run=cmd_sources)
+
+    sub.add_parser("console", help="chat with the bot in this terminal").set_defaults(
+        run=cmd_console
+    )
+    sub.add_parser(
+        "run", help="start what is configured (console, Telegram, Slack, ...)"
+    ).set_defaults(run=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `briefbot` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from summarizer.errors import UserError
+
+    try:
+        return int(args.run(args))
+    except CliError as error:
+        print(f"briefbot: {error}", file=sys.stderr)
+    except UserError as error:
+        where = getattr(args, "source", None)
+        prefix = f"{_describe(where)}: " if isinstance(where, str) else ""
+        print(f"briefbot: {prefix}{error.message(_language())}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as error:
+        log.debug("briefbot failed", exc_info=True)
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        print(f"briefbot: {type(error).__name__}: {first_line}", file=sys.stderr)
+    return EXIT_ERROR
