@@ -96,7 +96,7 @@ def _stemmer(language: str) -> Stemmer:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str, language: str) -> str:
-    """Snowball stem of the folded word ("Nordkoreas" -> "nordkorea")."""
+    """Snowball stem of the word, folded ("Verhandlungen" -> "verhandl")."""
     return fold(_stemmer(language)(word.lower()))
 
 

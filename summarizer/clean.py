@@ -1,0 +1,172 @@
+"""Boilerplate removal for scraped news: consent, cookie, podcast, newsletter, "read more",
+comment blocks, photo credits and captions, in German and English.
+
+Our own rules rather than a library: trafilatura drops navigation and banners from HTML, but
+consent text embedded in an article body (and everything in plain-text scrapes) passes through,
+and no offline library knows German news furniture. Patterns are phrases, not single words, so
+an article *about* cookies or newsletters keeps its sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from summarizer.text import words
+
+# Phrases that mark a paragraph or sentence as page furniture wherever they appear.
+_ANYWHERE = [
+    # consent / embedded content (German); "Zustimm+ung" also matches a real typo seen in scrapes
+    r"empfohlener redaktioneller inhalt",
+    r"mit ihrer zustimm+ung wird hier",
+    r"externe[rn]? (?:inhalte?|podcast|video|audio)\w* (?:geladen|angezeigt)",
+    r"ich bin damit einverstanden",
+    r"einverstanden, dass mir externe",
+    r"personenbezogene daten an drittplattformen",
+    r"mehr dazu in unserer datenschutz",
+    r"datenschutzerkl(?:ä|ae)rung",
+    r"datenschutzhinweise",
+    r"(?:externe[nr]? )?inhalte? (?:von|aus) (?:drittanbietern|externen quellen) (?:anzeigen|laden|zulassen)",
+    r"zustimmung (?:widerrufen|erteilen|geben)",
+    r"inhalt(?:e)? (?:laden|anzeigen|entsperren|aktivieren)\b",
+    r"cookie-?(?:einstellungen|hinweis|banner|richtlinie)",
+    r"(?:wir )?(?:verwenden|nutzen|setzen) cookies",
+    r"cookies? (?:akzeptieren|zulassen|ablehnen)",
+    r"alle akzeptieren",
+    # consent / cookies (English)
+    r"recommended editorial content",
+    r"with your consent,? (?:an )?external",
+    r"i agree (?:that|to)",
+    r"i consent to",
+    r"privacy (?:policy|notice|statement)",
+    r"cookie (?:policy|settings|preferences|consent|notice)",
+    r"we use cookies",
+    r"(?:accept|reject|manage) (?:all )?cookies",
+    r"this (?:site|website) uses cookies",
+    r"third[- ]party (?:content|provider)s? (?:may|will|is|are) (?:be )?(?:load|display|shown)",
+    # newsletters / subscriptions / podcasts
+    r"newsletter (?:abonnieren|bestellen|anmelden)",
+    r"(?:zum|für den|unseren?) newsletter (?:an|abonnieren|bestellen)",
+    r"(?:melden sie sich|jetzt) (?:für (?:unseren|den) newsletter )?(?:an|anmelden)\b.*newsletter",
+    r"newsletter.*(?:kostenlos|abonnieren|anmelden|e-mail-adresse)",
+    r"sign up (?:for|to) (?:our|the) (?:\w+ )?newsletter",
+    r"subscribe to (?:our|the) (?:\w+ )?(?:newsletter|podcast|channel)",
+    r"newsletter.*(?:sign up|subscribe|inbox|email address)",
+    r"(?:jetzt|hier) (?:den )?podcast (?:hören|abonnieren)",
+    r"(?:listen to|subscribe to) (?:the|our) podcast",
+    r"podcast (?:abonnieren|hören sie)",
+    # read more / related
+    r"^(?:lesen sie (?:auch|mehr|hier)|mehr zum thema|mehr dazu|weiterlesen|auch interessant|"
+    r"das könnte sie (?:auch )?interessieren|zum thema|weitere artikel|passend zum thema)\b",
+    r"^(?:read more|read also|see also|related(?: articles| stories| coverage)?|more on this|"
+    r"recommended(?: for you| reading)?|you may also like|more from)\b",
+    r"\b(?:mehr zum thema|lesen sie auch|read more)\s*:",
+    r"hier (?:geht es|geht's) zum (?:artikel|beitrag|video|podcast)",
+    r"click here to",
+    r"klicken sie hier",
+    # comments / sharing / ads
+    r"^\d*\s*(?:leser)?kommentare?\b(?!\w)",
+    r"kommentar (?:schreiben|verfassen|abgeben)",
+    r"(?:diskutieren|kommentieren) sie mit",
+    r"^\d*\s*comments?\b",
+    r"(?:leave|post|add|write) a comment",
+    r"(?:join|start) the (?:conversation|discussion)",
+    r"artikel (?:teilen|drucken|merken)",
+    r"^(?:teilen|share|drucken|print|anzeige|advertisement|werbung)\s*[:|]?\s*$",
+    r"share (?:this|on) (?:article|story|facebook|twitter|x)",
+    r"(?:jetzt|hier) (?:abonnieren|abonnent werden)",
+    r"alle rechte vorbehalten",
+    r"all rights reserved",
+]
+
+# A photo credit: "Bilder: A, B / Shutterstock.com", "Foto: dpa", "Image: X/Getty Images".
+_CREDIT = re.compile(
+    r"(?:^|[.,;|]\s*|\(\s*)(?:bild|bilder|foto|fotos|photo|photos|image|images|picture|pictures|"
+    r"grafik|illustration|video|quelle|credit|credits|bildquelle|fotoquelle)\s*:\s*\S"
+    r"|©|\bcopyright\b"
+    r"|/\s*(?:shutterstock|getty|dpa|afp|reuters|ap|imago|picture alliance|epa|istock|unsplash)"
+    r"|\b(?:shutterstock(?:\.com)?|getty images|picture[- ]alliance|imago images|istockphoto)\b",
+    re.IGNORECASE,
+)
+_ANYWHERE_RE = re.compile("|".join(f"(?:{p})" for p in _ANYWHERE), re.IGNORECASE)
+
+# Headers after which a block of link headlines or user comments follows.
+_COMMENTS_HEADER = re.compile(
+    r"^\d*\s*(?:leser)?kommentare?\b|^\d*\s*comments?\b|^(?:diskussion|discussion)\s*(?:\(\d+\))?$",
+    re.IGNORECASE,
+)
+_RELATED_HEADER = re.compile(
+    r"^(?:lesen sie (?:auch|mehr)|mehr zum thema|mehr dazu|weitere artikel|auch interessant|"
+    r"das könnte sie (?:auch )?interessieren|passend zum thema|read more|read also|see also|"
+    r"related(?: articles| stories| coverage)?|more on this(?: story| topic)?|you may also like|"
+    r"recommended(?: for you| reading)?|empfohlener redaktioneller inhalt|"
+    r"recommended editorial content)\s*:?\s*$",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?…:;\"“”»«'’)]\s*$")
+
+CREDIT_MAX_WORDS = 40
+BOILERPLATE_MAX_WORDS = 80
+
+
+def is_credit(text: str) -> bool:
+    """A photo-credit or caption-with-credit line ("Bilder: … / Shutterstock.com")."""
+    return len(words(text)) <= CREDIT_MAX_WORDS and bool(_CREDIT.search(text))
+
+
+def is_boilerplate(text: str, language: str) -> bool:
+    """True for consent, cookie, newsletter, podcast, "read more", comment and credit text.
+
+    Works on a paragraph or a single sentence; long paragraphs count only when furniture
+    phrases are dense in them, so one quoted phrase does not delete a real paragraph.
+    `language` is accepted for symmetry with the rest of the core: the rules cover de and en
+    together, because pages mix them (English cookie banners on German sites).
+    """
+    stripped = " ".join(text.split())
+    if not stripped:
+        return True
+    if is_credit(stripped):
+        return True
+    hits = len(_ANYWHERE_RE.findall(stripped))
+    if not hits:
+        return False
+    return len(words(stripped)) <= BOILERPLATE_MAX_WORDS * hits
+
+
+def is_heading(text: str) -> bool:
+    """A short line without sentence punctuation: a title, subheading, caption or link."""
+    stripped = text.strip()
+    return bool(stripped) and len(words(stripped)) <= 14 and not _SENTENCE_END.search(stripped)
+
+
+def clean_paragraphs(paragraphs: Sequence[str], language: str) -> list[str]:
+    """Drop boilerplate paragraphs, link lists after "read more" headers, and comment sections.
+
+    A comment-section header ends the article: everything after it is readers' text.
+    After a "Mehr zum Thema"/"Read more"/consent header, the short headline-like paragraphs
+    that follow (the linked teasers) are dropped too, until real prose resumes.
+    """
+    kept: list[str] = []
+    in_link_block = False
+    for paragraph in paragraphs:
+        text = " ".join(paragraph.split())
+        if not text:
+            continue
+        if _COMMENTS_HEADER.match(text) and len(words(text)) <= 8:
+            break
+        if _RELATED_HEADER.match(text):
+            in_link_block = True
+            continue
+        if in_link_block:
+            if is_heading(text) or is_boilerplate(text, language):
+                continue
+            in_link_block = False
+        if is_boilerplate(text, language):
+            continue
+        kept.append(text)
+    return kept
+
+
+def clean_sentences(sentences: Sequence[str], language: str) -> list[str]:
+    """Drop single boilerplate sentences left inside otherwise real paragraphs."""
+    return [s for s in sentences if not is_boilerplate(s, language)]

@@ -1,0 +1,355 @@
+"""Turn a source (plain text, Markdown, HTML, bytes, a file) into a cleaned Document.
+
+Plain text is read the way scraped news is laid out: headline, caption and photo-credit lines,
+teaser, then the body with furniture (consent, cookie, newsletter, "read more", comments) in it.
+HTML goes through trafilatura (offline, fast, drops navigation and banners), with title, teaser,
+author and date from its metadata, and then the same cleaning as plain text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from summarizer import clean
+from summarizer.errors import ExtractError
+from summarizer.models import Document, Sentence
+from summarizer.text import check_language, detect_language, fold, split_sentences, words
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+
+TITLE_MAX_WORDS = 20
+CAPTION_MAX_WORDS = 14
+TEASER_MAX_WORDS = 60
+HEAD_SCAN = 5  # paragraphs after the headline that may still be caption, credit or teaser
+
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+_HEADING_LINE = re.compile(r"^\s*(#{1,6}|={1,6})\s*(.*?)\s*=*\s*$")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+•]|>+)\s+")
+_TAG_HINT = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|article|p|div)\b", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.IGNORECASE)
+
+
+@dataclass
+class _Block:
+    """A paragraph of the source and whether it was marked up as a heading."""
+
+    text: str
+    heading: bool = False
+    lines: int = 1
+
+
+def _error(code: str) -> ExtractError:
+    messages = {
+        "missing_file": ("Die Datei gibt es nicht.", "That file does not exist."),
+        "empty": ("Darin steht kein Artikeltext.", "There is no article text in it."),
+        "encoding": (
+            "Die Zeichenkodierung ist nicht lesbar (UTF-8 oder Latin-1 erwartet).",
+            "The text encoding is unreadable (expected UTF-8 or Latin-1).",
+        ),
+        "not_article": (
+            "Auf der Seite ist kein Artikel zu finden.",
+            "No article found on that page.",
+        ),
+        "file_type": (
+            "Dieser Dateityp geht nicht: bitte .txt, .md oder .html.",
+            "That file type is not supported: use .txt, .md or .html.",
+        ),
+    }
+    de, en = messages[code]
+    return ExtractError(code, de=de, en=en)
+
+
+def _plain_line(line: str) -> str:
+    line = _MD_IMAGE.sub("", line)
+    line = _MD_LINK.sub(r"\1", line)
+    line = _LIST_MARK.sub("", line)
+    return _MD_EMPHASIS.sub(r"\2", line)
+
+
+def _blocks(raw: str) -> list[_Block]:
+    """Paragraphs at blank lines (or at every line when the text has no blank line at all);
+    Markdown/wiki headings become blocks of their own, marked as headings."""
+    text = raw.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
+    lines = text.split("\n")
+    has_blank = any(not line.strip() for line in lines[1:-1])
+    blocks: list[_Block] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            joined = " ".join(" ".join(current).split())
+            if joined:
+                blocks.append(_Block(joined, lines=len(current)))
+            current.clear()
+
+    for line in lines:
+        heading = _HEADING_LINE.match(line)
+        if heading and heading.group(2):
+            flush()
+            blocks.append(_Block(" ".join(_plain_line(heading.group(2)).split()), heading=True))
+            continue
+        if not line.strip():
+            flush()
+            continue
+        current.append(_plain_line(line))
+        if not has_blank:
+            flush()
+    flush()
+    return [b for b in blocks if b.text]
+
+
+def _ends_like_sentence(text: str) -> bool:
+    return text.rstrip().endswith((".", ";", ","))
+
+
+def _split_head(
+    blocks: list[_Block], language: str, *, title: str = "", teaser: str = ""
+) -> tuple[str, str, list[_Block]]:
+    """Recognise headline, captions, credit lines and teaser at the top; return the body."""
+    body = list(blocks)
+    if not title and len(body) > 1:
+        first = body[0]
+        if first.heading or (
+            first.lines == 1
+            and len(words(first.text)) <= TITLE_MAX_WORDS
+            and not _ends_like_sentence(first.text)
+        ):
+            title = first.text
+            body = body[1:]
+    if title:
+        title_key = _key(title)
+        if body and _key(body[0].text) == title_key:
+            body = body[1:]
+        # captions and credit lines under the headline
+        scanned = 0
+        while body and scanned < HEAD_SCAN:
+            block = body[0]
+            nxt = body[1].text if len(body) > 1 else ""
+            if clean.is_credit(block.text) or (
+                not block.heading and clean.is_heading(block.text) and len(body) > 2
+            ):
+                body = body[1:]
+            elif (
+                len(words(block.text)) <= CAPTION_MAX_WORDS * 2
+                and nxt
+                and clean.is_credit(nxt)
+                and len(words(nxt)) <= CAPTION_MAX_WORDS
+            ):
+                body = body[2:]  # caption sentence followed by its credit line
+            else:
+                break
+            scanned += 1
+        if (
+            not teaser
+            and len(body) > 2
+            and not body[0].heading
+            and len(words(body[0].text)) <= TEASER_MAX_WORDS
+            and not clean.is_boilerplate(body[0].text, language)
+        ):
+            teaser = body[0].text
+            body = body[1:]
+    if teaser and body and _key(body[0].text) == _key(teaser):
+        body = body[1:]
+    return title, teaser, body
+
+
+def _key(text: str) -> str:
+    return " ".join(fold(w) for w in words(text))
+
+
+def _drop_captions(blocks: list[_Block]) -> list[_Block]:
+    """Inside the body, a short line directly before a credit line is that photo's caption."""
+    kept: list[_Block] = []
+    for i, block in enumerate(blocks):
+        nxt = blocks[i + 1].text if i + 1 < len(blocks) else ""
+        if (
+            nxt
+            and clean.is_credit(nxt)
+            and len(words(block.text)) <= CAPTION_MAX_WORDS * 2
+            and not clean.is_credit(block.text)
+        ):
+            continue
+        kept.append(block)
+    return kept
+
+
+def _document(
+    blocks: list[_Block],
+    *,
+    title: str,
+    teaser: str,
+    url: str | None,
+    language: str | None,
+    author: str | None = None,
+    published: datetime | None = None,
+) -> Document:
+    guess = language or detect_language(" ".join(b.text for b in blocks[:40]) + " " + title)
+    lang = check_language(guess)
+    title, teaser, body = _split_head(blocks, lang, title=title, teaser=teaser)
+    body = _drop_captions(body)
+    headings = {b.text for b in body if b.heading}
+    cleaned = clean.clean_paragraphs([b.text for b in body], lang)  # headers end comment blocks
+    paragraphs = [p for p in cleaned if p not in headings and not clean.is_heading(p)]
+    sentences: list[Sentence] = []
+    texts: list[str] = []
+    for number, paragraph in enumerate(paragraphs):
+        kept = clean.clean_sentences(split_sentences(paragraph, lang), lang)
+        kept = [s for s in kept if any(c.isalpha() for c in s)]
+        if not kept:
+            continue
+        texts.append(" ".join(kept))
+        start = len(sentences)
+        sentences.extend(Sentence(start + j, s, number) for j, s in enumerate(kept))
+    if not sentences:
+        raise _error("empty")
+    if language is None:
+        lang = detect_language(" ".join(texts) + " " + title, default=lang)
+    return Document(
+        title=title,
+        teaser=teaser,
+        language=lang,
+        text="\n\n".join(texts),
+        sentences=tuple(sentences),
+        url=url,
+        author=author,
+        published=published,
+    )
+
+
+def from_text(raw: str, *, url: str | None = None, language: str | None = None) -> Document:
+    """Plain text or Markdown: headline, captions, credits and teaser recognised, body cleaned."""
+    if language is not None:
+        language = check_language(language)
+    blocks = _blocks(raw)
+    if not blocks:
+        raise _error("empty")
+    return _document(blocks, title="", teaser="", url=url, language=language)
+
+
+def _published(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def from_html(
+    html: str | bytes, *, url: str | None = None, language: str | None = None
+) -> Document:
+    """An HTML page through trafilatura (comments off), then the plain-text cleaning."""
+    import trafilatura  # imported here: 100+ ms, and plain-text users never need it
+
+    if language is not None:
+        language = check_language(language)
+    if isinstance(html, bytes):
+        html = _decode(html, html=True)
+    if not html.strip():
+        raise _error("empty")
+    try:
+        result = trafilatura.bare_extraction(
+            html, url=url, include_comments=False, with_metadata=True, include_tables=False
+        )
+    except Exception as exc:  # lxml raises on some broken documents
+        raise _error("not_article") from exc
+    if result is None:
+        raise _error("not_article")
+    meta = result if isinstance(result, dict) else result.as_dict()
+    body = str(meta.get("text") or "")
+    if not body.strip():
+        raise _error("not_article")
+    blocks = [_Block(" ".join(line.split())) for line in body.split("\n") if line.strip()]
+    title = " ".join(str(meta.get("title") or "").split())
+    teaser = " ".join(str(meta.get("excerpt") or meta.get("description") or "").split())
+    if teaser and clean.is_boilerplate(teaser, language or "de"):
+        teaser = ""
+    author = meta.get("author")
+    return _document(
+        blocks,
+        title=title,
+        teaser=teaser,
+        url=url or (str(meta["url"]) if meta.get("url") else None),
+        language=language,
+        author=str(author) if author else None,
+        published=_published(meta.get("date")),
+    )
+
+
+def _decode(data: bytes, *, html: bool = False, content_type: str | None = None) -> str:
+    """UTF-8 (with or without BOM); else a declared charset; else charset detection."""
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _error("encoding")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    declared: list[str] = []
+    if content_type and "charset=" in content_type.lower():
+        declared.append(content_type.lower().split("charset=")[1].split(";")[0].strip(" \"'"))
+    if html:
+        match = _META_CHARSET.search(data[:4096])
+        if match:
+            declared.append(match.group(1).decode("ascii", "ignore"))
+    for charset in declared:
+        try:
+            return data.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    from charset_normalizer import from_bytes as detect
+
+    best = detect(data).best()
+    if best is None or best.encoding is None:
+        raise _error("encoding")
+    text = str(best)
+    if sum(not (c.isprintable() or c.isspace()) for c in text) > len(text) // 20:
+        raise _error("encoding")
+    return text
+
+
+def _looks_like_html(text: str) -> bool:
+    return bool(_TAG_HINT.search(text[:2000]))
+
+
+def from_bytes(
+    data: bytes,
+    *,
+    content_type: str | None = None,
+    filename: str | None = None,
+    url: str | None = None,
+    language: str | None = None,
+) -> Document:
+    """Decode bytes and dispatch to HTML or plain-text extraction."""
+    if not data.strip():
+        raise _error("empty")
+    suffix = Path(filename).suffix.lower() if filename else ""
+    is_html = (
+        (content_type is not None and "html" in content_type.lower())
+        or suffix in HTML_SUFFIXES
+        or (not suffix and _TAG_HINT.search(data[:2000].decode("latin-1")) is not None)
+    )
+    text = _decode(data, html=is_html, content_type=content_type)
+    if is_html or (suffix not in TEXT_SUFFIXES and _looks_like_html(text)):
+        return from_html(text, url=url, language=language)
+    return from_text(text, url=url, language=language)
+
+
+def from_path(path: Path, *, language: str | None = None) -> Document:
+    """A .txt, .md or .html file."""
+    path = Path(path)
+    if not path.is_file():
+        raise _error("missing_file")
+    suffix = path.suffix.lower()
+    if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
+        raise _error("file_type")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _error("missing_file") from exc
+    return from_bytes(data, filename=path.name, language=language)

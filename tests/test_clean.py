@@ -1,0 +1,81 @@
+"""Boilerplate recognition: furniture goes, news sentences that merely mention it stay."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.clean import clean_paragraphs, is_boilerplate, is_credit
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Empfohlener redaktioneller Inhalt",
+        "Mit Ihrer Zustimmmung wird hier ein externer Podcast (Beispiel GmbH) geladen.",
+        "Ich bin damit einverstanden, dass mir externe Inhalte angezeigt werden.",
+        "Mehr dazu in unserer Datenschutzerklärung.",
+        "Wir verwenden Cookies, um unser Angebot zu verbessern.",
+        "Newsletter abonnieren: die Nachrichten des Tages kostenlos per E-Mail.",
+        "Lesen Sie auch: Was der Streik für Pendler bedeutet",
+        "Mehr zum Thema: Wahlen in Sachsen",
+        "Kommentare (12)",
+        "Bilder: Erika Muster, Max Beispiel / Shutterstock.com",
+        "Foto: dpa",
+        "We use cookies to improve your experience on our site.",
+        "Sign up for our daily newsletter and never miss a story.",
+        "Read more: Why the vote matters",
+        "Image: Jane Example/Getty Images",
+        "Leave a comment",
+        "I agree that external content may be displayed to me.",
+        "Recommended editorial content",
+    ],
+)
+def test_furniture_is_boilerplate(text: str) -> None:
+    assert is_boilerplate(text, "de")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die EU will Cookies auf Websites strenger regulieren, sagte die Kommissarin am Montag.",
+        "Der Verlag verschickt seinen Newsletter inzwischen an 200.000 Leser, doppelt so viele wie 2020.",
+        "Am 17. Juni 2024 reiste der russische Präsident Wladimir Putin nach Nordkorea.",
+        "The court ruled that the company had broken data protection rules in 2022.",
+        "Privacy campaigners welcomed the ruling as a landmark for millions of users.",
+        "Mehr als 7.000 Container mit Waffen seien verschifft worden, erklärten die USA.",
+    ],
+)
+def test_news_sentences_are_kept(text: str) -> None:
+    assert not is_boilerplate(text, "de")
+
+
+def test_credit_lines() -> None:
+    assert is_credit(
+        "Wladimir Putin, Kim Jong-un. Bilder: A. Mammadov, A. Khitrov / Shutterstock.com"
+    )
+    assert is_credit("Stalls on the square. Image: Alex Photo/Getty")
+    assert not is_credit("Der Fotograf wurde bei der Demonstration verletzt.")
+
+
+def test_clean_paragraphs_drops_link_lists_and_comment_sections() -> None:
+    paragraphs = [
+        "Der Stadtrat hat den Haushalt für das kommende Jahr beschlossen.",
+        "Mehr zum Thema",
+        "Haushaltsloch: Stadt muss sparen",
+        "Kita-Gebühren steigen ab Januar",
+        "Die Opposition stimmte geschlossen gegen den Entwurf.",
+        "Kommentare",
+        "Leser1: Das war abzusehen, finde ich.",
+    ]
+    assert clean_paragraphs(paragraphs, "de") == [
+        "Der Stadtrat hat den Haushalt für das kommende Jahr beschlossen.",
+        "Die Opposition stimmte geschlossen gegen den Entwurf.",
+    ]
+
+
+def test_long_paragraph_with_one_phrase_survives() -> None:
+    paragraph = " ".join(
+        ["Die Behörde veröffentlichte am Montag neue Zahlen zur Arbeitslosigkeit."] * 12
+        + ["Details stehen in der Datenschutzerklärung des Amtes."]
+    )
+    assert not is_boilerplate(paragraph, "de")

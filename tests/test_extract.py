@@ -1,0 +1,189 @@
+"""Extraction: headline, caption, credit, teaser and furniture recognised in text, Markdown, HTML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from summarizer import extract
+from summarizer.errors import ExtractError
+
+TEXTS = Path(__file__).resolve().parent / "fixtures" / "texts"
+FURNITURE = (
+    "Podigee",
+    "Shutterstock",
+    "Getty",
+    "Foto:",
+    "Image:",
+    "Datenschutz",
+    "einverstanden",
+    "Zustimmung",
+    "Cookie",
+    "cookie",
+    "Newsletter",
+    "newsletter",
+    "Lesen Sie auch",
+    "Read more",
+    "Mehr zum Thema",
+    "Kommentare",
+    "consent",
+    "privacy",
+    "Hafenfreund",
+    "Anwohnerin:",
+    "riverwatcher",
+    "annoyed_taxpayer",
+    "localfoodie",
+    "Bürger42",
+    "Leserin",
+)
+
+
+def body(document) -> str:
+    return " ".join(s.text for s in document.sentences)
+
+
+def assert_clean(document) -> None:
+    text = body(document)
+    for word in FURNITURE:
+        assert word not in text, word
+
+
+def test_seed_article_title_teaser_and_clean_body(seed_article: Path) -> None:
+    document = extract.from_path(seed_article)
+    assert document.language == "de"
+    assert document.title == "Ziemlich beste Freunde: Putins Besuch in Nordkorea"
+    assert document.teaser.startswith("Putin zu zweitägigem Besuch in Nordkorea.")
+    assert document.sentences[0].text.startswith("Am 17. Juni 2024 reiste")
+    assert not any("Kim Jong-un. Bilder" in s.text for s in document.sentences)
+    assert not any(s.text == "Wladimir Putin, Kim Jong-un" for s in document.sentences)
+    assert [s.index for s in document.sentences] == list(range(len(document.sentences)))
+    for word in ("Podigee", "Shutterstock", "Datenschutz", "einverstanden", "Empfohlener"):
+        assert word not in document.text
+
+
+def test_german_text_fixture() -> None:
+    document = extract.from_path(TEXTS / "de_hafen.txt")
+    assert document.language == "de"
+    assert document.title.startswith("Neuer Containerhafen an der Elbe")
+    assert document.teaser.startswith("Der Senat gibt grünes Licht")
+    assert document.sentences[0].text.startswith("Der Hamburger Senat hat am Dienstag")
+    assert_clean(document)
+    # real prose after the furniture survives
+    assert any(s.text.startswith("Anwohner in Finkenwerder") for s in document.sentences)
+    assert any(s.text.startswith("Reedereien hatten") for s in document.sentences)
+    assert not any("Elbvertiefung: Schiffe" in s.text for s in document.sentences)
+
+
+def test_english_markdown_fixture() -> None:
+    document = extract.from_path(TEXTS / "en_river.md")
+    assert document.language == "en"
+    assert document.title == "City council approves new flood barrier for the river district"
+    assert document.teaser.startswith("The vote ends a three-year dispute.")
+    assert document.sentences[0].text.startswith("The city council voted on Thursday")
+    assert_clean(document)
+    assert not any("Storm surge leaves" in s.text for s in document.sentences)
+    assert document.sentences[-1].text.startswith("Funding will come partly")
+
+
+@pytest.mark.parametrize(
+    ("name", "language", "title", "teaser", "first"),
+    [
+        (
+            "de_wahl.html",
+            "de",
+            "Bürgermeisterwahl in Kleinstadt",
+            "Die Amtsinhaberin setzt sich",
+            "Die bisherige Bürgermeisterin",
+        ),
+        (
+            "en_market.html",
+            "en",
+            "Farmers' market moves",
+            "After twenty years",
+            "The weekly farmers' market",
+        ),
+    ],
+)
+def test_html_fixtures(name: str, language: str, title: str, teaser: str, first: str) -> None:
+    document = extract.from_path(TEXTS / name)
+    assert document.language == language
+    assert document.title.startswith(title)
+    assert document.teaser.startswith(teaser)
+    assert document.sentences[0].text.startswith(first)
+    assert document.author
+    assert document.published is not None
+    assert_clean(document)
+
+
+def test_bytes_in_latin1_and_windows1252() -> None:
+    text = (TEXTS / "de_hafen.txt").read_text(encoding="utf-8")
+    for codec in ("iso-8859-1", "cp1252"):
+        document = extract.from_bytes(text.encode(codec), filename="a.txt")
+        assert "Bürgerinitiative" in document.text
+
+
+def test_bytes_dispatch_html_by_content() -> None:
+    data = (TEXTS / "en_market.html").read_bytes()
+    document = extract.from_bytes(data)
+    assert document.title.startswith("Farmers' market")
+
+
+@pytest.mark.parametrize(
+    ("call", "code"),
+    [
+        (lambda: extract.from_path(Path("/nonexistent/nothing.txt")), "missing_file"),
+        (lambda: extract.from_text("   \n\n  "), "empty"),
+        (lambda: extract.from_bytes(b""), "empty"),
+        (lambda: extract.from_bytes(b"\x00\x01\x02\x03binary\x00" * 50), "encoding"),
+        (
+            lambda: extract.from_html("<html><body><script>var a;</script></body></html>"),
+            "not_article",
+        ),
+    ],
+)
+def test_errors_have_codes_and_messages(call, code: str) -> None:
+    with pytest.raises(ExtractError) as info:
+        call()
+    assert info.value.code == code
+    assert info.value.message("de") and info.value.message("en")
+
+
+def test_unsupported_file_type(tmp_path: Path) -> None:
+    path = tmp_path / "a.pdf"
+    path.write_bytes(b"%PDF-1.4")
+    with pytest.raises(ExtractError) as info:
+        extract.from_path(path)
+    assert info.value.code == "file_type"
+
+
+def test_pasted_text_without_blank_lines() -> None:
+    raw = (
+        "Streik bei der Bahn legt Nahverkehr lahm\n"
+        "Die Gewerkschaft hat für Montag zu einem ganztägigen Warnstreik aufgerufen.\n"
+        "Betroffen sind vor allem Pendler in Bayern und Baden-Württemberg.\n"
+        "Die Bahn will einen Notfahrplan anbieten."
+    )
+    document = extract.from_text(raw)
+    assert document.title == "Streik bei der Bahn legt Nahverkehr lahm"
+    assert len(document.sentences) >= 2
+
+
+def test_plain_sentences_stay_body() -> None:
+    raw = "Die Aare ist ein Fluss in der Schweiz.\nSie fließt in den Rhein.\n\nSie ist lang."
+    document = extract.from_text(raw)
+    assert document.title == ""
+    assert document.sentences[0].text == "Die Aare ist ein Fluss in der Schweiz."
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text())
+def test_from_text_never_raises_anything_but_extract_error(raw: str) -> None:
+    try:
+        document = extract.from_text(raw)
+    except ExtractError:
+        return
+    assert document.sentences
+    assert document.language in ("de", "en")
