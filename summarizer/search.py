@@ -150,6 +150,9 @@ def parse(topic: str, *, drop_stop_words: bool = True) -> list[Term]:
     while i < len(flat):
         match = None
         for size in range(min(_LONGEST_ALIAS, len(flat) - i), 0, -1):
+            end = i + size
+            if end < len(flat) and flat[end][1] == flat[end - 1][1]:
+                continue  # an alias covers whole words only ("Nordkorea-Besuch" is one phrase)
             key = tuple(token for token, _ in flat[i : i + size])
             inflected = (*key[:-1], _without_genitive(key[-1]))
             if key in _ALIAS_INDEX or inflected in _ALIAS_INDEX:

@@ -1,0 +1,163 @@
+"""Topic search on SQLite (FTS5): inflections, compounds, phrases, umlaut spelling, aliases, ranking.
+
+The cases are plain data so tests/test_search_postgres.py runs the very same ones on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from summarizer import search
+from summarizer.library import Library
+from tests.test_library import fill
+
+# topic -> the fixture articles it must find (exactly)
+SEARCH_CASES: list[tuple[str, set[str]]] = [
+    ("nordkorea", {"putin_besuch", "north_korea_missile"}),
+    ("Nordkoreas", {"putin_besuch", "north_korea_missile"}),
+    ("North Korea", {"putin_besuch", "north_korea_missile"}),
+    ("nordkoreanisch", {"putin_besuch"}),
+    ("Nordkorea-Besuch", {"putin_besuch"}),
+    ("putin nordkorea", {"putin_besuch"}),
+    ("Kim Jong-un", {"putin_besuch"}),
+    ("KIM JONG UN", {"putin_besuch"}),
+    ("Fußball", {"fussball"}),
+    ("fussball", {"fussball"}),
+    ("FUSSBALL-DERBY", {"fussball"}),
+    ("Straße", {"strassenbau"}),
+    ("strasse", {"strassenbau"}),
+    ("Südkorea", {"putin_besuch", "north_korea_missile"}),
+    ("suedkorea", {"putin_besuch", "north_korea_missile"}),
+    ("Russland", {"putin_besuch", "russland_ukraine"}),
+    ("Russia", {"putin_besuch", "russland_ukraine"}),
+    ("Russlands", {"putin_besuch", "russland_ukraine"}),
+    ("USA", {"north_korea_missile", "trade_talks"}),
+    ("Vereinigte Staaten", {"north_korea_missile", "trade_talks"}),
+    ("China", {"trade_talks"}),
+    ("Peking", {"trade_talks"}),
+    ("Ukraine", {"russland_ukraine"}),
+    ("EU", {"russland_ukraine"}),
+    ("Zelensky", {"russland_ukraine"}),
+    ("Luftabwehr", {"russland_ukraine"}),
+    ("Sanktionen Russland", {"russland_ukraine"}),
+    ("der Krieg", set()),
+    ("Nordkorea Fußball", set()),
+    ("Quantencomputer", set()),
+    ("eu-", {"russland_ukraine"}),
+    ("", set()),
+    ("!!! ???", set()),
+    ('"nordkorea" OR *', {"putin_besuch", "north_korea_missile"}),
+    ("'; DROP TABLE articles; --", set()),
+]
+
+
+def found(library: Library, ids: dict[str, str], topic: str) -> set[str]:
+    names = {article_id: name for name, article_id in ids.items()}
+    return {names[hit.article_id] for hit in library.search(topic, limit=50)}
+
+
+def check_case(library: Library, ids: dict[str, str], topic: str, expected: set[str]) -> None:
+    assert found(library, ids, topic) == expected, topic
+
+
+def check_title_hits_rank_first(library: Library, ids: dict[str, str]) -> None:
+    # same day for both: "Russland" is in the title of one and only in the body of the other
+    hits = library.search("Russland")
+    assert [h.article_id for h in hits][:2] == [ids["russland_ukraine"], ids["putin_besuch"]]
+    assert hits[0].score > hits[1].score > 0
+
+
+def check_since_and_limit(library: Library, ids: dict[str, str], start: datetime) -> None:
+    names = {article_id: name for name, article_id in ids.items()}
+    # putin_besuch is dated 2 days after start, north_korea_missile 1 day after start
+    later = library.search("nordkorea", since=start + timedelta(days=2))
+    assert [names[h.article_id] for h in later] == ["putin_besuch"]
+    assert len(library.search("nordkorea", limit=1)) == 1
+    assert library.search("nordkorea", limit=0) == []
+
+
+def check_any_word(library: Library, ids: dict[str, str]) -> None:
+    any_hits = library.search("Fußball Luftabwehr", match_all=False)
+    assert {h.article_id for h in any_hits} == {ids["fussball"], ids["russland_ukraine"]}
+
+
+def check_hit_fields(library: Library, ids: dict[str, str]) -> None:
+    (hit,) = library.search("Luftabwehr")
+    assert hit.article_id == ids["russland_ukraine"]
+    assert hit.title.startswith("Russland verstärkt")
+    assert hit.url == "https://news.example/russland_ukraine"
+    assert hit.published is not None and hit.published.tzinfo is not None
+    assert hit.matched_terms == ("luftabwehr",)
+
+
+START = datetime(2024, 6, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def stocked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Library, dict[str, str]]:
+    path: Path = tmp_path_factory.mktemp("search") / "briefbot.db"
+    library = Library.open(f"sqlite:///{path.as_posix()}")
+    return library, fill(library, start=START)
+
+
+@pytest.mark.parametrize(
+    ("topic", "expected"), SEARCH_CASES, ids=[c[0] or "empty" for c in SEARCH_CASES]
+)
+def test_search_case(
+    stocked: tuple[Library, dict[str, str]], topic: str, expected: set[str]
+) -> None:
+    check_case(*stocked, topic, expected)
+
+
+def test_title_hits_rank_first(stocked: tuple[Library, dict[str, str]]) -> None:
+    check_title_hits_rank_first(*stocked)
+
+
+def test_since_and_limit(stocked: tuple[Library, dict[str, str]]) -> None:
+    check_since_and_limit(*stocked, START)
+
+
+def test_any_word(stocked: tuple[Library, dict[str, str]]) -> None:
+    check_any_word(*stocked)
+
+
+def test_hit_fields(stocked: tuple[Library, dict[str, str]]) -> None:
+    check_hit_fields(*stocked)
+
+
+def test_newer_of_two_equal_matches_comes_first(sqlite_url: str) -> None:
+    library = Library.open(sqlite_url)
+    from tests.test_library import fixture_document, lead_ranking
+
+    old = fixture_document("trade_talks", published=datetime(2024, 1, 1, tzinfo=UTC))
+    library.add(old, lead_ranking(old))
+    newer_text = fixture_document("trade_talks")
+    newer = type(newer_text)(
+        newer_text.title,
+        newer_text.teaser,
+        "en",
+        newer_text.text + " Talks continue.",
+        newer_text.sentences,
+        published=datetime(2024, 3, 1, tzinfo=UTC),
+    )
+    added = library.add(newer, lead_ranking(newer))
+    assert added.created
+    assert library.search("China")[0].article_id == added.article.id
+
+
+def test_query_building_is_the_same_for_both_backends() -> None:
+    terms = search.parse("Putins Nordkorea-Besuch")
+    assert [t.label for t in terms] == ["putins", "nordkorea besuch"]
+    assert search.fts5_query(terms) == '("putin"*) AND ("nordkorea besuch"*)'
+    assert search.tsquery(terms) == "('putin':*) & ('nordkorea' <-> 'besuch':*)"
+    assert search.parse("und der die") != []  # only stop words: kept, not an empty query
+    assert search.parse("...") == []
+
+
+def test_index_text_folds_and_splits() -> None:
+    assert search.index_text("Fußball-Derby: Nordkoreas KÄSE, Korea's") == (
+        "fussball derby nordkoreas kaese korea s"
+    )
