@@ -73,6 +73,9 @@ class _Server(ThreadingHTTPServer):
         self.owner = owner
         super().__init__(address, _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client hanging up early (size limit, timeout) is expected here
+
     def process_request(self, request: Any, client_address: Any) -> None:
         with self.owner.lock:
             self.owner.connections += 1
