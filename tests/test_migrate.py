@@ -1,0 +1,180 @@
+"""Migrations on SQLite and PostgreSQL: revisions applied in order keep rows, reruns change
+nothing, pre-migration databases are adopted, concurrent replicas migrate once, and the models
+match what the revisions build."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import threading
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, text
+
+from summarizer.db import Base, make_engine
+from summarizer.migrate import current_revision, include_object, migrate, revision
+
+# Modules that declare tables on Base; the composition root imports them all before migrating.
+TABLE_MODULES = [
+    "summarizer.library",
+    "bot.conversation",
+    "schedules.subscriptions",
+    "schedules.delivery",
+    "schedules.feeds",
+]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+
+
+def notes_v1() -> MetaData:
+    metadata = MetaData()
+    Table(
+        "notes",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("body", String(200), nullable=False),
+    )
+    return metadata
+
+
+def notes_v2() -> MetaData:
+    metadata = MetaData()
+    Table(
+        "notes",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("body", String(200), nullable=False),
+        Column("topic", String(80), nullable=True),
+    )
+    Table("tags", metadata, Column("name", String(40), primary_key=True))
+    return metadata
+
+
+def columns(url: str, table: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return {column["name"] for column in inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
+
+
+def scalar(url: str, sql: str) -> object:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text(sql)).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_revisions_apply_in_order_and_keep_rows(database_url: str, tmp_path: Path) -> None:
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    first = revision(
+        database_url, "create notes", metadata=notes_v1(), version_locations=[versions]
+    )
+    assert first.parent == versions and "op.create_table" in first.read_text()
+
+    head = migrate(database_url, metadata=notes_v1(), version_locations=[versions])
+    assert head is not None and head in first.name
+    assert columns(database_url, "notes") == {"id", "body"}
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO notes (body) VALUES ('eins'), ('zwei')"))
+    engine.dispose()
+
+    second = revision(
+        database_url, "topics and tags", metadata=notes_v2(), version_locations=[versions]
+    )
+    assert "add_column" in second.read_text() and "'tags'" in second.read_text()
+    new_head = migrate(database_url, metadata=notes_v2(), version_locations=[versions])
+    assert new_head is not None and new_head != head and new_head in second.name
+    assert columns(database_url, "notes") == {"id", "body", "topic"}
+    assert columns(database_url, "tags") == {"name"}
+    assert scalar(database_url, "SELECT count(*) FROM notes") == 2
+
+    assert migrate(database_url, metadata=notes_v2(), version_locations=[versions]) == new_head
+    assert scalar(database_url, "SELECT count(*) FROM notes") == 2
+    assert scalar(database_url, "SELECT count(*) FROM alembic_version") == 1
+
+
+def test_database_made_before_migrations_is_adopted(
+    database_url: str, sqlite_url: str, tmp_path: Path
+) -> None:
+    empty = tmp_path / "none"
+    empty.mkdir()
+    # no revisions yet: the tables come straight from the models
+    assert migrate(database_url, metadata=notes_v1(), version_locations=[empty]) is None
+    assert columns(database_url, "notes") == {"id", "body"}
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO notes (body) VALUES ('alt')"))
+    engine.dispose()
+
+    # the first release's revisions, written against a separate empty database
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    scratch = sqlite_url.replace("briefbot.db", "scratch.db")
+    base = revision(scratch, "baseline", metadata=notes_v1(), version_locations=[versions])
+    migrate(scratch, metadata=notes_v1(), version_locations=[versions])
+    later = revision(scratch, "topics", metadata=notes_v2(), version_locations=[versions])
+
+    head = migrate(database_url, metadata=notes_v2(), version_locations=[versions])
+    assert head is not None and head in later.name and head not in base.name
+    assert columns(database_url, "notes") == {"id", "body", "topic"}
+    assert scalar(database_url, "SELECT body FROM notes") == "alt"
+
+
+@pytest.mark.postgres
+def test_replicas_starting_together_migrate_once(postgres_url: str, tmp_path: Path) -> None:
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    scratch = f"sqlite:///{tmp_path / 'scratch.db'}"
+    revision(scratch, "create notes", metadata=notes_v1(), version_locations=[versions])
+
+    results: list[str | None] = []
+    errors: list[BaseException] = []
+
+    def replica() -> None:
+        try:
+            results.append(migrate(postgres_url, metadata=notes_v1(), version_locations=[versions]))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=replica) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(results) == 3 and len(set(results)) == 1 and results[0] is not None
+    assert scalar(postgres_url, "SELECT count(*) FROM alembic_version") == 1
+
+
+def test_models_match_what_migrate_builds(database_url: str) -> None:
+    """The package's own revisions (or, before the first one, the models) build exactly the
+    tables the models declare: a model change without a revision fails here."""
+    for name in TABLE_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+    assert "articles" in Base.metadata.tables
+    migrate(database_url)
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            present = set(inspect(connection).get_table_names())
+            assert set(Base.metadata.tables) <= present
+            context = MigrationContext.configure(
+                connection, opts={"include_object": include_object, "compare_type": True}
+            )
+            assert compare_metadata(context, Base.metadata) == []
+            revision_now = current_revision(connection)
+    finally:
+        engine.dispose()
+    assert migrate(database_url) == revision_now
