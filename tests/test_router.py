@@ -1,0 +1,462 @@
+"""The router on a real SQLite library: commands, follow-ups, buttons, access, languages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot import texts
+from bot.commands import Command, Incoming, Press, Request, Text
+from bot.config import Settings
+from bot.conversation import Conversations
+from bot.router import MAX_TEXT, Router, parse_command
+from summarizer import extract
+from summarizer.db import Base, make_engine
+from summarizer.errors import UserError
+from summarizer.library import Library
+from summarizer.models import Document
+from summarizer.reply import ChatRef, Reply
+from summarizer.service import Briefing
+
+FIXTURES = Path(__file__).parent / "fixtures" / "router"
+HAFEN = FIXTURES / "hafen_de.txt"
+RATHAUS = FIXTURES / "rathaus_de.txt"
+BRIDGE = FIXTURES / "bridge_en.txt"
+
+PRIVATE = ChatRef("telegram", "42")
+GROUP = ChatRef("telegram", "-100")
+CONSOLE = ChatRef("console", "console")
+
+
+class StaticFetcher:
+    """A DocumentFetcher serving fixed texts by URL (the real fetcher has its own tests)."""
+
+    def __init__(self, pages: dict[str, str]) -> None:
+        self.pages = pages
+
+    def canonical(self, url: str) -> str:
+        return url.split("?")[0]
+
+    async def fetch_document(self, url: str) -> Document:
+        return extract.from_text(self.pages[url], url=url)
+
+
+def make_settings(**values: Any) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def build(tmp_path: Path) -> Callable[..., Router]:
+    """A factory of routers sharing one SQLite file (like several processes would)."""
+    engine = make_engine(f"sqlite:///{(tmp_path / 'bot.db').as_posix()}")
+    Base.metadata.create_all(engine)
+    fetcher = StaticFetcher({"https://news.example/bridge": BRIDGE.read_text()})
+    briefing = Briefing(Library(engine), fetcher=fetcher)
+
+    def make(**kwargs: Any) -> Router:
+        settings = make_settings(**kwargs.pop("settings", {}))
+        return Router(briefing, Conversations(engine), settings, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def router(build: Callable[..., Router]) -> Router:
+    router = build()
+    router.briefing.add(HAFEN)
+    router.briefing.add(RATHAUS)
+    router.briefing.add(BRIDGE)
+    return router
+
+
+async def say(router: Router, text: str, chat: ChatRef = PRIVATE, **kwargs: Any) -> list[Reply]:
+    private = kwargs.pop("is_private", chat != GROUP)
+    return await router.handle(Incoming(chat, kwargs.pop("user_id", "7"), text, private, **kwargs))
+
+
+async def one(router: Router, text: str, chat: ChatRef = PRIVATE, **kwargs: Any) -> Reply:
+    replies = await say(router, text, chat, **kwargs)
+    assert len(replies) == 1, replies
+    return replies[0]
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("/brief nordkorea", ("brief", "nordkorea")),
+        ("/brief@BriefBot  Kim Jong-un ", ("brief", "Kim Jong-un")),
+        ("/BRIEF@x", ("brief", "")),
+        ("  /add line one\nline two", ("add", "line one\nline two")),
+        ("/", ("", "")),
+        ("hallo /brief", None),
+        ("Wann?", None),
+    ],
+)
+def test_parse_command(text: str, parsed: tuple[str, str] | None) -> None:
+    assert parse_command(text) == parsed
+
+
+# --- built-in commands ---------------------------------------------------------------------
+
+
+async def test_start_and_help_list_every_command_with_an_example(
+    build: Callable[..., Router],
+) -> None:
+    async def ping(request: Request) -> list[Reply]:
+        return [Reply("pong", language=request.language)]
+
+    extra = Command(
+        "ping", ping, Text(de="/ping – z. B. /ping", en="/ping – e.g. /ping"), Text("Test", "Test")
+    )
+    router = build(commands=[extra])
+    start = await one(router, "/start")
+    assert "/brief" in start.text and start.language == "de"
+    help_text = (await one(router, "/help")).text
+    for name in ("start", "help", "brief", "ask", "sources", "add", "lang", "ping"):
+        assert f"/{name}" in help_text
+    assert "/brief nordkorea" in help_text and "z. B. /ping" in help_text
+    assert (await one(router, "/ping")).text == "pong"
+    assert ("ping", "Test") in router.command_menu("en")
+    assert [name for name, _ in router.command_menu("de")][:3] == ["start", "help", "brief"]
+
+
+async def test_brief_cites_every_point_and_offers_buttons(router: Router) -> None:
+    reply = await one(router, "/brief@BriefBot hafen")
+    assert reply.kind == "digest" and reply.digest is not None and reply.context_id
+    assert 1 <= len(reply.digest.points) <= 7
+    cited = {p.article_id for p in reply.digest.points}
+    assert cited <= {a.id for a in reply.digest.articles}
+    assert reply.text.startswith("Kernpunkte: hafen")
+    assert "Warnstreik legt den Hafen von Lindholm lahm" in reply.text
+    for point in reply.digest.points:
+        assert f"• {point.text} [" in reply.text
+    for forbidden in ("Wellenfunk", "Datenschutz", "einverstanden", "Bild:"):
+        assert forbidden not in reply.text
+    actions = [b.action for b in reply.buttons]
+    assert f"sources:{reply.context_id}" in actions
+    assert not any(a.startswith("subscribe:") for a in actions)  # no handler: no dead button
+
+
+async def test_brief_without_articles_or_topic(router: Router) -> None:
+    nothing = await one(router, "/brief fußball")
+    assert nothing.digest is None and "/sources" in nothing.text and "fußball" in nothing.text
+    usage = await one(router, "/brief   ")
+    assert usage.kind == "usage" and usage.text.startswith("Verwendung: /brief")
+
+
+async def test_follow_up_after_a_brief_in_a_private_chat(router: Router) -> None:
+    await one(router, "/brief hafen")
+    answer = await one(router, "Wie viele Beschäftigte legten die Arbeit nieder?")
+    assert answer.kind == "answer" and answer.answer is not None and answer.answer.found
+    assert "2.400" in answer.text
+    assert "Warnstreik legt den Hafen von Lindholm lahm" in answer.text  # cited
+    missing = await one(router, "Wer gewann das Pokalfinale im Eishockey?")
+    assert missing.text == texts.NOT_IN_SOURCES.get("de")
+    assert missing.answer is None
+
+
+async def test_follow_up_without_context_gets_a_hint(router: Router) -> None:
+    reply = await one(router, "Wie viele Beschäftigte streikten?")
+    assert reply.text == texts.NO_CONTEXT.get("de")
+
+
+async def test_group_follow_up_only_as_a_reply_to_the_digest(router: Router) -> None:
+    digest = await one(router, "/brief rathaus", GROUP)
+    plain = await one(router, "Wie viel kostet das Rathaus?", GROUP)
+    assert plain.text == texts.NO_CONTEXT.get("de")
+    router.delivered(GROUP, digest, "555")
+    reply = await one(router, "Wie viel kostet das Rathaus?", GROUP, reply_to_message_id="555")
+    assert reply.answer is not None and "96 Millionen" in reply.text
+    # the answer carries the context too, so a reply to the answer is a follow-up again
+    assert reply.context_id == digest.context_id
+
+
+async def test_reply_to_an_older_digest_uses_that_digests_articles(router: Router) -> None:
+    bridge = await one(router, "/brief bridge")
+    router.delivered(PRIVATE, bridge, "1")
+    await one(router, "/brief rathaus")  # the chat's last context is now the Rathaus
+    reply = await one(router, "How much did the repairs cost?", reply_to_message_id="1")
+    assert reply.answer is not None and "64 million" in reply.text
+
+
+async def test_a_scheduled_digest_without_context_can_be_followed_up(router: Router) -> None:
+    digest = router.briefing.brief("rathaus")
+    router.delivered(GROUP, Reply("digest", kind="digest", digest=digest), "900")
+    reply = await one(router, "Wann ist die Eröffnung geplant?", GROUP, reply_to_message_id="900")
+    assert reply.answer is not None and "2027" in reply.text
+
+
+async def test_ask_searches_the_whole_library(router: Router) -> None:
+    reply = await one(router, "/ask Wie viel kostet der Neubau des Rathauses?")
+    assert reply.answer is not None and "96 Millionen" in reply.text
+    missing = await one(router, "/ask Wer gewann das Pokalfinale im Eishockey?")
+    assert missing.text in {texts.NOT_IN_LIBRARY.get("de"), texts.NOT_IN_SOURCES.get("de")}
+    assert (await one(router, "/ask")).kind == "usage"
+
+
+async def test_ask_on_an_empty_library(build: Callable[..., Router]) -> None:
+    reply = await one(build(), "/ask Wann?")
+    assert reply.text == texts.LIBRARY_EMPTY.get("de")
+
+
+async def test_sources_are_numbered_with_titles(router: Router) -> None:
+    reply = await one(router, "/sources")
+    assert "1. " in reply.text and "3. " in reply.text
+    assert "Harbour bridge in Lindholm reopens after two years of repairs" in reply.text
+    assert (await one(router, "/sources x")).kind == "usage"
+    assert "2" in (await one(router, "/sources 2")).text
+
+
+async def test_add_pasted_text_then_again(build: Callable[..., Router]) -> None:
+    router = build()
+    text = HAFEN.read_text()
+    added = await one(router, "/add " + text)
+    assert added.text.startswith("Gespeichert: Warnstreik legt den Hafen von Lindholm lahm")
+    assert added.text.count("• ") >= 2
+    again = await one(router, "/add " + text)
+    assert again.text == "Schon vorhanden: Warnstreik legt den Hafen von Lindholm lahm"
+    # right after /add, a question is about that article
+    answer = await one(router, "Wann ist die nächste Verhandlungsrunde?")
+    assert answer.answer is not None and "10. März" in answer.text
+
+
+async def test_add_file_path_only_in_the_console(build: Callable[..., Router]) -> None:
+    router = build()
+    refused = await one(router, f"/add {RATHAUS}")
+    assert refused.text == texts.ADD_PATH_CONSOLE_ONLY.get("de")
+    added = await one(router, f"/add {RATHAUS}", CONSOLE)
+    assert added.text.startswith("Gespeichert: Neues Rathaus")
+    missing = await one(router, "/add does-not-exist.txt", CONSOLE)
+    assert missing.kind == "error" and "gibt es nicht" in missing.text
+
+
+async def test_add_url_goes_through_the_fetcher(build: Callable[..., Router]) -> None:
+    router = build()
+    added = await one(router, "/add https://news.example/bridge")
+    assert added.text.startswith("Gespeichert: Harbour bridge")
+    again = await one(router, "/add https://news.example/bridge?utm_source=x")
+    assert again.text.startswith("Schon vorhanden: Harbour bridge")
+    assert (await one(router, "/add")).kind == "usage"
+
+
+async def test_extract_errors_are_one_translated_line(build: Callable[..., Router]) -> None:
+    router = build()
+    reply = await one(router, "/add    \n   ")
+    assert reply.kind == "usage"
+    await one(router, "/lang en")
+    reply = await one(router, "/add ...")
+    assert reply.kind == "error" and "\n" not in reply.text and reply.language == "en"
+
+
+# --- buttons -------------------------------------------------------------------------------
+
+
+async def test_more_never_repeats_a_point_and_ends_politely(router: Router) -> None:
+    digest = await one(router, "/brief lindholm")
+    assert digest.digest is not None and digest.context_id
+    seen = {p.text for p in digest.digest.points}
+    reply = digest
+    for _ in range(10):
+        if not any(b.action.startswith("more:") for b in reply.buttons):
+            break
+        [reply] = await router.press(Press(PRIVATE, "7", f"more:{digest.context_id}"))
+        if reply.digest is None:
+            break
+        fresh = {p.text for p in reply.digest.points}
+        assert not fresh & seen
+        seen |= fresh
+    assert len(seen) > 7
+    # pressing "more" after the last point says so
+    [last] = await router.press(Press(PRIVATE, "7", f"more:{digest.context_id}"))
+    while last.digest is not None:
+        [last] = await router.press(Press(PRIVATE, "7", f"more:{digest.context_id}"))
+    assert last.text == texts.NO_MORE_POINTS.format("de", topic="lindholm")
+
+
+async def test_more_works_from_another_router_on_the_same_database(
+    router: Router, build: Callable[..., Router]
+) -> None:
+    digest = await one(router, "/brief hafen")
+    assert digest.digest is not None
+    other = build()  # as if another replica got the button press
+    [more] = await other.press(Press(PRIVATE, "7", f"more:{digest.context_id}"))
+    assert more.digest is not None
+    assert not {p.text for p in more.digest.points} & {p.text for p in digest.digest.points}
+
+
+async def test_sources_button_lists_the_briefs_articles(router: Router) -> None:
+    digest = await one(router, "/brief rathaus")
+    [sources] = await router.press(Press(PRIVATE, "7", f"sources:{digest.context_id}"))
+    assert "Neues Rathaus in Lindholm wird teurer als geplant" in sources.text
+    assert "Harbour bridge" not in sources.text
+
+
+async def test_unknown_and_expired_buttons(router: Router) -> None:
+    [unknown] = await router.press(Press(PRIVATE, "7", "explode:now"))
+    assert unknown.text == texts.UNKNOWN_ACTION.get("de")
+    [expired] = await router.press(Press(PRIVATE, "7", "more:doesnotexist"))
+    assert expired.text == texts.EXPIRED.get("de")
+    [empty] = await router.press(Press(PRIVATE, "7", ""))
+    assert empty.text == texts.UNKNOWN_ACTION.get("de")
+
+
+async def test_registered_actions_get_their_button_and_presses(
+    build: Callable[..., Router],
+) -> None:
+    pressed: list[str] = []
+
+    async def subscribe(press: Press, router: Router) -> list[Reply]:
+        pressed.append(press.action)
+        return [Reply("abonniert")]
+
+    router = build(actions={"subscribe": subscribe})
+    router.briefing.add(HAFEN)
+    digest = await one(router, "/brief hafen")
+    assert "subscribe:hafen" in [b.action for b in digest.buttons]
+    [reply] = await router.press(Press(PRIVATE, "7", "subscribe:hafen"))
+    assert reply.text == "abonniert" and pressed == ["subscribe:hafen"]
+    with pytest.raises(ValueError):
+        build(actions={"more": subscribe})
+
+
+# --- language ------------------------------------------------------------------------------
+
+
+async def test_lang_is_stored_per_chat_in_the_database(
+    router: Router, build: Callable[..., Router]
+) -> None:
+    assert (await one(router, "/lang en")).text == texts.LANG_SET.get("en")
+    assert (await one(router, "/nope")).text.startswith("Unknown command /nope")
+    assert build().language_for(PRIVATE) == "en"  # a second process sees it
+    assert build().language_for(GROUP) == "de"
+    assert (await one(router, "/lang klingonisch")).text.startswith("Usage: /lang")
+    current = await say(router, "/lang")
+    assert current[0].text == texts.LANG_CURRENT.get("en")
+    await one(router, "/lang de")
+    assert (await one(router, "/nope")).text.startswith("Unbekannter Befehl /nope")
+
+
+async def test_default_language_and_first_contact_hint(build: Callable[..., Router]) -> None:
+    english = build(settings={"BRIEFBOT_LANGUAGE": "en"})
+    assert (await one(english, "/nope")).text.startswith("Unknown command")
+    german = build()
+    assert german.language_for(PRIVATE, "en-US") == "en"
+    assert (await one(german, "/nope", user_language="en")).language == "en"
+    assert german.language_for(PRIVATE, "fr") == "de"
+
+
+# --- limits and errors ---------------------------------------------------------------------
+
+
+async def test_empty_and_huge_messages(router: Router) -> None:
+    assert (await one(router, "   ")).text == texts.EMPTY.get("de")
+    huge = "Wort " * (MAX_TEXT // 4)
+    assert "zu lang" in (await one(router, huge)).text
+    assert "zu lang" in (await one(router, "/brief " + huge)).text
+    assert "zu lang" in (await one(router, "/ask " + huge)).text
+
+
+async def test_handler_failures_never_escape(
+    build: Callable[..., Router], caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(request: Request) -> list[Reply]:
+        raise RuntimeError("boom")
+
+    async def refusing(request: Request) -> list[Reply]:
+        raise UserError("nope", de="Geht nicht.", en="Cannot do.")
+
+    router = build(
+        commands=[
+            Command("broken", broken, Text("/broken", "/broken"), Text("b", "b")),
+            Command("refusing", refusing, Text("/refusing", "/refusing"), Text("r", "r")),
+        ]
+    )
+    with caplog.at_level(logging.ERROR):
+        reply = await one(router, "/broken")
+    assert reply.text == texts.GENERIC_ERROR.get("de") and reply.kind == "error"
+    assert "boom" in caplog.text
+    assert (await one(router, "/refusing")).text == "Geht nicht."
+    await one(router, "/lang en")
+    assert (await one(router, "/refusing")).text == "Cannot do."
+
+
+# --- access --------------------------------------------------------------------------------
+
+
+async def test_only_allowed_chats_get_answers(build: Callable[..., Router]) -> None:
+    router = build(settings={"BRIEFBOT_ALLOWED_CHATS": "42, T0123"})
+    router.briefing.add(HAFEN)
+    refused = await say(router, "/brief hafen", GROUP)
+    assert len(refused) == 1 and refused[0].kind == "refusal"
+    assert refused[0].digest is None and "Lindholm" not in refused[0].text
+    [press] = await router.press(Press(GROUP, "7", "sources:x"))
+    assert press.kind == "refusal"
+    assert (await one(router, "/brief hafen")).kind == "digest"  # chat 42
+    slack = ChatRef("slack", "C999")
+    assert (await one(router, "/brief hafen", slack, workspace_id="T0123")).kind == "digest"
+    assert (await one(router, "/brief hafen", slack, workspace_id="T9")).kind == "refusal"
+    assert (await one(router, "/brief hafen", CONSOLE)).kind == "digest"
+
+
+async def test_only_admins_may_add(build: Callable[..., Router]) -> None:
+    async def secret(request: Request) -> list[Reply]:
+        return [Reply("ok")]
+
+    router = build(
+        settings={"BRIEFBOT_ADMINS": "1,slack:U1"},
+        commands=[
+            Command("secret", secret, Text("/secret", "/secret"), Text("s", "s"), admin_only=True)
+        ],
+    )
+    text = "/add " + RATHAUS.read_text()
+    refused = await one(router, text, user_id="2")
+    assert refused.text == texts.ADMIN_ONLY.get("de")
+    assert router.briefing.sources() == []
+    assert (await one(router, "/secret", user_id="2")).kind == "refusal"
+    assert (await one(router, "/secret", user_id="1")).text == "ok"
+    assert (await one(router, "/secret", ChatRef("slack", "C1"), user_id="U1")).text == "ok"
+    assert (await one(router, text, user_id="1")).text.startswith("Gespeichert")
+    assert (await one(router, "/brief rathaus", user_id="2")).kind == "digest"
+
+
+# --- property: nothing raises --------------------------------------------------------------
+
+COMMAND_NAMES = ["start", "help", "brief", "ask", "sources", "add", "lang", "x", ""]
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    text=st.one_of(
+        st.text(max_size=300),
+        st.builds(
+            lambda name, at, args: f"/{name}{at} {args}",
+            st.sampled_from(COMMAND_NAMES),
+            st.sampled_from(["", "@Bot", "@"]),
+            st.text(max_size=200),
+        ),
+    ),
+    private=st.booleans(),
+    reply_to=st.one_of(st.none(), st.text(max_size=10)),
+)
+def test_no_input_makes_the_router_raise(
+    router: Router, text: str, private: bool, reply_to: str | None
+) -> None:
+    chat = PRIVATE if private else GROUP
+    message = Incoming(chat, "7", text, private, reply_to_message_id=reply_to)
+    replies = asyncio.run(router.handle(message))
+    assert replies and all(isinstance(r, Reply) and r.text.strip() for r in replies)
+    assert all(r.text != texts.GENERIC_ERROR.get(r.language) for r in replies), text
