@@ -1,0 +1,95 @@
+"""How the chat senders retry one message: honour a platform's retry_after, back off after 5xx
+and timeouts, give up at once on a gone chat. Shared by the Telegram and Slack senders (which
+must not import each other's libraries); waits are injectable so tests never really sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from schedules.sending import RetryAfter, TransientSendError
+from summarizer.reply import ChatRef
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Limiter(Protocol):
+    """What the senders need of schedules.ratelimit.RateLimiter (the one outgoing limiter)."""
+
+    async def wait(self, chat: ChatRef, *, group: bool = False) -> None: ...
+
+    def pause(self, platform: str, seconds: float, chat: ChatRef | None = None) -> object: ...
+
+
+async def pause_limiter(
+    limiter: Limiter | None, platform: str, seconds: float, chat: ChatRef | None
+) -> None:
+    """Tell the shared limiter about a 429 (its `pause` may be sync or async)."""
+    if limiter is None:
+        return
+    result = limiter.pause(platform, seconds, chat)
+    if inspect.isawaitable(result):
+        await result
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """`attempts` tries per message; backoff `base_delay` doubling up to `max_delay`; a 429 asking
+    for more than `max_retry_after` seconds is handed to the caller as RetryAfter."""
+
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
+
+
+async def with_retries(
+    call: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    *,
+    on_retry_after: Callable[[float], Awaitable[None]] | None = None,
+) -> T:
+    """Run `call` until it succeeds; RetryAfter / TransientSendError are retried per `policy`,
+    any other error (ChatGone included) propagates at once."""
+    attempt = 1
+    while True:
+        try:
+            return await call()
+        except RetryAfter as error:
+            if on_retry_after is not None:
+                await on_retry_after(error.seconds)
+            if attempt >= policy.attempts or error.seconds > policy.max_retry_after:
+                raise
+            log.warning("rate limited, waiting %.1f s (attempt %d)", error.seconds, attempt)
+            await policy.sleep(error.seconds)
+        except TransientSendError as error:
+            if attempt >= policy.attempts:
+                raise
+            delay = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
+            log.warning("send failed (%s), retrying in %.1f s", error, delay)
+            await policy.sleep(delay)
+        attempt += 1
+
+
+class RecentIds:
+    """A bounded memory of ids already handled (update_id, event_id), oldest forgotten first."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._ids: dict[str, None] = {}
+
+    def first_time(self, key: str) -> bool:
+        """True the first time `key` is seen, False for every repeat."""
+        if key in self._ids:
+            return False
+        self._ids[key] = None
+        if len(self._ids) > self.size:
+            del self._ids[next(iter(self._ids))]
+        return True

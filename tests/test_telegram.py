@@ -1,0 +1,398 @@
+"""The real python-telegram-bot Application against the fake Bot API: polling and webhook, group
+policy, follow-ups, buttons, duplicates, platform errors, access control."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import ClientSession, web
+from telegram import Bot, Update
+from telegram.request import HTTPXRequest
+
+from bot.app import App
+from bot.retry import RetryPolicy
+from bot.telegram import SECRET_HEADER, TelegramBot, TelegramSender
+from schedules.sending import ChatGone, RetryAfter, TransientSendError
+from summarizer.reply import Button, ChatRef, Reply
+from tests.fakes.library import briefed_app
+from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, FakeTelegramAPI, parse_telegram_html
+
+FIXTURES = Path(__file__).parent / "fixtures" / "telegram"
+
+
+def update(name: str, **changes: Any) -> dict[str, Any]:
+    data = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    for path, value in changes.items():
+        target = data
+        keys = path.split("__")
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value
+    return copy.deepcopy(data)
+
+
+class Sleeps:
+    """Records the waits the retry policy asks for instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegramAPI]:
+    fake = await FakeTelegramAPI().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> App:
+    return briefed_app(tmp_path)
+
+
+def make_bot(app: App, api: FakeTelegramAPI, **kwargs: Any) -> TelegramBot:
+    kwargs.setdefault("policy", RetryPolicy(base_delay=0.001, sleep=Sleeps()))
+    return TelegramBot(app.router, token=TOKEN, base_url=api.base_url, poll_timeout=1, **kwargs)
+
+
+@pytest.fixture
+async def bot(app: App, api: FakeTelegramAPI) -> AsyncIterator[TelegramBot]:
+    """Initialised (getMe done) but not polling: updates go in via process_update."""
+    telegram_bot = make_bot(app, api)
+    await telegram_bot.application.initialize()
+    yield telegram_bot
+    await telegram_bot.application.shutdown()
+
+
+async def feed(bot: TelegramBot, data: dict[str, Any]) -> None:
+    await bot.application.process_update(Update.de_json(data, bot.application.bot))
+
+
+def buttons(params: dict[str, Any]) -> list[str]:
+    markup = params.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+# ------------------------------------------------------------------ polling
+
+
+async def test_polling_brief_is_answered_in_html_with_buttons(
+    app: App, api: FakeTelegramAPI
+) -> None:
+    telegram_bot = make_bot(app, api)
+    await telegram_bot.start()
+    try:
+        api.push_update(update("private_brief.json"))
+        [call] = await api.wait_for("sendMessage")
+    finally:
+        await telegram_bot.stop()
+    sent = call.params
+    assert sent["chat_id"] == "111"
+    assert sent["parse_mode"] == "HTML"
+    assert sent["text"].startswith("<b>")
+    shown = parse_telegram_html(sent["text"])
+    assert "Nordkorea" in shown and "•" in shown
+    actions = buttons(sent)
+    assert any(a.startswith("sources:") for a in actions)
+    assert "reply_parameters" not in sent  # private chats get no reply-to
+    assert api.updates == []  # the offset acknowledged the update
+    assert [c.method for c in api.calls].count("deleteWebhook") == 1
+    menus = {c.params.get("language_code"): c.params["commands"] for c in api.calls
+             if c.method == "setMyCommands"}  # fmt: skip
+    assert set(menus) == {None, "de", "en"}
+    assert {"brief", "ask", "sources", "add"} <= {c["command"] for c in menus["de"]}
+    assert menus["de"] != menus["en"]
+
+
+async def test_polling_survives_a_failing_get_updates(app: App, api: FakeTelegramAPI) -> None:
+    api.fail("getUpdates", 500, times=1)
+    telegram_bot = make_bot(app, api)
+    await telegram_bot.start()
+    try:
+        api.push_update(update("private_brief.json"))
+        await api.wait_for("sendMessage", timeout=10)
+    finally:
+        await telegram_bot.stop()
+
+
+# ------------------------------------------------------------------ group policy
+
+
+async def test_group_answers_only_commands_for_this_bot_mentions_and_replies(
+    bot: TelegramBot, api: FakeTelegramAPI
+) -> None:
+    await feed(bot, update("group_chatter.json"))
+    await feed(bot, update("group_brief_other_bot.json"))
+    assert api.sent() == []
+
+    await feed(bot, update("group_brief_at_bot.json"))
+    [digest] = api.sent()
+    assert digest["chat_id"] == "-100200"
+    assert digest["reply_parameters"]["message_id"] == 20
+    assert "Nordkorea" in parse_telegram_html(digest["text"])
+
+    await feed(bot, update("group_mention.json"))
+    assert len(api.sent()) == 2
+    assert "Nordkorea" in parse_telegram_html(api.sent()[1]["text"])
+
+
+async def test_reply_to_the_digest_is_a_follow_up_on_its_articles(
+    bot: TelegramBot, api: FakeTelegramAPI
+) -> None:
+    await feed(bot, update("group_brief_at_bot.json"))
+    await api.wait_for("sendMessage")
+    digest_id = api.calls[-1].params  # the request; the id comes from the fake's counter
+    message_id = len(api.sent())  # fake numbers messages 1, 2, ...
+    assert digest_id["chat_id"] == "-100200"
+    await feed(
+        bot, update("group_reply_to_bot.json", message__reply_to_message__message_id=message_id)
+    )
+    answer = api.sent()[-1]
+    shown = parse_telegram_html(answer["text"])
+    assert "6.700" in shown
+    assert answer["reply_parameters"]["message_id"] == 24
+
+
+async def test_private_plain_message_after_a_brief_is_a_follow_up(
+    bot: TelegramBot, api: FakeTelegramAPI
+) -> None:
+    await feed(bot, update("private_question.json", update_id=4000))
+    hint = parse_telegram_html(api.sent()[-1]["text"])
+    assert "6.700" not in hint  # no brief yet: a hint, not an answer
+    await feed(bot, update("private_brief.json"))
+    await feed(bot, update("private_question.json"))
+    assert "6.700" in parse_telegram_html(api.sent()[-1]["text"])
+
+
+async def test_more_button_answers_the_query_and_sends_more_points(
+    bot: TelegramBot, api: FakeTelegramAPI
+) -> None:
+    await feed(bot, update("group_brief_at_bot.json"))
+    first = api.sent()[-1]
+    more = next((a for a in buttons(first) if a.startswith("more:")), None)
+    sources = next(a for a in buttons(first) if a.startswith("sources:"))
+    await feed(bot, update("callback_more.json", callback_query__data=sources,
+                           callback_query__message__message_id=1))  # fmt: skip
+    assert [c.method for c in api.calls].count("answerCallbackQuery") == 1
+    listing = parse_telegram_html(api.sent()[-1]["text"])
+    assert "Nordkorea" in listing and api.sent()[-1]["reply_parameters"]["message_id"] == 1
+    if more is not None:
+        await feed(bot, update("callback_more.json", update_id=6000, callback_query__data=more))
+        assert len(api.sent()) == 3
+
+
+async def test_unknown_button_gets_a_short_answer_not_silence(
+    bot: TelegramBot, api: FakeTelegramAPI
+) -> None:
+    await feed(bot, update("callback_more.json", callback_query__data="nothing:here"))
+    assert len(api.sent()) == 1
+
+
+async def test_non_text_message_in_private_chat_gets_a_short_answer(
+    bot: TelegramBot, api: FakeTelegramAPI
+) -> None:
+    await feed(bot, update("private_sticker.json"))
+    [reply] = api.sent()
+    assert parse_telegram_html(reply["text"]).strip()
+
+
+async def test_duplicate_update_is_answered_once(bot: TelegramBot, api: FakeTelegramAPI) -> None:
+    await feed(bot, update("private_brief.json"))
+    await feed(bot, update("private_brief.json"))
+    assert len(api.sent()) == 1
+
+
+# ------------------------------------------------------------------ access
+
+
+async def test_refused_chat_gets_one_polite_line_and_no_data(
+    tmp_path: Path, api: FakeTelegramAPI
+) -> None:
+    app = briefed_app(tmp_path, allowed_chats=["-100200"])
+    telegram_bot = make_bot(app, api)
+    await telegram_bot.application.initialize()
+    try:
+        await feed(telegram_bot, update("private_brief.json"))
+        await feed(telegram_bot, update("group_brief_at_bot.json"))
+    finally:
+        await telegram_bot.application.shutdown()
+    refused, allowed = api.sent()
+    assert refused["chat_id"] == "111"
+    assert "Container" not in refused["text"] and not buttons(refused)
+    assert allowed["chat_id"] == "-100200" and buttons(allowed)
+
+
+async def test_non_admin_add_is_refused(tmp_path: Path, api: FakeTelegramAPI) -> None:
+    app = briefed_app(tmp_path, admins=["999"])
+    before = app.library.count()
+    telegram_bot = make_bot(app, api)
+    await telegram_bot.application.initialize()
+    try:
+        await feed(telegram_bot, update("private_add.json"))
+    finally:
+        await telegram_bot.application.shutdown()
+    assert app.library.count() == before
+    assert len(api.sent()) == 1
+
+
+async def test_admin_add_stores_the_text(tmp_path: Path, api: FakeTelegramAPI) -> None:
+    app = briefed_app(tmp_path, admins=["111"])
+    before = app.library.count()
+    telegram_bot = make_bot(app, api)
+    await telegram_bot.application.initialize()
+    try:
+        await feed(telegram_bot, update("private_add.json"))
+    finally:
+        await telegram_bot.application.shutdown()
+    assert app.library.count() == before + 1
+
+
+# ------------------------------------------------------------------ sending and errors
+
+
+@pytest.fixture
+async def raw_bot(api: FakeTelegramAPI) -> AsyncIterator[Bot]:
+    request = HTTPXRequest(read_timeout=0.3, write_timeout=0.3, connect_timeout=0.3)
+    telegram_api = Bot(TOKEN, base_url=api.base_url, request=request)
+    await telegram_api.initialize()
+    yield telegram_api
+    await telegram_api.shutdown()
+
+
+class RecordingLimiter:
+    """Stands in for schedules.ratelimit.RateLimiter at its interface: records the calls."""
+
+    def __init__(self) -> None:
+        self.waits: list[tuple[ChatRef, bool]] = []
+        self.pauses: list[tuple[str, float, ChatRef | None]] = []
+
+    async def wait(self, chat: ChatRef, *, group: bool = False) -> None:
+        self.waits.append((chat, group))
+
+    def pause(self, platform: str, seconds: float, chat: ChatRef | None = None) -> None:
+        self.pauses.append((platform, seconds, chat))
+
+
+async def test_429_waits_retry_after_then_sends_once(raw_bot: Bot, api: FakeTelegramAPI) -> None:
+    sleeps, limiter = Sleeps(), RecordingLimiter()
+    sender = TelegramSender(raw_bot, limiter=limiter, policy=RetryPolicy(sleep=sleeps))
+    api.fail("sendMessage", 429, retry_after=7)
+    chat = ChatRef("telegram", "-100200")
+    message_id = await sender.send(chat, Reply("Hallo"))
+    assert sleeps.waits == [7.0]
+    assert limiter.pauses == [("telegram", 7.0, chat)]
+    assert [group for _, group in limiter.waits] == [True, True]
+    assert len(api.sent()) == 2 and message_id == "1"
+
+
+async def test_long_retry_after_is_handed_to_the_caller(raw_bot: Bot, api: FakeTelegramAPI) -> None:
+    sender = TelegramSender(raw_bot, policy=RetryPolicy(max_retry_after=60, sleep=Sleeps()))
+    api.fail("sendMessage", 429, retry_after=3600)
+    with pytest.raises(RetryAfter) as caught:
+        await sender.send(ChatRef("telegram", "111"), Reply("Hallo"))
+    assert caught.value.seconds == 3600
+
+
+async def test_5xx_and_timeouts_retry_with_backoff(raw_bot: Bot, api: FakeTelegramAPI) -> None:
+    sleeps = Sleeps()
+    sender = TelegramSender(raw_bot, policy=RetryPolicy(base_delay=0.5, sleep=sleeps))
+    api.fail("sendMessage", 500, times=2)
+    api.fail("sendMessage", 200, hang=1.0)  # longer than the 0.3 s read timeout
+    await sender.send(ChatRef("telegram", "111"), Reply("Hallo"))
+    assert sleeps.waits == [0.5, 1.0, 2.0]
+    api.fail("sendMessage", 502, times=4)
+    with pytest.raises(TransientSendError):
+        await sender.send(ChatRef("telegram", "111"), Reply("Hallo"))
+
+
+@pytest.mark.parametrize(
+    ("status", "description"),
+    [(403, "Forbidden: bot was blocked by the user"), (400, "Bad Request: chat not found")],
+)
+async def test_blocked_bot_or_deleted_chat_is_chat_gone(
+    raw_bot: Bot, api: FakeTelegramAPI, status: int, description: str
+) -> None:
+    sender = TelegramSender(raw_bot, policy=RetryPolicy(sleep=Sleeps()))
+    api.fail("sendMessage", status, description=description)
+    with pytest.raises(ChatGone):
+        await sender.send(ChatRef("telegram", "111"), Reply("Hallo"))
+    assert len(api.sent()) == 1  # not retried
+
+
+async def test_adapter_logs_and_skips_a_blocked_chat(
+    bot: TelegramBot, api: FakeTelegramAPI
+) -> None:
+    api.fail("sendMessage", 403, description="Forbidden: bot was blocked by the user")
+    await feed(bot, update("private_brief.json"))  # must not raise
+    await feed(bot, update("private_question.json"))
+    assert len(api.sent()) == 2
+
+
+async def test_long_reply_is_split_with_buttons_on_the_last_part(
+    raw_bot: Bot, api: FakeTelegramAPI
+) -> None:
+    delivered: list[str] = []
+    sender = TelegramSender(raw_bot, on_delivered=lambda chat, reply, mid: delivered.append(mid))
+    text = "\n".join(f"Zeile {i} mit <Zeichen> & „Zitaten“ 🚀 שלום." for i in range(400))
+    reply = Reply(text, buttons=(Button("mehr", "more:x"),), context_id="x")
+    ids = await sender.send_parts(ChatRef("telegram", "111"), reply, reply_to="5")
+    sent = api.sent()
+    assert len(sent) == len(ids) >= 4
+    assert all(len(parse_telegram_html(p["text"]).encode("utf-16-le")) // 2 <= 4096 for p in sent)
+    assert [bool(buttons(p)) for p in sent] == [False] * (len(sent) - 1) + [True]
+    assert all(p["reply_parameters"]["message_id"] == 5 for p in sent)
+    assert delivered == ids
+    shown = "\n".join(parse_telegram_html(p["text"]) for p in sent)
+    assert shown == text
+
+
+# ------------------------------------------------------------------ webhook
+
+
+async def test_webhook_checks_the_secret_and_answers_each_update_once(
+    app: App, api: FakeTelegramAPI
+) -> None:
+    telegram_bot = make_bot(
+        app, api, webhook_url="https://bot.example.org/telegram", webhook_secret="s3cret"
+    )
+    await telegram_bot.start()
+    server = web.Application()
+    server.add_routes(telegram_bot.routes())
+    runner = web.AppRunner(server)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    url = f"http://127.0.0.1:{port}/telegram"
+    body = json.dumps(update("private_brief.json"))
+    try:
+        async with ClientSession() as http:
+            async with http.post(url, data=body) as response:
+                assert response.status == 401
+            wrong = {SECRET_HEADER: "wrong"}
+            async with http.post(url, data=body, headers=wrong) as response:
+                assert response.status == 401
+            assert api.sent() == []
+            good = {SECRET_HEADER: "s3cret", "Content-Type": "application/json"}
+            for _ in range(2):  # Telegram redelivers when it saw no answer in time
+                async with http.post(url, data=body, headers=good) as response:
+                    assert response.status == 200
+            async with http.post(url, data="not json", headers=good) as response:
+                assert response.status == 400
+    finally:
+        await runner.cleanup()
+        await telegram_bot.stop()
+    assert api.webhook is not None
+    assert api.webhook["url"] == "https://bot.example.org/telegram"
+    assert api.webhook["secret_token"] == "s3cret"
+    assert len(api.sent()) == 1
+    assert "deleteWebhook" not in [c.method for c in api.calls]
+    assert telegram_bot.application.bot.username == BOT_USERNAME
