@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import DateTime, Engine, String, Text, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from summarizer.db import Base
@@ -75,7 +77,7 @@ def _context(row: ContextRow) -> Context:
         topic=row.topic,
         article_ids=tuple(json.loads(row.article_ids)),
         shown=tuple(json.loads(row.shown)),
-        created=row.created,
+        created=row.created if row.created.tzinfo else row.created.replace(tzinfo=UTC),
     )
 
 
@@ -88,6 +90,9 @@ def _merge(old: Sequence[str], new: Sequence[str]) -> list[str]:
             seen.add(item)
             merged.append(item)
     return merged
+
+
+T = TypeVar("T")
 
 
 class Conversations:
@@ -122,12 +127,14 @@ class Conversations:
             shown=json.dumps(list(dict.fromkeys(shown))),
             created=datetime.now(UTC),
         )
-        with Session(self.engine) as session, session.begin():
+
+        def work(session: Session) -> Context:
             session.add(row)
-            context = _context(row)
             if remember:
                 self._state(session, chat).last_context_id = row.id
-        return context
+            return _context(row)
+
+        return self._write(work)
 
     def get(self, context_id: str) -> Context | None:
         with Session(self.engine) as session:
@@ -150,9 +157,9 @@ class Conversations:
 
     def remember_message(self, chat: ChatRef, message_id: str, context_id: str) -> None:
         """Map a sent bot message to its context (a later reply to it is a follow-up)."""
-        with Session(self.engine) as session, session.begin():
-            key = (chat.platform, chat.chat_id, message_id)
-            row = session.get(MessageRow, key)
+
+        def work(session: Session) -> None:
+            row = session.get(MessageRow, (chat.platform, chat.chat_id, message_id))
             if row is None:
                 session.add(
                     MessageRow(
@@ -165,6 +172,8 @@ class Conversations:
                 )
             else:
                 row.context_id = context_id
+
+        self._write(work)
 
     def for_message(self, chat: ChatRef, message_id: str) -> Context | None:
         with Session(self.engine) as session:
@@ -184,8 +193,10 @@ class Conversations:
             return _context(row) if row is not None else None
 
     def set_last(self, chat: ChatRef, context_id: str) -> None:
-        with Session(self.engine) as session, session.begin():
+        def work(session: Session) -> None:
             self._state(session, chat).last_context_id = context_id
+
+        self._write(work)
 
     def language(self, chat: ChatRef) -> str | None:
         """The reply language a chat chose with /lang, if it did."""
@@ -194,8 +205,10 @@ class Conversations:
             return state.language if state is not None else None
 
     def set_language(self, chat: ChatRef, language: str) -> None:
-        with Session(self.engine) as session, session.begin():
+        def work(session: Session) -> None:
             self._state(session, ChatRef(chat.platform, chat.chat_id)).language = language
+
+        self._write(work)
 
     def prune(self, before: datetime) -> int:
         """Forget contexts created before `before` and their message links; returns how many."""
@@ -204,6 +217,16 @@ class Conversations:
             session.execute(delete(MessageRow).where(MessageRow.context_id.in_(old)))
             result = session.execute(delete(ContextRow).where(ContextRow.created < before))
             return int(getattr(result, "rowcount", 0) or 0)
+
+    def _write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one transaction; retried once when another process inserted the
+        same chat or message row at the same moment (a unique-key race between replicas)."""
+        try:
+            with Session(self.engine) as session, session.begin():
+                return work(session)
+        except IntegrityError:
+            with Session(self.engine) as session, session.begin():
+                return work(session)
 
     @staticmethod
     def _state(session: Session, chat: ChatRef) -> ChatStateRow:
