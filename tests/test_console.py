@@ -1,0 +1,106 @@
+"""The console as a user drives it: `python -m bot console` with stdin piped, output asserted."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures" / "router"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def console(tmp_path: Path, lines: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("BRIEFBOT_", "TELEGRAM_", "SLACK_")) and key != "DATABASE_URL"
+    }
+    environment.update(
+        {
+            "DATABASE_URL": f"sqlite:///{(tmp_path / 'console.db').as_posix()}",
+            "PYTHONPATH": str(REPO),
+            **env,
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input="".join(line + "\n" for line in lines),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=60,
+    )
+
+
+def test_a_whole_session(tmp_path: Path) -> None:
+    result = console(
+        tmp_path,
+        [
+            "/help",
+            f"/add {FIXTURES / 'hafen_de.txt'}",
+            f"/add {FIXTURES / 'hafen_de.txt'}",
+            f"/add {FIXTURES / 'rathaus_de.txt'}",
+            "/brief lindholm",
+            "Wie viele Schiffe lagen vor der Einfahrt?",
+            "Wer gewann das Pokalfinale im Eishockey?",
+            "!1",
+            "!2",
+            "!9",
+            "/sources",
+            "/frobnicate",
+            "/lang en",
+            "/brief",
+            "/quit",
+            "/help",  # never read: the session ended
+        ],
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in out + result.stderr
+    assert out.startswith("briefbot-Konsole")
+    assert "/brief THEMA – z. B. /brief nordkorea" in out
+    assert "Gespeichert: Warnstreik legt den Hafen von Lindholm lahm" in out
+    assert "Schon vorhanden: Warnstreik legt den Hafen von Lindholm lahm" in out
+    assert "Kernpunkte: lindholm" in out
+    assert "Knöpfe: [!1] Mehr Punkte  [!2] Quellen" in out
+    assert "31 Frachtschiffe" in out
+    assert "Dazu steht nichts in den Quellen." in out
+    assert "Weitere Punkte: lindholm" in out  # !1 = more
+    assert "Quellen zu „lindholm“" in out  # !2 = sources of that brief
+    assert "Diesen Knopf gibt es nicht." in out
+    assert "Gespeicherte Artikel" in out and "Neues Rathaus in Lindholm" in out
+    assert "Unbekannter Befehl /frobnicate" in out
+    assert "I will reply in English now." in out
+    assert "Usage: /brief TOPIC" in out
+    assert out.count("Commands") == 0  # the /help after /quit was not answered
+    for forbidden in ("Wellenfunk", "Datenschutz", "einverstanden"):
+        assert forbidden not in out
+
+
+def test_end_of_input_ends_the_console_and_state_persists(tmp_path: Path) -> None:
+    first = console(tmp_path, [f"/add {FIXTURES / 'bridge_en.txt'}", "/lang en"])
+    assert first.returncode == 0 and "Added: Harbour bridge" not in first.stdout
+    assert "Gespeichert: Harbour bridge" in first.stdout
+    second = console(tmp_path, ["/brief bridge", "How much did the repairs cost?"])
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.startswith("briefbot console")  # the language was stored
+    assert "Key points: bridge" in second.stdout
+    assert "64 million euros" in second.stdout
+
+
+def test_configured_language_and_bad_lines(tmp_path: Path) -> None:
+    result = console(
+        tmp_path,
+        ["", "   ", "!1", "/", "x" * 30_000, "/add", "/add nope.txt", "plain question?"],
+        BRIEFBOT_LANGUAGE="en",
+    )
+    out = result.stdout
+    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    assert "There is no such button." in out
+    assert "too long" in out
+    assert "Usage: /add" in out
+    assert "That file does not exist." in out
+    assert "First /brief TOPIC" in out
