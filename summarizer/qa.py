@@ -10,21 +10,30 @@ its context cover, a threshold calibrated on a held-out split of XQuAD-R (see be
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarizer.models import Answer, Article, ArticleRef
-from summarizer.qa_index import ArticleIndex, index_article
+from summarizer.qa_index import ArticleIndex, Relation, index_article, letter_grams
 from summarizer.qa_questions import QUESTION_WORDS, AnswerType, question_type
 from summarizer.text import fold, terms, words
 
 K1 = 1.2
 B = 0.75
-COMPOUND_WEIGHT = 0.7  # a question term found only inside a compound counts this much
+RELATION_WEIGHT = {  # how much a related sentence term counts for a question term
+    Relation.SAME: 1.0,
+    Relation.INFLECTION: 0.9,
+    Relation.COMPOUND: 0.7,
+}
+GRAM_WEIGHT = 2.0  # letter n-gram share, next to term scores scaled to 0..1
+BIGRAM_WEIGHT = 0.5  # two question terms side by side in the sentence as in the question
 TYPE_BONUS = 0.3  # a sentence naming what the question asks for (a date for "wann")
-NEIGHBOUR_SHARE = 0.1  # share of the neighbours' score a sentence inherits (context)
+PREVIOUS_SHARE = 0.1  # share of the previous sentence's score a sentence inherits (context)
+NEXT_SHARE = 0.1  # the same for the next sentence
+DANGLING_SHARE = 0.3  # the previous share when a sentence starts with "Er", "It", "Dies", ...
 FOUND_COVERAGE = 0.22  # share of the question's weight the answer must cover to count as found
 SHORT_SENTENCE_WORDS = 7
 
@@ -34,6 +43,8 @@ _DANGLING = re.compile(
     r"|these|that|those|its|his|her|their|there|however|also|but|then|such)\b",
     re.IGNORECASE,
 )
+
+_PRONOUN = re.compile(r"^(er|sie|es|he|she|it|they|dies|this)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -63,10 +74,10 @@ class _Ranking:
     coverage: dict[tuple[str, int], float]
 
 
-def question_terms(question: str, language: str) -> list[str]:
-    """The question's stemmed content terms (question words dropped), each once, in order."""
+def question_sequence(question: str, language: str) -> list[str]:
+    """The question's stemmed content terms in order (question words dropped)."""
     content = " ".join(w for w in words(question) if fold(w) not in QUESTION_WORDS)
-    return list(dict.fromkeys(terms(content, language)))
+    return terms(content, language)
 
 
 def _language(article: Article) -> str:
@@ -79,45 +90,37 @@ def _score(question: str, indexes: Sequence[ArticleIndex]) -> tuple[list[_Scored
     total_sentences = sum(ix.size for ix in indexes) or 1
     average_length = sum(len(t) for ix in indexes for t in ix.sentence_terms) / total_sentences
     average_length = max(average_length, 1.0)
-    by_language = {
-        lang: question_terms(question, lang) for lang in {_language(ix.article) for ix in indexes}
+    sequences = {
+        lang: question_sequence(question, lang)
+        for lang in {_language(ix.article) for ix in indexes}
     }
-    # For each question term: per index, the matching sentence terms with their weight.
+    # For each question term: per index, the related sentence terms with their share.
     matches: dict[tuple[str, str], list[dict[str, float]]] = {}
-    document_frequency: dict[tuple[str, str], int] = {}
-    for lang, q_terms in by_language.items():
-        for term in q_terms:
+    weights: dict[tuple[str, str], float] = {}
+    for lang, sequence in sequences.items():
+        for term in dict.fromkeys(sequence):
             per_index: list[dict[str, float]] = []
             frequency = 0
             for ix in indexes:
                 found: dict[str, float] = {}
                 if _language(ix.article) == lang:
-                    if term in ix.postings:
-                        found[term] = 1.0
-                    for other in ix.compounds(term) + ix.parts(term):
-                        found.setdefault(other, COMPOUND_WEIGHT)
+                    found = {w: RELATION_WEIGHT[r] for w, r in ix.related(term).items()}
                     positions: set[int] = set()
                     for other in found:
                         positions.update(ix.postings[other])
                     frequency += len(positions)
                 per_index.append(found)
             matches[(lang, term)] = per_index
-            document_frequency[(lang, term)] = frequency
-
-    def idf(key: tuple[str, str]) -> float:
-        df = document_frequency[key]
-        return math.log(1.0 + (total_sentences - df + 0.5) / (df + 0.5))
-
-    weights = {key: idf(key) for key in matches}
+            weights[(lang, term)] = math.log(
+                1.0 + (total_sentences - frequency + 0.5) / (frequency + 0.5)
+            )
     scored: list[_Scored] = []
     for number, ix in enumerate(indexes):
         lang = _language(ix.article)
         scores = [0.0] * ix.size
         matched: list[set[str]] = [set() for _ in range(ix.size)]
-        for term in by_language[lang]:
+        for term in dict.fromkeys(sequences[lang]):
             found = matches[(lang, term)][number]
-            if not found:
-                continue
             weight = weights[(lang, term)]
             best: dict[int, float] = {}
             for other, share in found.items():
@@ -131,15 +134,53 @@ def _score(question: str, indexes: Sequence[ArticleIndex]) -> tuple[list[_Scored
             for position, value in best.items():
                 scores[position] += value
                 matched[position].add(term)
-        if kind is not None:
-            scores = [
-                s * (1 + TYPE_BONUS) if kind in ix.types[i] else s for i, s in enumerate(scores)
-            ]
+        sequence = sequences[lang]
+        for pair in set(itertools.pairwise(sequence)):
+            bonus = BIGRAM_WEIGHT * min(weights[(lang, pair[0])], weights[(lang, pair[1])])
+            for position in ix.postings.get(pair[0], ()):
+                if pair in ix.pairs[position]:
+                    scores[position] += bonus
         scored.append(_Scored(ix, scores, [frozenset(m) for m in matched]))
-    term_weights: _Weights = {lang: {} for lang in by_language}
+    _add_letter_grams(question, indexes, scored, total_sentences)
+    if kind is not None:
+        for item in scored:
+            types = item.index.types
+            item.scores[:] = [
+                s * (1 + TYPE_BONUS) if kind in types[i] else s for i, s in enumerate(item.scores)
+            ]
+    term_weights: _Weights = {lang: {} for lang in sequences}
     for (lang, term), value in weights.items():
         term_weights[lang][term] = value
     return scored, term_weights
+
+
+def _add_letter_grams(
+    question: str, indexes: Sequence[ArticleIndex], scored: list[_Scored], total: int
+) -> None:
+    """Scale term scores to 0..1 and add the share of the question's letter n-grams (IDF
+    weighted) each sentence holds: this catches inflections and compounds stems miss."""
+    top = max((max(item.scores, default=0.0) for item in scored), default=0.0) or 1.0
+    for item in scored:
+        item.scores[:] = [s / top for s in item.scores]
+    for lang in {_language(ix.article) for ix in indexes}:
+        grams = letter_grams(question, lang, QUESTION_WORDS)
+        if not grams:
+            continue
+        members = [item for item in scored if _language(item.index.article) == lang]
+        weights = {}
+        for gram in grams:
+            frequency = sum(len(item.index.grams.get(gram, ())) for item in members)
+            weights[gram] = math.log(1.0 + (total - frequency + 0.5) / (frequency + 0.5))
+        whole = sum(weights.values())
+        for item in members:
+            shares = [0.0] * item.index.size
+            for gram, weight in weights.items():
+                for position in item.index.grams.get(gram, ()):
+                    shares[position] += weight
+            item.scores[:] = [
+                s + GRAM_WEIGHT * share / whole
+                for s, share in zip(item.scores, shares, strict=True)
+            ]
 
 
 def _rank(question: str, articles: Sequence[Article]) -> _Ranking:
@@ -157,13 +198,12 @@ def _rank(question: str, articles: Sequence[Article]) -> _Ranking:
         for position, own in enumerate(scores):
             if own <= 0.0:
                 continue
-            around = (scores[position - 1] if position > 0 else 0.0) + (
-                scores[position + 1] if position < last else 0.0
-            )
             sentence = item.index.article.sentences[position]
-            candidates.append(
-                Candidate(item.index.article.id, sentence.index, own + NEIGHBOUR_SHARE * around)
+            previous = DANGLING_SHARE if _PRONOUN.match(sentence.text) else PREVIOUS_SHARE
+            around = previous * (scores[position - 1] if position > 0 else 0.0) + (
+                NEXT_SHARE * scores[position + 1] if position < last else 0.0
             )
+            candidates.append(Candidate(item.index.article.id, sentence.index, own + around))
             context = set(item.matched[position])
             if position > 0:
                 context |= item.matched[position - 1]

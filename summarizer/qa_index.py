@@ -1,5 +1,5 @@
 """A per-article term index for answering questions: stemmed terms of each sentence, postings,
-and prefix/suffix lookup for German compounds ("Container" in "Containerschiffe").
+and lookup of related terms (inflections, German compounds: "Container" in "Containerschiffe").
 
 Built once per article and kept in a small cache, so a follow-up question over the articles of a
 brief only looks terms up instead of re-stemming every sentence. Our own rather than a search
@@ -8,17 +8,31 @@ library: an article holds a few dozen sentences, and the lookups BM25 needs fit 
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
+from enum import Enum
 from functools import lru_cache
 
 from summarizer.models import Article
 from summarizer.qa_questions import AnswerType, sentence_types
-from summarizer.text import terms
+from summarizer.text import fold, stop_words, terms, words
 
-# A question term this long may match as the start or the end of a longer sentence term.
+# A term this long may match as the start or the end of a longer term (a compound part).
 MIN_PART = 4
+# Two terms that share a start this long (and most of the shorter one) are taken as inflections.
+MIN_SHARED = 5
+SHARED_SHARE = 0.75
+GRAM = 4  # letters per character n-gram (catches what stemming misses: "Ausbau" ~ "ausgebaut")
+
+
+class Relation(Enum):
+    """How a sentence term relates to a question term (the weights live in qa.py)."""
+
+    SAME = "same"
+    INFLECTION = "inflection"  # one is the other plus a short ending, or they share most letters
+    COMPOUND = "compound"  # one is the start or the end of a longer word
 
 
 @dataclass(frozen=True)
@@ -28,45 +42,77 @@ class ArticleIndex:
     article: Article
     sentence_terms: tuple[tuple[str, ...], ...]
     counts: tuple[Counter[str], ...]
+    pairs: tuple[frozenset[tuple[str, str]], ...]  # neighbouring terms in each sentence
     postings: dict[str, tuple[int, ...]]
     prefixes: tuple[str, ...]  # the vocabulary, sorted
     suffixes: tuple[str, ...]  # the vocabulary reversed word by word, sorted
     types: tuple[frozenset[AnswerType], ...]
+    grams: dict[str, tuple[int, ...]]  # character n-gram -> sentence positions
 
     @property
     def size(self) -> int:
         return len(self.sentence_terms)
 
-    def compounds(self, term: str) -> list[str]:
-        """Vocabulary terms that start or end with `term` (but are longer), for compounds."""
+    def related(self, term: str) -> dict[str, Relation]:
+        """Vocabulary terms related to `term`, each with its Relation."""
+        found: dict[str, Relation] = {}
+        if term in self.postings:
+            found[term] = Relation.SAME
         if len(term) < MIN_PART:
-            return []
-        found: list[str] = []
-        start = bisect_left(self.prefixes, term)
+            return found
+        # Terms sharing the first letters: inflections, or `term` as the head of a compound.
+        head = term[:MIN_PART]
+        start = bisect_left(self.prefixes, head)
         for word in self.prefixes[start:]:
-            if not word.startswith(term):
+            if not word.startswith(head):
                 break
-            if word != term:
-                found.append(word)
+            if word == term:
+                continue
+            shared = _shared_start(word, term)
+            shorter = min(len(word), len(term))
+            if shared == shorter:
+                if abs(len(word) - len(term)) <= 3:
+                    found[word] = Relation.INFLECTION
+                else:
+                    found[word] = Relation.COMPOUND
+            elif shared >= MIN_SHARED and shared >= SHARED_SHARE * shorter:
+                found[word] = Relation.INFLECTION
+        # `term` as the tail of a longer word ("schiff" in "containerschiff").
         reversed_term = term[::-1]
         start = bisect_left(self.suffixes, reversed_term)
         for word in self.suffixes[start:]:
             if not word.startswith(reversed_term):
                 break
             if word != reversed_term:
-                found.append(word[::-1])
+                found.setdefault(word[::-1], Relation.COMPOUND)
+        # Parts of a longer question term ("container" in "containerschiff").
+        for cut in range(MIN_PART, len(term) - MIN_PART + 1):
+            for part in (term[:cut], term[cut:]):
+                if part in self.postings:
+                    found.setdefault(part, Relation.COMPOUND)
         return found
 
-    def parts(self, term: str) -> list[str]:
-        """Vocabulary terms that are the start or the end of a longer question term."""
-        found: list[str] = []
-        for cut in range(MIN_PART, len(term) - MIN_PART + 1):
-            head, tail = term[:cut], term[cut:]
-            if head in self.postings:
-                found.append(head)
-            if tail in self.postings:
-                found.append(tail)
-        return found
+
+def letter_grams(text: str, language: str, skip: frozenset[str] = frozenset()) -> set[str]:
+    """Character n-grams of a text's content words (folded, with word-boundary marks)."""
+    stops = stop_words(language)
+    found: set[str] = set()
+    for word in words(text):
+        folded = fold(word)
+        if len(folded) < 2 or folded in stops or folded in skip:
+            continue
+        marked = f"#{folded}#"
+        found.update(marked[i : i + GRAM] for i in range(max(1, len(marked) - GRAM + 1)))
+    return found
+
+
+def _shared_start(a: str, b: str) -> int:
+    length = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        length += 1
+    return length
 
 
 @lru_cache(maxsize=512)
@@ -80,12 +126,18 @@ def index_article(article: Article) -> ArticleIndex:
         for term in count:
             postings.setdefault(term, []).append(position)
     vocabulary = sorted(postings)
+    grams: dict[str, list[int]] = {}
+    for position, sentence in enumerate(article.sentences):
+        for gram in letter_grams(sentence.text, language):
+            grams.setdefault(gram, []).append(position)
     return ArticleIndex(
         article=article,
         sentence_terms=sentence_terms,
         counts=counts,
+        pairs=tuple(frozenset(itertools.pairwise(t)) for t in sentence_terms),
         postings={term: tuple(p) for term, p in postings.items()},
         prefixes=tuple(vocabulary),
         suffixes=tuple(sorted(word[::-1] for word in vocabulary)),
         types=tuple(sentence_types(s.text) for s in article.sentences),
+        grams={gram: tuple(p) for gram, p in grams.items()},
     )

@@ -123,10 +123,16 @@ def sentence_types(sentence: str) -> frozenset[AnswerType]:
     return frozenset(found)
 
 
-# Words that only frame a question and say nothing about its topic.
+# Words that only frame a question and say nothing about its topic (folded), beyond the stop
+# words of summarizer.text (sumy's German list lacks most auxiliaries).
 QUESTION_WORDS = frozenset(
-    "wann wie viele viel wieviel wer wen wem wessen wo woher wohin warum weshalb wieso weswegen "
-    "was welche welcher welches welchen welchem name namen heisst hiess nennt genannt gibt gab "
-    "when how many much who whom whose where why what which name named called does did do is are "
-    "was were".split()
+    "wann wie viele vielen viel wieviel wer wen wem wessen wo woher wohin wofuer womit wodurch "
+    "worauf woran worin warum weshalb wieso weswegen was welche welcher welches welchen welchem "
+    "name namen heisst hiess hiessen nennt nannte genannt gibt gab gaben gegeben war waren "
+    "gewesen hat hatte hatten haben habe hast wurde wurden worden wird werden ist sind sein "
+    "kann konnte konnten koennte koennten muss musste mussten soll sollte sollten will wollte "
+    "man etwa genau beim ueberhaupt eigentlich gegen um dann denn "
+    "when how many much who whom whose where why what which name named called does did do doe "
+    "is are was were been be has have had can could would should will shall may might must "
+    "according".split()
 )
