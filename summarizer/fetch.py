@@ -114,10 +114,14 @@ class Download:
         return decode(self.body, self.charset)
 
 
-def status_error(status: int) -> FetchError:
-    return FetchError(
-        "status", de=f"Die Seite antwortete mit {status}.", en=f"The page returned {status}."
-    )
+class StatusError(FetchError):
+    """The server answered with an error status (kept in `status`: 5xx may pass, 4xx stays)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(
+            "status", de=f"Die Seite antwortete mit {status}.", en=f"The page returned {status}."
+        )
+        self.status = status
 
 
 def too_large(limit: int) -> FetchError:
@@ -260,7 +264,7 @@ class Fetcher:
             if response.status_code == 304:
                 return Download(final_url, 304, None, "", b"", headers=dict(response.headers))
             if not 200 <= response.status_code < 300:
-                raise status_error(response.status_code)
+                raise StatusError(response.status_code)
             content_type = response.headers.get("content-type", "")
             media_type = content_type.split(";", 1)[0].strip().lower()
             charset = response.charset_encoding
