@@ -32,6 +32,7 @@ from prometheus_client import (
 from sqlalchemy import Engine, text
 
 from bot.config import Settings
+from summarizer.reply import Reply
 
 # ---------------------------------------------------------------------------------------- metrics
 
@@ -104,6 +105,36 @@ class Metrics:
             "1 while this replica runs the scheduler, else 0",
             registry=registry,
         )
+
+    def replied(self, platform: str, replies: Iterable[Reply], seconds: float) -> None:
+        """After one incoming message or press was answered: its latency, and a brief counted
+        for every digest among the replies."""
+        self.answer_latency.observe(seconds)
+        briefs = sum(1 for reply in replies if reply.kind == "digest")
+        if briefs:
+            self.briefs_served.labels(platform=platform).inc(briefs)
+
+    def delivery_outcome(self, platform: str, status: str) -> None:
+        """Count a scheduled delivery by its `schedules.delivery.Outcome.status`: "sent" ->
+        delivered (and a brief served), "deferred" -> retried, "failed"/"gone" -> failed."""
+        if status == "sent":
+            self.digests_delivered.labels(platform=platform).inc()
+            self.briefs_served.labels(platform=platform).inc()
+        elif status == "deferred":
+            self.digests_retried.labels(platform=platform).inc()
+        elif status in {"failed", "gone"}:
+            self.digests_failed.labels(platform=platform).inc()
+
+    def rate_limit_waited(self, platform: str, seconds: float) -> None:
+        """An outgoing message waited `seconds` (> 0) for the rate limiter."""
+        if seconds > 0:
+            self.rate_limit_waits.labels(platform=platform).inc()
+            self.rate_limit_wait_seconds.labels(platform=platform).inc(seconds)
+
+    def feeds_checked(self, polled: int, failing: int) -> None:
+        """After a poller round: `polled` fetches made, `failing` feeds now failing."""
+        self.feeds_polled.inc(polled)
+        self.feeds_failing.set(failing)
 
     def render(self) -> bytes:
         """The registry in Prometheus text exposition format."""

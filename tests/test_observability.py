@@ -21,6 +21,7 @@ from bot.observability import (
     redact,
     state_check,
 )
+from summarizer.reply import Reply
 
 TELEGRAM_TOKEN = "123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0"
 SLACK_BOT_TOKEN = "xoxb-1111111111-2222222222222-abcdefghijklmnopqrstuvwx"
@@ -160,3 +161,26 @@ async def test_state_check_reports_the_state() -> None:
     state["now"] = "standby"
     result = (await readiness.run())["scheduler"]
     assert result.ok and result.detail == "standby"
+
+
+def test_recorders_count_what_the_parts_report() -> None:
+    metrics = Metrics()
+    digest = Reply(text="3 Punkte", kind="digest")
+    metrics.replied("telegram", [digest, Reply(text="mehr?")], 0.3)
+    metrics.replied("slack", [Reply(text="nicht in den Quellen")], 0.05)
+    for status in ("sent", "sent", "deferred", "gone", "failed", "skipped", "silent"):
+        metrics.delivery_outcome("telegram", status)
+    metrics.rate_limit_waited("telegram", 0.0)
+    metrics.rate_limit_waited("telegram", 1.5)
+    metrics.feeds_checked(polled=5, failing=2)
+    body = metrics.render().decode()
+    assert 'briefbot_briefs_served_total{platform="telegram"} 3.0' in body  # 1 reply + 2 digests
+    assert 'briefbot_briefs_served_total{platform="slack"}' not in body
+    assert "briefbot_answer_latency_seconds_count 2.0" in body
+    assert 'briefbot_digests_delivered_total{platform="telegram"} 2.0' in body
+    assert 'briefbot_digests_retried_total{platform="telegram"} 1.0' in body
+    assert 'briefbot_digests_failed_total{platform="telegram"} 2.0' in body
+    assert 'briefbot_rate_limit_waits_total{platform="telegram"} 1.0' in body
+    assert 'briefbot_rate_limit_wait_seconds_total{platform="telegram"} 1.5' in body
+    assert "briefbot_feeds_polled_total 5.0" in body
+    assert "briefbot_feeds_failing 2.0" in body
