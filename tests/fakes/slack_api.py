@@ -31,6 +31,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.perf_counter)
+    result: dict[str, Any] | None = None
 
 
 @dataclass
@@ -115,6 +116,13 @@ class FakeSlackAPI:
     def posted(self, method: str = "chat.postMessage") -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
 
+    def last_ts(self) -> str:
+        """The ts of the last message chat.postMessage accepted."""
+        return next(
+            str(c.result["ts"]) for c in reversed(self.calls)
+            if c.method == "chat.postMessage" and c.result
+        )  # fmt: skip
+
     async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
@@ -154,6 +162,7 @@ class FakeSlackAPI:
         method = request.match_info["method"]
         params = await self._params(request)
         self._record(method, params)
+        call = self.calls[-1]
         failures = self._failures.get(method)
         if failures:
             failure = failures.pop(0)
@@ -181,9 +190,8 @@ class FakeSlackAPI:
             ts = params.get("ts") or f"{time.time():.6f}"
             if method == "chat.postMessage":
                 ts = f"{1700000000 + len(self.calls)}.{len(self.calls):06d}"
-            return web.json_response(
-                {"ok": True, "channel": params.get("channel"), "ts": ts,
-                 "message": {"text": params.get("text", ""), "user": BOT_USER_ID,
-                             "bot_id": BOT_ID, "ts": ts}}
-            )  # fmt: skip
+            call.result = {"ok": True, "channel": params.get("channel"), "ts": ts,
+                           "message": {"text": params.get("text", ""), "user": BOT_USER_ID,
+                                       "bot_id": BOT_ID, "ts": ts}}  # fmt: skip
+            return web.json_response(call.result)
         return web.json_response({"ok": False, "error": "unknown_method"})

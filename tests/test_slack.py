@@ -1,0 +1,329 @@
+"""The real slack-bolt AsyncApp with signed requests (over HTTP and in-process) against the fake
+Slack Web API: slash commands, mentions, thread follow-ups, buttons, retries, limits, access."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from aiohttp import ClientSession, web
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import App
+from bot.commands import Command, Request, Text
+from bot.retry import RetryPolicy
+from bot.router import Router
+from bot.slack import SlackBot, SlackSender
+from schedules.sending import ChatGone
+from summarizer.reply import Button, ChatRef, Reply
+from tests.fakes.library import briefed_app
+from tests.fakes.slack_api import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    FakeSlackAPI,
+    block_problems,
+    signed_headers,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "slack"
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def fixture(name: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def slash(
+    api: FakeSlackAPI, command: str = "/brief", text: str = "nordkorea", **fields: str
+) -> str:
+    payload = fixture("slash_brief.json") | {"command": command, "text": text}
+    payload["response_url"] = api.response_url()
+    payload.update(fields)
+    return urlencode(payload)
+
+
+def event(name: str, **changes: Any) -> str:
+    body = fixture(name)
+    body["event"].update(changes)
+    return json.dumps(body)
+
+
+def button_press(value: str, message_ts: str) -> str:
+    body = json.dumps(fixture("block_actions.json"))
+    body = body.replace("MESSAGE_TS", message_ts).replace('"ACTION"', json.dumps(value))
+    return urlencode({"payload": body})
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeSlackAPI]:
+    fake = await FakeSlackAPI().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> App:
+    return briefed_app(tmp_path)
+
+
+def make_bot(router: Router, api: FakeSlackAPI, **kwargs: Any) -> SlackBot:
+    kwargs.setdefault("policy", RetryPolicy(base_delay=0.5, sleep=Sleeps()))
+    kwargs.setdefault("process_before_response", True)
+    return SlackBot(
+        router, bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=api.base_url, **kwargs
+    )
+
+
+async def dispatch(bot: SlackBot, body: str, **headers: str) -> int:
+    """Deliver a signed request in-process; returns Bolt's HTTP status."""
+    json_body = body.startswith("{")
+    content_type = "application/json" if json_body else "application/x-www-form-urlencoded"
+    all_headers = signed_headers(body, content_type=content_type) | headers
+    response = await bot.app.async_dispatch(AsyncBoltRequest(body=body, headers=all_headers))
+    return response.status
+
+
+@pytest.fixture
+async def http(app: App, api: FakeSlackAPI) -> AsyncIterator[tuple[SlackBot, str]]:
+    """The bot in HTTP mode, acking first and answering afterwards, as in production."""
+    bot = make_bot(app.router, api, process_before_response=False)
+    await bot.start()
+    server = web.Application()
+    server.add_routes(bot.routes())
+    runner = web.AppRunner(server)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    yield bot, f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+    await runner.cleanup()
+    await bot.stop()
+
+
+async def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, str]:
+    async with ClientSession() as session, session.post(url, data=body, headers=headers) as r:
+        return r.status, await r.text()
+
+
+# ------------------------------------------------------------------ HTTP mode
+
+
+async def test_slash_brief_over_http_posts_block_kit_digest(
+    http: tuple[SlackBot, str], api: FakeSlackAPI
+) -> None:
+    _, url = http
+    body = slash(api)
+    status, _ = await post(url, body, signed_headers(body))
+    assert status == 200
+    [call] = await api.wait_for("chat.postMessage")
+    message = call.params
+    assert message["channel"] == "C0NEWS001"
+    assert "thread_ts" not in message
+    types = [b["type"] for b in message["blocks"]]
+    assert types[0] == "header" and "section" in types and types[-1] == "actions"
+    assert "context" in types
+    assert "Nordkorea" in message["text"]
+    values = [
+        e["value"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert any(v.startswith("sources:") for v in values)
+    assert not block_problems(message["blocks"])
+
+
+async def test_slash_command_is_acknowledged_before_it_is_answered(
+    app: App, api: FakeSlackAPI
+) -> None:
+    release = asyncio.Event()
+
+    async def slow(request: Request) -> list[Reply]:
+        await release.wait()
+        return [Reply("fertig")]
+
+    router = Router(app.briefing, app.conversations, app.settings,
+                    commands=[Command("slow", slow, Text("/slow", "/slow"), Text("x", "x"))])  # fmt: skip
+    bot = make_bot(router, api, process_before_response=False)
+    body = slash(api, "/slow", "")
+    assert await dispatch(bot, body) == 200  # returned while the handler still waits
+    assert api.posted() == []
+    release.set()
+    [call] = await api.wait_for("chat.postMessage")
+    assert call.params["text"] == "fertig"
+
+
+@pytest.mark.parametrize(("secret", "age"), [("wrong-secret", 0), (SIGNING_SECRET, 400)])
+async def test_bad_or_stale_signature_gets_401(
+    http: tuple[SlackBot, str], api: FakeSlackAPI, secret: str, age: int
+) -> None:
+    bot, url = http
+    body = slash(api)
+    headers = signed_headers(body, secret=secret, age=age)
+    status, _ = await post(url, body, headers)
+    assert status == 401
+    response = await bot.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+    assert response.status == 401
+    assert api.posted() == []
+
+
+async def test_retried_event_is_answered_once(
+    http: tuple[SlackBot, str], api: FakeSlackAPI
+) -> None:
+    _, url = http
+    body = event("event_app_mention.json")
+    headers = signed_headers(body, content_type="application/json")
+    assert (await post(url, body, headers))[0] == 200
+    retry = headers | {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert (await post(url, body, retry))[0] == 200
+    await api.wait_for("chat.postMessage")
+    await asyncio.sleep(0.05)  # give a wrongly accepted retry the chance to show up
+    assert len(api.posted()) == 1
+
+
+# ------------------------------------------------------------------ in-process
+
+
+@pytest.fixture
+def bot(app: App, api: FakeSlackAPI) -> SlackBot:
+    return make_bot(app.router, api)
+
+
+async def test_mention_briefs_and_thread_reply_is_a_follow_up(
+    bot: SlackBot, api: FakeSlackAPI
+) -> None:
+    assert await dispatch(bot, event("event_app_mention.json")) == 200
+    [digest] = api.posted()
+    assert digest["blocks"][0]["type"] == "header"
+    digest_ts = api.last_ts()
+    body = event("event_thread_reply.json", thread_ts=digest_ts)
+    assert await dispatch(bot, body) == 200
+    answer = api.posted()[-1]
+    assert answer["thread_ts"] == digest_ts
+    quoted = " ".join(b["text"]["text"] for b in answer["blocks"] if b["type"] == "section")
+    assert "6.700" in quoted
+
+
+async def test_channel_chatter_and_other_threads_are_ignored(
+    bot: SlackBot, api: FakeSlackAPI
+) -> None:
+    assert await dispatch(bot, event("event_channel_chatter.json")) == 200
+    assert await dispatch(bot, event("event_foreign_thread.json")) == 200
+    assert api.posted() == []
+
+
+async def test_direct_message_works_like_a_command(bot: SlackBot, api: FakeSlackAPI) -> None:
+    assert await dispatch(bot, event("event_direct_message.json")) == 200
+    [digest] = api.posted()
+    assert digest["channel"] == "D0ANNA001" and digest["blocks"][0]["type"] == "header"
+
+
+async def test_sources_button_answers_in_the_digest_thread(
+    bot: SlackBot, api: FakeSlackAPI
+) -> None:
+    await dispatch(bot, slash(api))
+    [digest] = api.posted()
+    ts = api.last_ts()
+    values = [e["value"] for b in digest["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    sources = next(v for v in values if v.startswith("sources:"))
+    assert await dispatch(bot, button_press(sources, ts)) == 200
+    listing = api.posted()[-1]
+    assert listing["thread_ts"] == ts
+    assert "Nordkorea" in json.dumps(listing["blocks"], ensure_ascii=False)
+
+
+async def test_429_honours_retry_after(app: App, api: FakeSlackAPI) -> None:
+    sleeps = Sleeps()
+    bot = make_bot(app.router, api, policy=RetryPolicy(sleep=sleeps))
+    api.fail("chat.postMessage", 429, retry_after=2)
+    await dispatch(bot, slash(api))
+    assert sleeps.waits == [2.0]
+    assert len(api.posted()) == 2  # the refused one and the successful retry
+
+
+async def test_5xx_retries_with_backoff(app: App, api: FakeSlackAPI) -> None:
+    sleeps = Sleeps()
+    bot = make_bot(app.router, api, policy=RetryPolicy(base_delay=0.25, sleep=sleeps))
+    api.fail("chat.postMessage", 500, times=2)
+    await dispatch(bot, slash(api))
+    assert sleeps.waits == [0.25, 0.5]
+    assert len(api.posted()) == 3
+
+
+async def test_channel_without_the_bot_gets_the_answer_through_response_url(
+    bot: SlackBot, api: FakeSlackAPI
+) -> None:
+    api.fail("chat.postMessage", error="not_in_channel")
+    await dispatch(bot, slash(api))
+    [response] = api.posted("response_url")
+    assert response["response_type"] == "in_channel"
+    assert response["blocks"][0]["type"] == "header"
+
+
+async def test_archived_channel_is_chat_gone(api: FakeSlackAPI) -> None:
+    sender = SlackSender(AsyncWebClient(token=BOT_TOKEN, base_url=api.base_url))
+    api.fail("chat.postMessage", error="is_archived")
+    with pytest.raises(ChatGone):
+        await sender.send(ChatRef("slack", "C0NEWS001"), Reply("Hallo"))
+
+
+# ------------------------------------------------------------------ access
+
+
+async def test_refused_workspace_gets_an_ephemeral_line_only(
+    tmp_path: Path, api: FakeSlackAPI
+) -> None:
+    app = briefed_app(tmp_path, allowed_chats=["T0OTHER99"])
+    bot = make_bot(app.router, api)
+    await dispatch(bot, slash(api))
+    assert api.posted() == []
+    [response] = api.posted("response_url")
+    assert response["response_type"] == "ephemeral"
+    assert "Container" not in json.dumps(response)
+
+
+async def test_allowed_by_team_id(tmp_path: Path, api: FakeSlackAPI) -> None:
+    app = briefed_app(tmp_path, allowed_chats=["T0TEAM001"])
+    bot = make_bot(app.router, api)
+    await dispatch(bot, slash(api))
+    assert len(api.posted()) == 1
+
+
+async def test_non_admin_add_is_refused(tmp_path: Path, api: FakeSlackAPI) -> None:
+    app = briefed_app(tmp_path, admins=["U0SOMEONE"])
+    before = app.library.count()
+    bot = make_bot(app.router, api)
+    await dispatch(bot, slash(api, "/add", "Ein kurzer Text über Netze. Er hat zwei Sätze."))
+    assert app.library.count() == before
+    [response] = api.posted("response_url")
+    assert response["response_type"] == "ephemeral"
+    assert api.posted() == []
+
+
+# ------------------------------------------------------------------ limits through the sender
+
+
+async def test_more_than_50_blocks_continue_in_the_thread(api: FakeSlackAPI) -> None:
+    delivered: list[str] = []
+    sender = SlackSender(
+        AsyncWebClient(token=BOT_TOKEN, base_url=api.base_url),
+        on_delivered=lambda chat, reply, ts: delivered.append(ts),
+    )
+    lines = tuple(f"Punkt {i} <mit> & Zeichen" for i in range(130))
+    reply = Reply("Lang", title="Lang", lines=lines, buttons=(Button("mehr", "more:x"),),
+                  context_id="x")  # fmt: skip
+    ids = await sender.send_parts(ChatRef("slack", "C0NEWS001"), reply)
+    posted = api.posted()
+    assert len(posted) == len(ids) == 3
+    assert "thread_ts" not in posted[0]
+    assert all(p["thread_ts"] == ids[0] for p in posted[1:])
+    assert all(len(p["blocks"]) <= 50 for p in posted)
+    assert delivered == ids
