@@ -201,7 +201,7 @@ async def _add_all(app: App, sources: Sequence[str]) -> list[Added | Exception]:
 
     limit = asyncio.Semaphore(4)
     progress = None
-    if len(sources) > 1:
+    if len(sources) > 1 and sys.stderr.isatty():
         from tqdm import tqdm
 
         progress = tqdm(total=len(sources), unit="source", file=sys.stderr, leave=False)

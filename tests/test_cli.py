@@ -1,0 +1,255 @@
+"""The `briefbot` CLI contract: every subcommand, the JSON shapes, stdin, and error exits."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.cli import main
+from tests.web_server import WebServer
+
+FIXTURES = Path(__file__).parent / "fixtures" / "router"
+HAFEN = FIXTURES / "hafen_de.txt"
+RATHAUS = FIXTURES / "rathaus_de.txt"
+BRIDGE = FIXTURES / "bridge_en.txt"
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh working directory and database, and no configuration from the machine."""
+    for key in list(os.environ):
+        if key.startswith(("BRIEFBOT_", "TELEGRAM_", "SLACK_")) or key == "DATABASE_URL":
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+
+
+def run(
+    capsys: pytest.CaptureFixture[str], *argv: str, stdin: bytes | None = None
+) -> tuple[int, str, str]:
+    if stdin is not None:
+        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
+    try:
+        code = main(list(argv))
+    finally:
+        sys.stdin = sys.__stdin__
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str, stdin: bytes | None = None) -> Any:
+    code, out, err = run(capsys, *argv, "--json", stdin=stdin)
+    assert code == 0, err
+    return json.loads(out)
+
+
+# --- one-file commands ---------------------------------------------------------------------
+
+
+def test_extract_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "extract", str(HAFEN))
+    assert set(data) == {"title", "teaser", "language", "text", "sentences"}
+    assert data["title"] == "Warnstreik legt den Hafen von Lindholm lahm"
+    assert data["teaser"].startswith("Die Gewerkschaft ruft")
+    assert data["language"] == "de"
+    assert all(isinstance(s, str) for s in data["sentences"]) and len(data["sentences"]) > 8
+    assert not any("Datenschutz" in s or "Wellenfunk" in s for s in data["sentences"])
+    code, out, _ = run(capsys, "extract", str(BRIDGE))
+    assert code == 0 and out.startswith("Harbour bridge in Lindholm reopens")
+
+
+def test_extract_reads_stdin(capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "extract", "-", stdin=BRIDGE.read_bytes())
+    assert data["language"] == "en" and data["title"].startswith("Harbour bridge")
+
+
+def test_digest_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "digest", str(HAFEN), "--points", "3")
+    assert set(data) == {"title", "language", "points"}
+    assert len(data["points"]) == 3
+    for point in data["points"]:
+        assert set(point) == {"text", "sentence_index"}
+        assert isinstance(point["sentence_index"], int)
+    sentences = run_json(capsys, "extract", str(HAFEN))["sentences"]
+    assert all(sentences[p["sentence_index"]] == p["text"] for p in data["points"])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["digest", str(HAFEN), "--points", "0"])
+    assert exit_info.value.code == 2 and "between 1 and 30" in capsys.readouterr().err
+
+
+def test_ask_json_shape_one_entry_per_question(capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(
+        capsys,
+        "ask",
+        str(HAFEN),
+        "Wann ist die nächste Verhandlungsrunde?",
+        "Wer gewann das Pokalfinale im Eishockey?",
+    )
+    assert isinstance(data, list) and len(data) == 2
+    for entry in data:
+        assert set(entry) == {"question", "found", "answer", "sentence_indexes", "score"}
+        assert isinstance(entry["score"], float) and isinstance(entry["found"], bool)
+    assert data[0]["found"] and "10. März" in data[0]["answer"]
+    assert data[0]["sentence_indexes"] and data[0]["question"].startswith("Wann")
+    assert data[1]["found"] is False
+    code, out, _ = run(capsys, "ask", str(HAFEN), "Wer gewann das Pokalfinale im Eishockey?")
+    assert code == 0 and "nicht in der Quelle" in out
+
+
+# --- library commands ----------------------------------------------------------------------
+
+
+def test_add_brief_sources_on_the_default_database(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "add", str(HAFEN), str(RATHAUS))
+    assert code == 0, err
+    assert out.count("added: ") == 2
+    assert (tmp_path / "data" / "briefbot.db").is_file()  # ./data/briefbot.db by default
+    code, out, _ = run(capsys, "add", str(HAFEN))
+    assert code == 0 and out.startswith("already there: Warnstreik")
+
+    brief = run_json(capsys, "brief", "lindholm")
+    assert set(brief) == {"topic", "articles", "points"}
+    assert brief["topic"] == "lindholm" and 5 <= len(brief["points"]) <= 7
+    ids = {a["id"] for a in brief["articles"]}
+    assert all(set(a) == {"id", "title"} for a in brief["articles"])
+    for point in brief["points"]:
+        assert set(point) == {"text", "article_id", "sentence_index"}
+        assert point["article_id"] in ids
+    code, out, _ = run(capsys, "brief", "neues", "rathaus")
+    assert code == 0 and "[1] Neues Rathaus in Lindholm wird teurer als geplant" in out
+
+    sources = run_json(capsys, "sources")
+    assert {s["title"] for s in sources} == {
+        "Neues Rathaus in Lindholm wird teurer als geplant",
+        "Warnstreik legt den Hafen von Lindholm lahm",
+    }
+    assert all(set(s) == {"id", "title", "url", "published"} for s in sources)
+    code, out, _ = run(capsys, "sources")
+    assert "1. " in out and "2. " in out
+
+
+def test_brief_without_matches_is_empty_and_succeeds(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_json(capsys, "brief", "fußball") == {
+        "topic": "fußball",
+        "articles": [],
+        "points": [],
+    }
+    code, out, _ = run(capsys, "brief", "fußball")
+    assert code == 0 and "/sources" in out
+
+
+def test_add_keeps_going_past_a_bad_source(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    database = f"sqlite:///{(tmp_path / 'other.db').as_posix()}"
+    code, out, err = run(capsys, "--database", database, "add", "missing.txt", str(BRIDGE))
+    assert code == 1
+    assert err.strip() == "briefbot: missing.txt: Die Datei gibt es nicht."
+    assert "added: Harbour bridge" in out
+    rows = run_json(capsys, "--database", database, "add", "-", stdin=BRIDGE.read_bytes())
+    assert rows[0]["created"] is False and rows[0]["source"] == "-"
+
+
+def test_add_url_fetches_through_the_guarded_fetcher(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with WebServer() as web:
+        url = web.page("/bridge.txt", BRIDGE.read_bytes())
+        code, _, err = run(capsys, "add", url)
+        assert code == 1 and "briefbot: " + url in err  # loopback refused by default
+        assert web.paths() == []
+        monkeypatch.setenv("BRIEFBOT_FETCH_ALLOW", "127.0.0.1")
+        rows = run_json(capsys, "add", url)
+        assert rows[0]["created"] is True and rows[0]["title"].startswith("Harbour bridge")
+        assert web.paths() == ["/bridge.txt"]
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "message"),
+    [
+        (["extract", "nope.txt"], None, "briefbot: nope.txt: Die Datei gibt es nicht."),
+        (["digest", "-"], b"   \n", "briefbot: stdin: Darin steht kein Artikeltext."),
+        (
+            ["extract", str(HAFEN), "-l", "fr"],
+            None,
+            "briefbot: unbekannte Sprache 'fr': de oder en",
+        ),
+        (["ask", str(FIXTURES), "Wann?"], None, "briefbot: "),
+    ],
+)
+def test_errors_are_one_line_on_stderr(
+    capsys: pytest.CaptureFixture[str], argv: list[str], stdin: bytes | None, message: str
+) -> None:
+    code, out, err = run(capsys, *argv, stdin=stdin)
+    assert code == 1 and out == ""
+    assert err.startswith(message) and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_errors_in_english(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFBOT_LANGUAGE", "en")
+    code, _, err = run(capsys, "extract", "nope.md")
+    assert code == 1 and err == "briefbot: nope.md: That file does not exist.\n"
+    code, _, err = run(capsys, "extract", "page.pdf")
+    assert code == 1 and err.startswith("briefbot: page.pdf: ")
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([])
+    assert exit_info.value.code == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ask", str(HAFEN)])
+    assert exit_info.value.code == 2
+
+
+# --- as a process: the module, the console script, run --------------------------------------
+
+
+def process(tmp_path: Path, *argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BRIEFBOT_", "TELEGRAM_", "SLACK_"))
+    }
+    env.pop("DATABASE_URL", None)
+    env["PYTHONPATH"] = str(REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_ask_from_stdin_as_a_process(tmp_path: Path) -> None:
+    result = process(
+        tmp_path, "ask", "-", "How much did the repairs cost?", "--json", stdin=BRIDGE.read_text()
+    )
+    assert result.returncode == 0, result.stderr
+    [entry] = json.loads(result.stdout)
+    assert entry["found"] and "64 million" in entry["answer"]
+
+
+def test_run_without_tokens_starts_the_console(tmp_path: Path) -> None:
+    result = process(tmp_path, "run", stdin=f"/add {RATHAUS}\n/brief rathaus\n")
+    assert result.returncode == 0, result.stderr
+    assert "briefbot-Konsole" in result.stdout
+    assert "Kernpunkte: rathaus" in result.stdout
+    assert "Traceback" not in result.stderr
