@@ -327,3 +327,17 @@ async def test_more_than_50_blocks_continue_in_the_thread(api: FakeSlackAPI) -> 
     assert all(p["thread_ts"] == ids[0] for p in posted[1:])
     assert all(len(p["blocks"]) <= 50 for p in posted)
     assert delivered == ids
+
+
+def test_manifest_declares_what_the_adapter_handles(app: App) -> None:
+    import yaml
+
+    manifest = yaml.safe_load((Path(__file__).parents[1] / "slack_manifest.yml").read_text())
+    commands = {c["command"].lstrip("/") for c in manifest["features"]["slash_commands"]}
+    assert commands == {"brief", "ask", "sources", "add"}
+    assert commands <= {name for name, _ in app.router.command_menu("en")}
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_mention", "message.channels", "message.im"} <= events
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"app_mentions:read", "chat:write", "commands", "channels:history"} <= scopes
