@@ -3,8 +3,9 @@
 Each replica holds a dedicated connection and tries `pg_try_advisory_lock` every few seconds; the
 holder is the leader and runs the scheduler (`on_elected`), everyone else waits (`on_demoted` when
 leadership is lost). The lock belongs to the database session, so when the leader's process dies
-the server ends its session and frees the lock; the server-side TCP keepalives set on the session
-bound that to the failover budget even when the leader's machine vanishes without a word. A leader
+the server ends its session and frees the lock; the server-side TCP keepalives and idle-session
+timeout set on the session bound that to the failover budget even when the leader's machine
+vanishes without a word or its process hangs. A leader
 that cannot confirm its session within a third of the budget steps down before anyone can take
 over. On SQLite there is one process, which is always the leader.
 """
@@ -203,7 +204,9 @@ class LeaderElection:
         return connection
 
     async def _bound_dead_peer_detection(self, connection: psycopg.AsyncConnection[Any]) -> None:
-        """Have the server drop this session within the budget if our machine disappears."""
+        """Have the server end this session within the budget if our machine disappears
+        (keepalives) or our process freezes (idle timeout: a live elector queries every
+        `interval`, so only a stopped or hung one goes quiet for half the budget)."""
         idle = max(1, round(self.failover_seconds / 3))
         probe = max(1, round(self.failover_seconds / 6))
         settings = {
@@ -211,6 +214,7 @@ class LeaderElection:
             "tcp_keepalives_interval": probe,
             "tcp_keepalives_count": 2,
             "tcp_user_timeout": max(1000, round(self.failover_seconds * 1000 / 3)),
+            "idle_session_timeout": round(max(self.failover_seconds / 2, 3 * self.interval) * 1000),
         }
         for name, value in settings.items():
             try:  # SET takes no bind parameters; name and value are ours, not user input

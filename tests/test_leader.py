@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 
 from schedules.leader import LeaderElection, libpq_conninfo, lock_key
 
-FAILOVER = 1.2  # seconds; small so the tests are quick (interval 0.2 s)
+FAILOVER = 2.0  # seconds; small so the tests are quick (interval 0.33 s)
 
 
 async def until(condition: Callable[[], bool], what: str, limit: float = 30.0) -> None:
@@ -160,6 +160,35 @@ async def test_sigkilled_leader_process_is_replaced(postgres_url: str) -> None:
             process.kill()
             await process.wait()
         await local.stop()
+
+
+@pytest.mark.postgres
+async def test_frozen_leader_process_is_replaced(postgres_url: str) -> None:
+    """SIGSTOP: the process and its TCP connection live on, but it no longer talks to the
+    server, whose idle-session timeout ends the session and frees the lock."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        LEADER_PROCESS,
+        postgres_url,
+        str(FAILOVER),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    events: list[str] = []
+    local = elector(postgres_url, "local", events)
+    try:
+        assert process.stdout is not None
+        assert (await asyncio.wait_for(process.stdout.readline(), 60)).strip() == b"elected"
+        await local.start()
+        await until(lambda: local.state == "standby", "the local elector waits")
+        process.send_signal(signal.SIGSTOP)
+        await until(lambda: local.is_leader, "the local elector took over")
+        assert process.returncode is None  # frozen, not dead
+    finally:
+        process.kill()
+        await process.wait()
+        await local.stop()
+    assert events == ["local:elected", "local:demoted"]
 
 
 @pytest.mark.postgres
