@@ -1,0 +1,549 @@
+"""Sending one scheduled digest exactly once: the delivery ledger, the digest of what is new, and
+what to do when the platform says wait, retry, or gone.
+
+A delivery is keyed by (platform, chat, subscription, scheduled local date) with a unique
+constraint, so a restart, a retry, a catch-up or a second replica can never send it twice:
+
+    claimed ──build──> sending ──send ok──> sent        (points recorded as sent to the chat)
+       ^                  │
+       └── 429 / 5xx ─────┘ (retry after exactly retry_after, or after a backoff)
+
+A `claimed` row whose owner (one scheduler term) is gone is taken over and retried. A `sending`
+row whose owner is gone may or may not have reached the chat: it becomes `unconfirmed` and is
+not sent again (a duplicate is the failure users hate most; the log says which ones).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from schedules.clock import Clock, SystemClock
+from schedules.ratelimit import RateLimiter
+from schedules.sending import ChatGone, RetryAfter, Sender, SendError, TransientSendError
+from schedules.subscriptions import Subscription, Subscriptions, utc
+from summarizer.brief import point_key
+from summarizer.db import Base
+from summarizer.models import Digest
+from summarizer.reply import ChatRef, Reply
+
+log = logging.getLogger(__name__)
+
+CLAIMED = "claimed"
+SENDING = "sending"
+SENT = "sent"
+SILENT = "silent"
+UNCONFIRMED = "unconfirmed"
+FAILED = "failed"
+GONE = "gone"
+EXPIRED = "expired"
+DONE = (SENT, SILENT, UNCONFIRMED, FAILED, GONE, EXPIRED)
+
+
+class DeliveryRow(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint(
+            "platform", "chat_id", "subscription_id", "scheduled_date", name="uq_delivery_key"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    subscription_id: Mapped[int] = mapped_column(Integer, index=True)
+    scheduled_date: Mapped[date] = mapped_column(Date)
+    scheduled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    owner: Mapped[str] = mapped_column(String(40))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    message_id: Mapped[str | None] = mapped_column(String(64))
+    points: Mapped[str] = mapped_column(Text, default="[]")
+    error: Mapped[str] = mapped_column(String(300), default="")
+
+
+class SentPointRow(Base):
+    """A point (by `summarizer.brief.point_key`) that a chat has already received."""
+
+    __tablename__ = "sent_points"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    point_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A delivery this scheduler term now owns."""
+
+    id: int
+    subscription_id: int
+    scheduled_at: datetime
+    attempts: int
+    next_attempt_at: datetime | None = None
+
+
+class Ledger:
+    """The deliveries table: every method is one short transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        Base.metadata.create_all(
+            engine, tables=[Base.metadata.tables[name] for name in ("deliveries", "sent_points")]
+        )
+
+    def claim(
+        self, subscription: Subscription, scheduled_at: datetime, *, owner: str, now: datetime
+    ) -> Claim | None:
+        """Own the delivery of `subscription` for `scheduled_at`'s local date, or None when it
+        is done, in progress here, or waiting for a later retry."""
+        chat = subscription.chat
+        day = scheduled_at.astimezone(ZoneInfo(subscription.timezone)).date()
+        try:
+            with Session(self.engine) as session, session.begin():
+                row = session.scalars(
+                    select(DeliveryRow).where(
+                        DeliveryRow.platform == chat.platform,
+                        DeliveryRow.chat_id == chat.chat_id,
+                        DeliveryRow.subscription_id == subscription.id,
+                        DeliveryRow.scheduled_date == day,
+                    )
+                ).first()
+                if row is None:
+                    row = DeliveryRow(
+                        platform=chat.platform,
+                        chat_id=chat.chat_id,
+                        subscription_id=subscription.id,
+                        scheduled_date=day,
+                        scheduled_at=scheduled_at,
+                        status=CLAIMED,
+                        owner=owner,
+                        attempts=0,
+                        claimed_at=now,
+                    )
+                    session.add(row)
+                    session.flush()
+                    return Claim(row.id, subscription.id, utc(scheduled_at), 0)
+                return self._take_over(session, row, owner=owner, now=now)
+        except IntegrityError:  # another claim of the same key won the race
+            return None
+
+    def take_over(self, delivery_id: int, *, owner: str, now: datetime) -> Claim | None:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(DeliveryRow, delivery_id)
+            return self._take_over(session, row, owner=owner, now=now) if row else None
+
+    @staticmethod
+    def _take_over(
+        session: Session, row: DeliveryRow, *, owner: str, now: datetime
+    ) -> Claim | None:
+        if row.status != CLAIMED:
+            return None
+        deferred = row.next_attempt_at is not None
+        if row.owner == owner and not deferred:
+            return None  # in progress in this scheduler term
+        if deferred and utc(row.next_attempt_at) > now:  # type: ignore[arg-type]
+            return None
+        taken = session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id == row.id,
+                DeliveryRow.owner == row.owner,
+                DeliveryRow.status == CLAIMED,
+            )
+            .values(owner=owner, next_attempt_at=None, claimed_at=now)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return Claim(row.id, row.subscription_id, utc(row.scheduled_at), row.attempts)
+
+    def sending(self, delivery_id: int, *, owner: str, keys: Sequence[str]) -> bool:
+        """Mark the delivery as on its way (committed before the platform is called)."""
+        with Session(self.engine) as session, session.begin():
+            result = session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.id == delivery_id,
+                    DeliveryRow.owner == owner,
+                    DeliveryRow.status == CLAIMED,
+                )
+                .values(status=SENDING, points=json.dumps(list(keys)))
+            )
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def sent(self, delivery_id: int, message_id: str, *, now: datetime) -> None:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(DeliveryRow, delivery_id)
+            if row is None:
+                return
+            row.status = SENT
+            row.message_id = message_id
+            row.sent_at = now
+            row.next_attempt_at = None
+            self._record_points(session, row, now)
+
+    def retry_later(
+        self,
+        delivery_id: int,
+        *,
+        owner: str,
+        attempts: int,
+        error: str,
+        at: datetime | None,
+    ) -> None:
+        """Back to `claimed` after a refused send; `at` set means a retry job will pick it up."""
+        with Session(self.engine) as session, session.begin():
+            session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id == delivery_id, DeliveryRow.owner == owner)
+                .values(status=CLAIMED, attempts=attempts, error=error[:300], next_attempt_at=at)
+            )
+
+    def finish(self, delivery_id: int, status: str, *, error: str = "") -> None:
+        with Session(self.engine) as session, session.begin():
+            session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id == delivery_id)
+                .values(status=status, error=error[:300], next_attempt_at=None)
+            )
+
+    def sent_keys(self, chat: ChatRef) -> set[str]:
+        with Session(self.engine) as session:
+            return set(
+                session.scalars(
+                    select(SentPointRow.point_key).where(
+                        SentPointRow.platform == chat.platform,
+                        SentPointRow.chat_id == chat.chat_id,
+                    )
+                )
+            )
+
+    def last_sent_at(self, subscription_id: int) -> datetime | None:
+        with Session(self.engine) as session:
+            value = session.scalar(
+                select(func.max(DeliveryRow.sent_at)).where(
+                    DeliveryRow.subscription_id == subscription_id, DeliveryRow.status == SENT
+                )
+            )
+            return utc(value) if value is not None else None
+
+    def settle_interrupted(self, *, owner: str, now: datetime) -> list[int]:
+        """Sends cut off by a crash (`sending`, another owner) become `unconfirmed`: they may
+        have reached the chat, so they are not repeated, and their points count as sent."""
+        with Session(self.engine) as session, session.begin():
+            rows = list(
+                session.scalars(
+                    select(DeliveryRow).where(
+                        DeliveryRow.status == SENDING, DeliveryRow.owner != owner
+                    )
+                )
+            )
+            for row in rows:
+                row.status = UNCONFIRMED
+                row.sent_at = now
+                self._record_points(session, row, now)
+            return [row.id for row in rows]
+
+    def unfinished(self, *, owner: str) -> list[Claim]:
+        """Claimed deliveries of earlier scheduler terms (crashed, stopped, or deferred)."""
+        with Session(self.engine) as session:
+            rows = session.scalars(
+                select(DeliveryRow).where(
+                    DeliveryRow.status == CLAIMED,
+                    (DeliveryRow.owner != owner) | DeliveryRow.next_attempt_at.is_not(None),
+                )
+            )
+            return [
+                Claim(
+                    r.id,
+                    r.subscription_id,
+                    utc(r.scheduled_at),
+                    r.attempts,
+                    utc(r.next_attempt_at) if r.next_attempt_at is not None else None,
+                )
+                for r in rows
+            ]
+
+    def counts(self) -> dict[str, int]:
+        """Deliveries per status (for the bench and health checks)."""
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status)
+            )
+            return {status: int(n) for status, n in rows}
+
+    def _record_points(self, session: Session, row: DeliveryRow, now: datetime) -> None:
+        keys = json.loads(row.points or "[]")
+        if not keys:
+            return
+        values = [
+            {
+                "platform": row.platform,
+                "chat_id": row.chat_id,
+                "point_key": key,
+                "delivery_id": row.id,
+                "sent_at": now,
+            }
+            for key in dict.fromkeys(keys)
+        ]
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(insert(SentPointRow).values(values).on_conflict_do_nothing())
+
+
+class DigestSource(Protocol):
+    """What delivery needs of `summarizer.service.Briefing`."""
+
+    def brief(
+        self,
+        topic: str,
+        *,
+        since: datetime | None = None,
+        points: int = 7,
+        exclude: Collection[str] = (),
+        language: str = "de",
+    ) -> Digest: ...
+
+
+DigestComposer = Callable[[Digest, str, str], Reply]
+"""(digest, language, title) -> the Reply to send; the router's `digest_reply` fits."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one delivery attempt ended.
+
+    status: "sent", "silent" (nothing new, configured quiet), "skipped" (done or owned
+    elsewhere), "inactive", "deferred" (retry at `retry_at`), "failed", "gone".
+    """
+
+    status: str
+    retry_at: datetime | None = None
+    message_id: str | None = None
+    deactivated: tuple[int, ...] = ()
+    delivery_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Retries after 5xx/timeouts: `base` doubling up to `cap` seconds, `attempts` in all.
+    Waits up to `inline_limit` seconds are awaited in the delivery's own task; longer ones
+    (a 429 asking for an hour) become a persisted retry job, so nothing sleeps for hours."""
+
+    attempts: int = 8
+    base: float = 2.0
+    cap: float = 600.0
+    inline_limit: float = 60.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.cap, self.base * 2 ** max(0, attempt - 1))
+
+
+class Deliveries:
+    """Claim -> build the digest of what is new -> send -> mark, for one subscription run.
+
+    With a `limiter` (the shared RateLimiter, which the adapters' Senders await too), each
+    delivery waits its turn with `reserve` before "sending" is recorded, and the Sender's own
+    wait uses that slot. What escapes the Sender is handled here: RetryAfter waits exactly that
+    long (a long wait becomes a retry job), TransientSendError backs off, ChatGone switches the
+    chat's subscriptions off.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        subscriptions: Subscriptions,
+        source: DigestSource,
+        sender: Sender,
+        *,
+        clock: Clock | None = None,
+        limiter: RateLimiter | None = None,
+        language: Callable[[ChatRef], str] | None = None,
+        compose: DigestComposer | None = None,
+        silent_when_nothing_new: bool = False,
+        points: int = 7,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.ledger = Ledger(engine)
+        self.subscriptions = subscriptions
+        self.source = source
+        self.sender = sender
+        self.clock = clock or SystemClock()
+        self.limiter = limiter
+        self.language = language or (lambda _chat: "de")
+        self.compose = compose or plain_digest_reply
+        self.silent_when_nothing_new = silent_when_nothing_new
+        self.points = points
+        self.backoff = backoff or Backoff()
+
+    async def deliver(self, subscription_id: int, scheduled_at: datetime, *, owner: str) -> Outcome:
+        """Deliver the run of `subscription_id` scheduled at `scheduled_at`, at most once."""
+        subscription = self.subscriptions.get(subscription_id)
+        if subscription is None or not subscription.active:
+            return Outcome("inactive")
+        claim = self.ledger.claim(subscription, scheduled_at, owner=owner, now=self.clock.now())
+        if claim is None:
+            return Outcome("skipped")
+        return await self._run(claim, subscription, owner)
+
+    async def resume(self, delivery_id: int, *, owner: str) -> Outcome:
+        """Take over a claimed delivery of an earlier term (or a deferred one) and finish it."""
+        claim = self.ledger.take_over(delivery_id, owner=owner, now=self.clock.now())
+        if claim is None:
+            return Outcome("skipped")
+        subscription = self.subscriptions.get(claim.subscription_id)
+        if subscription is None or not subscription.active:
+            self.ledger.finish(claim.id, EXPIRED, error="subscription removed")
+            return Outcome("inactive")
+        return await self._run(claim, subscription, owner)
+
+    async def _run(self, claim: Claim, subscription: Subscription, owner: str) -> Outcome:
+        chat = subscription.chat
+        attempts = claim.attempts
+        while True:
+            try:
+                reply, keys = self._build(subscription)
+                if reply is None:
+                    self.ledger.finish(claim.id, SILENT)
+                    return Outcome("silent")
+                if self.limiter is not None:
+                    await self.limiter.reserve(chat)
+                if not self.ledger.sending(claim.id, owner=owner, keys=keys):
+                    return Outcome("skipped")
+                message_id = await self.sender.send(chat, reply)
+            except RetryAfter as error:
+                wait = max(0.0, error.seconds)
+                log.warning("%s: platform asks to wait %.1f s (delivery %d)", chat, wait, claim.id)
+                outcome = self._later(claim, owner, attempts, str(error), wait)
+                if outcome is not None:
+                    return outcome
+                await self.clock.sleep(wait)
+                continue
+            except ChatGone as error:
+                self.ledger.finish(claim.id, GONE, error=str(error))
+                ids = self.subscriptions.deactivate_chat(chat.platform, chat.chat_id)
+                log.warning(
+                    "chat %s:%s is gone (%s): deactivated subscriptions %s",
+                    chat.platform,
+                    chat.chat_id,
+                    error,
+                    ids,
+                )
+                return Outcome("gone", deactivated=tuple(ids))
+            except TransientSendError as error:
+                attempts += 1
+                outcome = self._after_failure(claim, owner, attempts, str(error))
+                if outcome is not None:
+                    return outcome
+                await self.clock.sleep(self.backoff.delay(attempts))
+                continue
+            except SendError as error:
+                self.ledger.finish(claim.id, FAILED, error=str(error))
+                log.error("%s refused delivery %d: %s", chat, claim.id, error)
+                return Outcome("failed")
+            except Exception as error:
+                log.exception("delivery %d to %s failed", claim.id, chat)
+                attempts += 1
+                outcome = self._after_failure(claim, owner, attempts, repr(error))
+                if outcome is not None:
+                    return outcome
+                await self.clock.sleep(self.backoff.delay(attempts))
+                continue
+            self.ledger.sent(claim.id, message_id, now=self.clock.now())
+            return Outcome("sent", message_id=message_id)
+
+    def _after_failure(self, claim: Claim, owner: str, attempts: int, error: str) -> Outcome | None:
+        if attempts >= self.backoff.attempts:
+            self.ledger.finish(claim.id, FAILED, error=error)
+            log.error("delivery %d failed after %d attempts: %s", claim.id, attempts, error)
+            return Outcome("failed")
+        return self._later(claim, owner, attempts, error, self.backoff.delay(attempts))
+
+    def _later(
+        self, claim: Claim, owner: str, attempts: int, error: str, wait: float
+    ) -> Outcome | None:
+        """Record the retry; a long wait becomes a deferred Outcome (a persisted retry job)."""
+        if wait > self.backoff.inline_limit:
+            at = self.clock.now() + timedelta(seconds=wait)
+            self.ledger.retry_later(claim.id, owner=owner, attempts=attempts, error=error, at=at)
+            return Outcome("deferred", retry_at=at, delivery_id=claim.id)
+        self.ledger.retry_later(claim.id, owner=owner, attempts=attempts, error=error, at=None)
+        return None
+
+    def _build(self, subscription: Subscription) -> tuple[Reply | None, list[str]]:
+        """The digest of points the chat has not received, or the "nothing new" line."""
+        language = self.language(subscription.chat)
+        digest = self.source.brief(
+            subscription.topic,
+            points=self.points,
+            exclude=self.ledger.sent_keys(subscription.chat),
+            language=language,
+        )
+        if digest.points:
+            title = digest_title(subscription, language)
+            keys = [point_key(point.text) for point in digest.points]
+            return self.compose(digest, language, title), keys
+        if self.silent_when_nothing_new:
+            return None, []
+        since = self.ledger.last_sent_at(subscription.id) or subscription.effective_from
+        return nothing_new(subscription, since, language), []
+
+
+def digest_title(subscription: Subscription, language: str) -> str:
+    when = subscription.spec.describe(language)
+    if language == "de":
+        return f"Briefing zu {subscription.topic} ({when})"
+    return f"Briefing on {subscription.topic} ({when})"
+
+
+def nothing_new(subscription: Subscription, since: datetime, language: str) -> Reply:
+    local = since.astimezone(ZoneInfo(subscription.timezone))
+    if language == "de":
+        text = f"Nichts Neues zu {subscription.topic} seit {local:%d.%m.%Y %H:%M}."
+    else:
+        text = f"Nothing new on {subscription.topic} since {local:%Y-%m-%d %H:%M}."
+    return Reply(text, kind="text", language=language)
+
+
+def plain_digest_reply(digest: Digest, language: str, title: str) -> Reply:
+    """A digest as plain text with numbered sources (used when no router composer is given)."""
+    refs = [ref for ref in digest.articles if any(p.article_id == ref.id for p in digest.points)]
+    number = {ref.id: i for i, ref in enumerate(refs, 1)}
+    lines = tuple(
+        f"• {p.text}" + (f" [{number[p.article_id]}]" if p.article_id in number else "")
+        for p in digest.points
+    )
+    sources = [
+        f"[{number[ref.id]}] {ref.title}" + (f" – {ref.url}" if ref.url else "") for ref in refs
+    ]
+    heading = "Quellen:" if language == "de" else "Sources:"
+    body = [title, *lines, *(["", heading, *sources] if sources else [])]
+    return Reply(
+        "\n".join(body), kind="digest", language=language, title=title, lines=lines, digest=digest
+    )

@@ -1,0 +1,224 @@
+"""Reads what follows `/subscribe`: a topic, optional days, a time and an optional time zone.
+
+    nordkorea 07:30 · nordkorea 7.30 · nordkorea 07:30 Europe/Berlin · nordkorea weekdays 08:00
+    nordkorea mon,thu 18:00 · nordkorea mo,do 18:00 · nordkorea werktags 8:00 Uhr
+
+Hand-written (a few lines of token rules) because date parsers such as dateparser guess a full
+date from any number and know neither German day lists nor our topic-first word order.
+Mistakes raise UserError with a German and an English message; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass
+from functools import cache
+
+from summarizer.errors import UserError
+
+ALL_DAYS: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
+WEEKDAYS: tuple[int, ...] = (0, 1, 2, 3, 4)
+WEEKEND: tuple[int, ...] = (5, 6)
+CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_TOPIC_CHARS = 80
+
+_DAY_WORDS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        "mon monday mo montag",
+        "tue tues tuesday di dienstag",
+        "wed wednesday mi mittwoch",
+        "thu thur thurs thursday do donnerstag",
+        "fri friday fr freitag",
+        "sat saturday sa samstag sonnabend",
+        "sun sunday so sonntag",
+    )
+):
+    for _name in _names.split():
+        _DAY_WORDS[_name] = _number
+
+_DAY_GROUPS: dict[str, tuple[int, ...]] = {
+    "daily": ALL_DAYS,
+    "everyday": ALL_DAYS,
+    "täglich": ALL_DAYS,
+    "taeglich": ALL_DAYS,
+    "weekdays": WEEKDAYS,
+    "werktags": WEEKDAYS,
+    "wochentags": WEEKDAYS,
+    "weekend": WEEKEND,
+    "weekends": WEEKEND,
+    "wochenende": WEEKEND,
+}
+_SHORT = {
+    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+_TIME = re.compile(r"^(\d{1,2})[:.](\d{2})(?:h|uhr)?$", re.IGNORECASE)
+_CLOCK_WORDS = {"uhr", "h", "o'clock"}
+
+
+@dataclass(frozen=True)
+class TimeSpec:
+    """When a digest goes out: `hour:minute` on `days` (0 = Monday), in `timezone` if given
+    (None: the chat's zone)."""
+
+    hour: int
+    minute: int
+    days: tuple[int, ...] = ALL_DAYS
+    timezone: str | None = None
+
+    @property
+    def clock(self) -> str:
+        return f"{self.hour:02d}:{self.minute:02d}"
+
+    @property
+    def cron_days(self) -> str:
+        """APScheduler's `day_of_week` field: "*" or e.g. "mon,thu"."""
+        if self.days == ALL_DAYS:
+            return "*"
+        return ",".join(CRON_DAYS[d] for d in self.days)
+
+    def describe(self, language: str) -> str:
+        """ "täglich 07:30", "werktags 08:00", "Mo, Do 18:00" (or the English words)."""
+        return f"{describe_days(self.days, language)} {self.clock}"
+
+
+@dataclass(frozen=True)
+class SubscriptionRequest:
+    """A parsed `/subscribe` argument line."""
+
+    topic: str
+    spec: TimeSpec
+
+
+def describe_days(days: tuple[int, ...], language: str) -> str:
+    de = language == "de"
+    if days == ALL_DAYS:
+        return "täglich" if de else "daily"
+    if days == WEEKDAYS:
+        return "werktags" if de else "weekdays"
+    if days == WEEKEND:
+        return "am Wochenende" if de else "weekends"
+    names = _SHORT["de" if de else "en"]
+    return ", ".join(names[d] for d in days)
+
+
+def days_from_cron(field: str) -> tuple[int, ...]:
+    """The inverse of `TimeSpec.cron_days`."""
+    if field in ("", "*"):
+        return ALL_DAYS
+    return tuple(sorted(CRON_DAYS.index(name) for name in field.split(",")))
+
+
+def parse_subscription(text: str) -> SubscriptionRequest:
+    """`TOPIC [DAYS] TIME [DAYS] [ZONE]` -> topic and TimeSpec, or UserError."""
+    tokens = text.split()
+    position = next(
+        (i for i in range(len(tokens) - 1, -1, -1) if _looks_like_time(tokens[i])), None
+    )
+    if position is None:
+        raise UserError(
+            "no_time",
+            de="Bitte eine Uhrzeit angeben, z. B. /subscribe nordkorea 07:30",
+            en="Please give a time, e.g. /subscribe nordkorea 07:30",
+        )
+    hour, minute = parse_clock(tokens[position])
+    days: tuple[int, ...] | None = None
+    zone: str | None = None
+    for token in tokens[position + 1 :]:
+        if token.lower() in _CLOCK_WORDS:
+            continue
+        token_days = parse_days(token)
+        if token_days is not None and days is None:
+            days = token_days
+        elif zone is None:
+            zone = parse_timezone(token)
+        else:
+            raise UserError(
+                "bad_spec",
+                de=f"„{token}“ verstehe ich hier nicht. Beispiel: /subscribe nordkorea mo,do 18:00 Europe/Berlin",
+                en=f"I don't understand “{token}” here. Example: /subscribe nordkorea mon,thu 18:00 Europe/Berlin",
+            )
+    start = position
+    while start > 0 and days is None and parse_days(tokens[start - 1]) is not None:
+        start -= 1
+    if start < position:
+        days = tuple(
+            sorted({d for token in tokens[start:position] for d in parse_days(token) or ()})
+        )
+    topic = " ".join(tokens[:start]).strip().strip("\"'„“”")
+    if not topic:
+        raise UserError(
+            "empty_topic",
+            de="Welches Thema? Beispiel: /subscribe nordkorea 07:30",
+            en="Which topic? Example: /subscribe nordkorea 07:30",
+        )
+    if len(topic) > MAX_TOPIC_CHARS:
+        raise UserError(
+            "topic_too_long",
+            de=f"Das Thema ist zu lang (höchstens {MAX_TOPIC_CHARS} Zeichen).",
+            en=f"The topic is too long (at most {MAX_TOPIC_CHARS} characters).",
+        )
+    return SubscriptionRequest(topic, TimeSpec(hour, minute, days or ALL_DAYS, zone))
+
+
+def parse_clock(token: str) -> tuple[int, int]:
+    """ "07:30", "7:30", "7.30", "7:30h" -> (7, 30); 25:00 or 7:61 -> UserError."""
+    match = _TIME.match(token.strip())
+    if match is None:
+        raise UserError(
+            "bad_time",
+            de=f"„{token}“ ist keine Uhrzeit. Bitte so: 07:30",
+            en=f"“{token}” is not a time. Please write it like 07:30",
+        )
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise UserError(
+            "bad_time",
+            de=f"{token} gibt es nicht: Stunden 0–23, Minuten 0–59.",
+            en=f"{token} is not a time of day: hours 0–23, minutes 0–59.",
+        )
+    return hour, minute
+
+
+def parse_days(token: str) -> tuple[int, ...] | None:
+    """ "mon,thu", "mo-fr", "weekdays", "Donnerstag" -> day numbers; None if not a day list."""
+    parts = [p for p in token.lower().strip(",").split(",") if p]
+    if not parts:
+        return None
+    days: set[int] = set()
+    for part in parts:
+        if part in _DAY_GROUPS:
+            days.update(_DAY_GROUPS[part])
+        elif part in _DAY_WORDS:
+            days.add(_DAY_WORDS[part])
+        elif "-" in part and all(side in _DAY_WORDS for side in part.split("-", 1)):
+            first, last = (_DAY_WORDS[side] for side in part.split("-", 1))
+            days.update(
+                range(first, last + 1) if first <= last else (*range(first, 7), *range(0, last + 1))
+            )
+        else:
+            return None
+    return tuple(sorted(days))
+
+
+def parse_timezone(name: str) -> str:
+    """An IANA zone name in its canonical spelling ("europe/berlin" -> "Europe/Berlin")."""
+    canonical = _zone_names().get(name.strip().lower())
+    if canonical is None:
+        raise UserError(
+            "bad_zone",
+            de=f"Die Zeitzone „{name}“ kenne ich nicht. Bitte einen IANA-Namen wie Europe/Berlin oder UTC.",
+            en=f"I don't know the time zone “{name}”. Please use an IANA name such as Europe/Berlin or UTC.",
+        )
+    return canonical
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
+
+
+def _looks_like_time(token: str) -> bool:
+    return re.match(r"^\d{1,2}[:.]\d{2}(?:h|uhr)?$", token, re.IGNORECASE) is not None
