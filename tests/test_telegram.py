@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from telegram.request import HTTPXRequest
 from bot.app import App
 from bot.retry import RetryPolicy
 from bot.telegram import SECRET_HEADER, TelegramBot, TelegramSender
+from schedules.clock import ManualClock
+from schedules.ratelimit import RateLimiter
 from schedules.sending import ChatGone, RetryAfter, TransientSendError
 from summarizer.reply import Button, ChatRef, Reply
 from tests.fakes.library import briefed_app
@@ -267,30 +270,33 @@ async def raw_bot(api: FakeTelegramAPI) -> AsyncIterator[Bot]:
     await telegram_api.shutdown()
 
 
-class RecordingLimiter:
-    """Stands in for schedules.ratelimit.RateLimiter at its interface: records the calls."""
-
-    def __init__(self) -> None:
-        self.waits: list[tuple[ChatRef, bool]] = []
-        self.pauses: list[tuple[str, float, ChatRef | None]] = []
-
-    async def wait(self, chat: ChatRef, *, group: bool = False) -> None:
-        self.waits.append((chat, group))
-
-    def pause(self, platform: str, seconds: float, chat: ChatRef | None = None) -> None:
-        self.pauses.append((platform, seconds, chat))
-
-
-async def test_429_waits_retry_after_then_sends_once(raw_bot: Bot, api: FakeTelegramAPI) -> None:
-    sleeps, limiter = Sleeps(), RecordingLimiter()
-    sender = TelegramSender(raw_bot, limiter=limiter, policy=RetryPolicy(sleep=sleeps))
+async def test_429_pauses_the_shared_limiter_and_sends_once_after_retry_after(
+    raw_bot: Bot, api: FakeTelegramAPI
+) -> None:
+    clock = ManualClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+    limiter = RateLimiter(clock)
+    sender = TelegramSender(raw_bot, limiter=limiter, policy=RetryPolicy(sleep=clock.sleep))
     api.fail("sendMessage", 429, retry_after=7)
     chat = ChatRef("telegram", "-100200")
-    message_id = await sender.send(chat, Reply("Hallo"))
-    assert sleeps.waits == [7.0]
-    assert limiter.pauses == [("telegram", 7.0, chat)]
-    assert [group for _, group in limiter.waits] == [True, True]
+    message_id = await clock.drive(sender.send(chat, Reply("Hallo")))
+    assert clock.monotonic() >= 7.0  # waited retry_after on the limiter's clock
     assert len(api.sent()) == 2 and message_id == "1"
+
+
+async def test_group_replies_keep_the_20_per_minute_limit(
+    raw_bot: Bot, api: FakeTelegramAPI
+) -> None:
+    clock = ManualClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+    sender = TelegramSender(raw_bot, limiter=RateLimiter(clock))
+    group = ChatRef("telegram", "-100200")
+
+    async def burst() -> None:
+        for i in range(21):
+            await sender.send(group, Reply(f"Nachricht {i}"))
+
+    await clock.drive(burst())
+    assert len(api.sent()) == 21
+    assert clock.monotonic() >= 60.0  # the 21st message waited for the group window
 
 
 async def test_long_retry_after_is_handed_to_the_caller(raw_bot: Bot, api: FakeTelegramAPI) -> None:
