@@ -4,6 +4,7 @@ This is the one place that knows every part. `build_app` wires the core and the 
 the extra commands and button actions other modules contribute in `extra_commands`);
 `build_components` decides what `briefbot run` starts; `serve` starts the components in order
 and stops them in reverse on SIGTERM/SIGINT, or when one of them (the console) asks to stop.
+Platform libraries are imported only when their platform is configured.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import signal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -26,12 +28,15 @@ from summarizer.db import Base, make_engine
 from summarizer.library import Library
 from summarizer.service import Briefing, DocumentFetcher
 
+if TYPE_CHECKING:
+    from bot.observability import Metrics
+
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class App:
-    """Everything a running briefbot shares; `stop` is set to end `serve`."""
+    """Everything a running briefbot shares; setting `stop` ends `serve`."""
 
     settings: Settings
     engine: Engine
@@ -39,6 +44,8 @@ class App:
     briefing: Briefing
     conversations: Conversations
     router: Router
+    fetcher: DocumentFetcher | None = None
+    metrics: Metrics | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     def close(self) -> None:
@@ -46,7 +53,7 @@ class App:
 
 
 def default_fetcher(settings: Settings) -> DocumentFetcher:
-    """The safe HTTP fetcher for /add URL and feeds, limited as configured."""
+    """The guarded HTTP fetcher for /add URL and feeds, limited as configured."""
     from summarizer.fetch import Fetcher
 
     return Fetcher(
@@ -57,22 +64,23 @@ def default_fetcher(settings: Settings) -> DocumentFetcher:
 
 
 def create_tables(engine: Engine) -> None:
-    """Create every briefbot table that is missing: all modules declaring tables are imported
-    first, so `Base.metadata` knows them."""
-    import bot.conversation  # noqa: F401 - declares the conversation tables
-    import summarizer.library  # noqa: F401 - declares the library tables
+    """Create every missing briefbot table; the modules declaring tables are imported first,
+    so `Base.metadata` knows them all."""
+    import bot.conversation  # noqa: F401 - conversation tables
+    import schedules.feeds  # noqa: F401 - feed tables
+    import summarizer.library  # noqa: F401 - library tables
 
     Base.metadata.create_all(engine)
 
 
 def extra_commands(
-    settings: Settings, engine: Engine, briefing: Briefing
+    settings: Settings, engine: Engine, briefing: Briefing, fetcher: DocumentFetcher | None
 ) -> tuple[list[Command], dict[str, ActionHandler]]:
-    """Commands and button actions beyond the router's built-in ones.
+    """Commands and button actions beyond the router's built-in ones, in /help order.
 
-    Modules that add commands plug in here, e.g. feeds (`bot.feed_commands.feed_commands`) and
-    subscriptions (`bot.subscription_commands`, which also handles the "subscribe:<topic>"
-    button): `commands += feed_commands(...)`, `actions["subscribe"] = handler`.
+    A module that adds commands plugs in here: `commands += its_commands(...)`, and a button
+    prefix it handles goes into `actions` (e.g. `actions["subscribe"] = handler` for the
+    "subscribe:<topic>" button under digests).
     """
     commands: list[Command] = []
     actions: dict[str, ActionHandler] = {}
@@ -84,20 +92,25 @@ def build_app(
     *,
     fetcher: DocumentFetcher | None = None,
     commands: Sequence[Command] = (),
+    metrics: Metrics | None = None,
 ) -> App:
     """Wire the core and the router on the configured database (tables created if missing)."""
     engine = make_engine(settings.database)
     create_tables(engine)
     library = Library(engine)
-    briefing = Briefing(
-        library, fetcher=fetcher if fetcher is not None else default_fetcher(settings)
-    )
+    fetcher = fetcher if fetcher is not None else default_fetcher(settings)
+    briefing = Briefing(library, fetcher=fetcher)
     conversations = Conversations(engine)
-    extra, actions = extra_commands(settings, engine, briefing)
+    extra, actions = extra_commands(settings, engine, briefing, fetcher)
     router = Router(
-        briefing, conversations, settings, commands=[*extra, *commands], actions=actions
+        briefing,
+        conversations,
+        settings,
+        commands=[*extra, *commands],
+        actions=actions,
+        observe=metrics.replied if metrics is not None else None,
     )
-    return App(settings, engine, library, briefing, conversations, router)
+    return App(settings, engine, library, briefing, conversations, router, fetcher, metrics)
 
 
 def chat_platforms(settings: Settings) -> list[str]:
@@ -115,13 +128,40 @@ def build_components(
 ) -> list[Component]:
     """What `briefbot run` starts, in start order (stopped in reverse).
 
-    The console runs when asked, or by default when no chat platform is configured. Chat
-    adapters, the scheduler, the feed poller and the HTTP server append their Component here
-    when their settings say so.
+    With a chat platform configured: the HTTP server (health, readiness, metrics, and the
+    Telegram webhook / Slack HTTP endpoint), then each adapter. The console runs when asked,
+    or by default when no chat platform is configured. Further long-running parts (the
+    digest scheduler, the feed poller) append their Component after the adapters, whose
+    senders they use.
     """
     components: list[Component] = []
+    platforms = chat_platforms(settings)
+    if platforms:
+        from bot.http import HttpServer
+        from bot.observability import Metrics, Readiness, database_check
+
+        metrics = app.metrics or Metrics()
+        readiness = Readiness({"database": database_check(app.engine)})
+        http = HttpServer(
+            settings.http_host, settings.http_port, metrics=metrics, readiness=readiness
+        )
+        components.append(http)
+        if "telegram" in platforms:
+            from bot.telegram import TelegramBot
+
+            telegram = TelegramBot.from_settings(settings, app.router)
+            if settings.telegram_webhook_url:
+                http.add_routes(telegram.routes())
+            components.append(telegram)
+        if "slack" in platforms:
+            from bot.slack import SlackBot
+
+            slack = SlackBot.from_settings(settings, app.router)
+            if slack.http_mode:
+                http.add_routes(slack.routes())
+            components.append(slack)
     if console is None:
-        console = not chat_platforms(settings)
+        console = not platforms
     if console:
         from bot.console import Console
 
@@ -145,13 +185,13 @@ async def serve(app: App, components: Sequence[Component]) -> None:
         for component in components:
             await component.start()
             started.append(component)
-            log.info("started %s", component.name)
+            log.debug("started %s", component.name)
         await app.stop.wait()
     finally:
         for component in reversed(started):
             try:
                 await component.stop()
-                log.info("stopped %s", component.name)
+                log.debug("stopped %s", component.name)
             except Exception:
                 log.exception("stopping %s failed", component.name)
         for sig in handled:

@@ -347,11 +347,11 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import build_app, build_components, serve
-    from bot.observability import configure_logging
+    from bot.observability import Metrics, configure_logging
 
     settings = _settings(args)
     configure_logging(settings)
-    app = build_app(settings)
+    app = build_app(settings, metrics=Metrics())
     try:
         asyncio.run(serve(app, build_components(settings, app)))
     finally:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -52,6 +53,8 @@ _COMMAND = re.compile(r"/(?P<name>[^\s@/]*)(?:@\S*)?(?:\s+(?P<args>.*))?", re.DO
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 
 BuiltinAction = Callable[[Press, str, str], Awaitable[list[Reply]]]
+Observer = Callable[[str, Sequence[Reply], float], None]
+"""Told (platform, replies, seconds) after every message or press, e.g. Metrics.replied."""
 
 
 def parse_command(text: str) -> tuple[str, str] | None:
@@ -73,10 +76,12 @@ class Router:
         *,
         commands: Sequence[Command] = (),
         actions: Mapping[str, ActionHandler] = {},
+        observe: Observer | None = None,
     ) -> None:
         self.briefing = briefing
         self.conversations = conversations
         self.settings = settings
+        self.observe = observe
         self._commands: list[Command] = []
         self._by_name: dict[str, Command] = {}
         for command in (*self._builtin_commands(), *commands):
@@ -99,6 +104,19 @@ class Router:
 
     async def handle(self, message: Incoming) -> list[Reply]:
         """Answer one message; never raises."""
+        started = time.perf_counter()
+        replies = await self._handle(message)
+        self._observe(message.chat.platform, replies, started)
+        return replies
+
+    async def press(self, press: Press) -> list[Reply]:
+        """Answer one button press ("prefix:payload"); never raises."""
+        started = time.perf_counter()
+        replies = await self._press(press)
+        self._observe(press.chat.platform, replies, started)
+        return replies
+
+    async def _handle(self, message: Incoming) -> list[Reply]:
         language: str = self.settings.language
         try:
             language = self.language_for(message.chat, message.user_language)
@@ -111,8 +129,7 @@ class Router:
             log.exception("message from %s failed", message.chat)
             return [self._reply(texts.GENERIC_ERROR, language, kind="error")]
 
-    async def press(self, press: Press) -> list[Reply]:
-        """Answer one button press ("prefix:payload"); never raises."""
+    async def _press(self, press: Press) -> list[Reply]:
         language: str = self.settings.language
         try:
             language = self.language_for(press.chat, press.user_language)
@@ -245,6 +262,13 @@ class Router:
         if command.admin_only and not self.is_admin(message.chat.platform, message.user_id):
             return [self._reply(texts.ADMIN_ONLY, language, kind="refusal")]
         return await command.handler(Request(message, command.name, args, language, self))
+
+    def _observe(self, platform: str, replies: list[Reply], started: float) -> None:
+        if self.observe is not None:
+            try:
+                self.observe(platform, replies, time.perf_counter() - started)
+            except Exception:
+                log.exception("observer failed")
 
     def _allowed(self, chat: ChatRef, workspace_id: str | None) -> bool:
         allowed = self.settings.allowed_chats

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from bot.app import build_app, build_components, serve
 from bot.cli import main
+from bot.config import Settings
 from tests.web_server import WebServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "router"
@@ -253,3 +256,97 @@ def test_run_without_tokens_starts_the_console(tmp_path: Path) -> None:
     assert "briefbot-Konsole" in result.stdout
     assert "Kernpunkte: rathaus" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BRIEFBOT_", "TELEGRAM_", "SLACK_"))
+    }
+    env.pop("DATABASE_URL", None)
+    env["PYTHONPATH"] = str(REPO)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    try:
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline().startswith("briefbot-Konsole")  # running, input open
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=30) == 0
+        assert "Traceback" not in (child.stderr.read() if child.stderr else "")
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+# --- the composition root ------------------------------------------------------------------
+
+
+class Recorder:
+    def __init__(self, name: str, log: list[str], *, fail: bool = False) -> None:
+        self.name = name
+        self.log = log
+        self.fail = fail
+
+    async def start(self) -> None:
+        if self.fail:
+            raise RuntimeError(f"{self.name} cannot start")
+        self.log.append(f"start {self.name}")
+
+    async def stop(self) -> None:
+        self.log.append(f"stop {self.name}")
+
+
+async def test_serve_starts_in_order_and_stops_in_reverse(tmp_path: Path) -> None:
+    app = build_app(app_settings(tmp_path))
+    log: list[str] = []
+
+    class Stopper(Recorder):
+        async def start(self) -> None:
+            await super().start()
+            app.stop.set()
+
+    await serve(app, [Recorder("a", log), Recorder("b", log), Stopper("c", log)])
+    assert log == ["start a", "start b", "start c", "stop c", "stop b", "stop a"]
+    log.clear()
+    app.stop.clear()
+    with pytest.raises(RuntimeError):
+        await serve(app, [Recorder("a", log), Recorder("b", log, fail=True), Recorder("c", log)])
+    assert log == ["start a", "stop a"]  # what started is stopped, nothing else
+    app.close()
+
+
+def app_settings(tmp_path: Path, **values: str) -> Settings:
+    database = f"sqlite:///{(tmp_path / 'app.db').as_posix()}"
+    return Settings.model_validate({"DATABASE_URL": database, **values})
+
+
+def test_components_follow_the_configuration(tmp_path: Path) -> None:
+    plain = build_app(app_settings(tmp_path))
+    assert [c.name for c in build_components(plain.settings, plain)] == ["console"]
+    assert [c.name for c in build_components(plain.settings, plain, console=False)] == []
+    plain.close()
+
+    settings = app_settings(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN="123:abc",
+        TELEGRAM_WEBHOOK_URL="https://bot.example/telegram",
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_SIGNING_SECRET="secret",
+        BRIEFBOT_HTTP_PORT="0",
+    )
+    app = build_app(settings)
+    components = build_components(settings, app)
+    assert [c.name for c in components] == ["http", "telegram", "slack"]
+    http = components[0]
+    paths = {route.resource.canonical for route in http.app.router.routes()}  # type: ignore[attr-defined]
+    assert {"/telegram", "/slack/events", "/healthz"} <= paths
+    app.close()
