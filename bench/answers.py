@@ -18,7 +18,7 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from typing import Any
 from bench.bm25 import bm25_rank
 from summarizer import qa
 from summarizer.models import Article, Sentence
+from summarizer.qa_index import clear_cache
 from summarizer.text import iter_sentences
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "xquad-r"
@@ -187,6 +188,48 @@ def evaluate(cases: Sequence[Case]) -> dict[str, Tally]:
     return tallies
 
 
+def follow_up_speed(
+    cases: Sequence[Case], briefed: int = 7, per_article: int = 3
+) -> dict[str, Any]:
+    """A follow-up over the articles of a brief: `briefed` articles of about 60 sentences (each
+    `per_article` XQuAD-R articles joined), every question of theirs asked over all of them;
+    cold = the first question, when the per-article indexes are built."""
+    articles: list[Article] = []
+    questions: list[str] = []
+    for start in range(0, min(len(cases), briefed * per_article), per_article):
+        group = cases[start : start + per_article]
+        texts = [s.text for case in group for s in case.article.sentences]
+        articles.append(
+            replace(
+                group[0].article,
+                id=f"brief-{start}",
+                sentences=tuple(Sentence(i, text) for i, text in enumerate(texts)),
+            )
+        )
+        questions.extend(q.text for case in group for q in case.questions)
+    if not questions:
+        return {}
+    clear_cache()
+    started = time.perf_counter()
+    qa.answer(questions[0], articles)
+    cold = time.perf_counter() - started
+    times: list[float] = []
+    for question in questions:
+        started = time.perf_counter()
+        qa.answer(question, articles)
+        times.append(time.perf_counter() - started)
+    times.sort()
+    return {
+        "articles": len(articles),
+        "sentences": sum(len(a.sentences) for a in articles),
+        "questions": len(times),
+        "cold_ms": round(1000 * cold, 2),
+        "ms_p50": round(1000 * statistics.median(times), 3),
+        "ms_p95": round(1000 * times[int(0.95 * (len(times) - 1))], 3),
+        "ms_max": round(1000 * times[-1], 3),
+    }
+
+
 def run(languages: Sequence[str], data: Path, limit: int | None) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for language in languages:
@@ -196,6 +239,7 @@ def run(languages: Sequence[str], data: Path, limit: int | None) -> dict[str, An
             "articles": len(cases),
             "sentences": sum(len(c.article.sentences) for c in cases),
             **{split: tally.summary() for split, tally in tallies.items()},
+            "follow_up": follow_up_speed(cases),
         }
     return results
 
@@ -203,7 +247,7 @@ def run(languages: Sequence[str], data: Path, limit: int | None) -> dict[str, An
 def render(results: dict[str, Any]) -> str:
     header = (
         f"{'lang':<5}{'split':<10}{'n':>6}{'P@1':>8}{'P@1 bm25':>10}{'MRR':>8}{'MRR bm25':>10}"
-        f"{'own declined':>14}{'foreign declined':>18}{'ms p50':>9}{'ms p95':>9}"
+        f"{'own declined':>14}{'foreign declined':>18}{'ms p50':>9}{'ms p95':>9}{'no span':>9}"
     )
     lines = [header]
     for language, figures in results.items():
@@ -213,7 +257,16 @@ def render(results: dict[str, Any]) -> str:
                 f"{language:<5}{split:<10}{s['questions']:>6}{s['p_at_1']:>8.3f}"
                 f"{s['baseline_p_at_1']:>10.3f}{s['mrr']:>8.3f}{s['baseline_mrr']:>10.3f}"
                 f"{s['own_not_found']:>14.3f}{s['foreign_not_found']:>18.3f}"
-                f"{s['answer_ms_p50']:>9.2f}{s['answer_ms_p95']:>9.2f}"
+                f"{s['answer_ms_p50']:>9.2f}{s['answer_ms_p95']:>9.2f}{s['unreachable']:>9}"
+            )
+    for language, figures in results.items():
+        speed = figures["follow_up"]
+        if speed:
+            lines.append(
+                f"{language}: follow-up over {speed['articles']} articles "
+                f"({speed['sentences']} sentences), {speed['questions']} questions: "
+                f"p50 {speed['ms_p50']:.2f} ms, p95 {speed['ms_p95']:.2f} ms "
+                f"(first question, indexes built: {speed['cold_ms']:.1f} ms)"
             )
     lines.append(
         "targets: P@1 >= 0.85 (de), >= 0.88 (en); foreign declined >= 0.80; own declined <= 0.10"

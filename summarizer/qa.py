@@ -44,8 +44,6 @@ _DANGLING = re.compile(
     re.IGNORECASE,
 )
 
-_PRONOUN = re.compile(r"^(er|sie|es|he|she|it|they|dies|this)\b", re.IGNORECASE)
-
 
 @dataclass(frozen=True)
 class Candidate:
@@ -70,8 +68,10 @@ _Weights = dict[str, dict[str, float]]  # language -> question term -> IDF
 
 @dataclass(frozen=True)
 class _Ranking:
-    candidates: list[Candidate]
-    coverage: dict[tuple[str, int], float]
+    ranked: list[tuple[float, int, int]]  # (score, number in `articles`, sentence position)
+    articles: list[Article]  # the given articles that have sentences
+    scored: list[_Scored]  # in the same order
+    weights: _Weights
 
 
 def question_sequence(question: str, language: str) -> list[str]:
@@ -184,40 +184,54 @@ def _add_letter_grams(
 
 
 def _rank(question: str, articles: Sequence[Article]) -> _Ranking:
-    indexes = [index_article(a) for a in articles if a.sentences]
+    present = [a for a in articles if a.sentences]
+    indexes = [index_article(a) for a in present]
     if not indexes:
-        return _Ranking([], {})
+        return _Ranking([], [], [], {})
     scored, weights = _score(question, indexes)
-    candidates: list[Candidate] = []
-    coverage: dict[tuple[str, int], float] = {}
-    for item in scored:
-        term_weights = weights[_language(item.index.article)]
-        question_weight = sum(term_weights.values())
+    ranked: list[tuple[float, int, int]] = []  # (score, item number, sentence position)
+    for number, item in enumerate(scored):
         scores = item.scores
+        pronoun_start = item.index.pronoun_start
         last = len(scores) - 1
         for position, own in enumerate(scores):
             if own <= 0.0:
                 continue
-            sentence = item.index.article.sentences[position]
-            previous = DANGLING_SHARE if _PRONOUN.match(sentence.text) else PREVIOUS_SHARE
+            previous = PREVIOUS_SHARE
+            if pronoun_start[position]:
+                previous = DANGLING_SHARE
             around = previous * (scores[position - 1] if position > 0 else 0.0) + (
                 NEXT_SHARE * scores[position + 1] if position < last else 0.0
             )
-            candidates.append(Candidate(item.index.article.id, sentence.index, own + around))
-            context = set(item.matched[position])
-            if position > 0:
-                context |= item.matched[position - 1]
-            covered = sum(term_weights.get(t, 0.0) for t in context)
-            coverage[(item.index.article.id, sentence.index)] = (
-                covered / question_weight if question_weight > 0 else 0.0
-            )
-    candidates.sort(key=lambda c: -c.score)
-    return _Ranking(candidates, coverage)
+            ranked.append((own + around, number, position))
+    ranked.sort(key=lambda entry: -entry[0])
+    return _Ranking(ranked, present, scored, weights)
+
+
+def _coverage(ranking: _Ranking, number: int, position: int) -> float:
+    """Share of the question's term weight found in a sentence and the one before it."""
+    item = ranking.scored[number]
+    weights = ranking.weights[_language(item.index.article)]
+    whole = sum(weights.values())
+    if whole <= 0.0:
+        return 0.0
+    context = set(item.matched[position])
+    if position > 0:
+        context |= item.matched[position - 1]
+    return sum(weights.get(term, 0.0) for term in context) / whole
 
 
 def rank(question: str, articles: Sequence[Article]) -> list[Candidate]:
-    """Sentences of the articles that share terms with the question, best first."""
-    return _rank(question, articles).candidates
+    """Sentences of the articles that relate to the question, best first."""
+    ranking = _rank(question, articles)
+    return [
+        Candidate(
+            ranking.articles[number].id,
+            ranking.articles[number].sentences[position].index,
+            score,
+        )
+        for score, number, position in ranking.ranked
+    ]
 
 
 def _context(article: Article, position: int) -> tuple[int, ...]:
@@ -235,15 +249,14 @@ def _context(article: Article, position: int) -> tuple[int, ...]:
 def answer(question: str, articles: Sequence[Article]) -> Answer:
     """The sentence that answers the question, cited; found=False when nothing supports one."""
     ranking = _rank(question, articles)
-    if not ranking.candidates:
+    if not ranking.ranked:
         return Answer(question, False, "", None, (), 0.0, None)
-    best = ranking.candidates[0]
-    article = next(a for a in articles if a.id == best.article_id)
-    position = next(i for i, s in enumerate(article.sentences) if s.index == best.sentence_index)
+    _, number, position = ranking.ranked[0]
+    article = ranking.articles[number]
     indexes = _context(article, position)
     by_index = {s.index: s.text for s in article.sentences}
     text = " ".join(by_index[i] for i in sorted(indexes))
-    confidence = ranking.coverage.get((best.article_id, best.sentence_index), 0.0)
+    confidence = _coverage(ranking, number, position)
     source = ArticleRef(article.id, article.title, article.url, article.published)
     return Answer(
         question=question,

@@ -9,11 +9,11 @@ library: an article holds a few dozen sentences, and the lookups BM25 needs fit 
 from __future__ import annotations
 
 import itertools
+import re
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
 
 from summarizer.models import Article
 from summarizer.qa_questions import AnswerType, sentence_types
@@ -24,6 +24,7 @@ MIN_PART = 4
 # Two terms that share a start this long (and most of the shorter one) are taken as inflections.
 MIN_SHARED = 5
 SHARED_SHARE = 0.75
+PRONOUN = re.compile(r"^(er|sie|es|he|she|it|they|dies|this)\b", re.IGNORECASE)
 GRAM = 4  # letters per character n-gram (catches what stemming misses: "Ausbau" ~ "ausgebaut")
 
 
@@ -48,6 +49,7 @@ class ArticleIndex:
     suffixes: tuple[str, ...]  # the vocabulary reversed word by word, sorted
     types: tuple[frozenset[AnswerType], ...]
     grams: dict[str, tuple[int, ...]]  # character n-gram -> sentence positions
+    pronoun_start: tuple[bool, ...]  # the sentence starts with "Er", "It", "Dies", ...
 
     @property
     def size(self) -> int:
@@ -115,9 +117,40 @@ def _shared_start(a: str, b: str) -> int:
     return length
 
 
-@lru_cache(maxsize=512)
-def index_article(article: Article) -> ArticleIndex:
-    """The index of one article (cached: stored articles are immutable values)."""
+class IndexCache:
+    """The most recently used article indexes, keyed cheaply: an article's id is a hash of its
+    text, so id, language, sentence count and the first and last sentence identify it without
+    hashing every sentence on every question."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[str, str, int, str, str], ArticleIndex] = OrderedDict()
+
+    def get(self, article: Article) -> ArticleIndex:
+        sentences = article.sentences
+        key = (
+            article.id,
+            article.language,
+            len(sentences),
+            sentences[0].text if sentences else "",
+            sentences[-1].text if sentences else "",
+        )
+        found = self._entries.get(key)
+        if found is None:
+            found = build_index(article)
+            self._entries[key] = found
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        else:
+            self._entries.move_to_end(key)
+        return found
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def build_index(article: Article) -> ArticleIndex:
+    """The term index of one article's sentences."""
     language = article.language if article.language in ("de", "en") else "de"
     sentence_terms = tuple(tuple(terms(s.text, language)) for s in article.sentences)
     counts = tuple(Counter(t) for t in sentence_terms)
@@ -140,4 +173,17 @@ def index_article(article: Article) -> ArticleIndex:
         suffixes=tuple(sorted(word[::-1] for word in vocabulary)),
         types=tuple(sentence_types(s.text) for s in article.sentences),
         grams={gram: tuple(p) for gram, p in grams.items()},
+        pronoun_start=tuple(bool(PRONOUN.match(s.text)) for s in article.sentences),
     )
+
+
+_CACHE = IndexCache()
+
+
+def index_article(article: Article) -> ArticleIndex:
+    """The index of one article, built once and then reused across questions."""
+    return _CACHE.get(article)
+
+
+def clear_cache() -> None:
+    _CACHE.clear()

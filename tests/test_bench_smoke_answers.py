@@ -39,6 +39,9 @@ def test_answer_bench_on_two_articles(shared_data: Path, capsys) -> None:
         == figures["tune"]["questions"] + figures["held-out"]["questions"]
     )
     assert figures["all"]["questions"] > 0
+    speed = figures["follow_up"]
+    assert speed["articles"] == 1 and speed["questions"] == figures["all"]["questions"]
+    assert 0.0 < speed["ms_p50"] <= speed["ms_p95"] <= speed["ms_max"]
 
 
 def test_answer_bench_table(shared_data: Path, capsys) -> None:
