@@ -341,3 +341,19 @@ def test_manifest_declares_what_the_adapter_handles(app: App) -> None:
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"app_mentions:read", "chat:write", "commands", "channels:history"} <= scopes
+
+
+async def test_socket_mode_acks_the_envelope_and_answers(app: App, api: FakeSlackAPI) -> None:
+    bot = SlackBot(app.router, bot_token=BOT_TOKEN, app_token="xapp-test", api_url=api.base_url)
+    assert not bot.http_mode
+    await bot.start()
+    try:
+        payload = dict(fixture("slash_brief.json"), response_url=api.response_url())
+        envelope_id = await api.send_envelope("slash_commands", payload)
+        [ack] = await api.wait_for("socket_ack")
+        [digest] = await api.wait_for("chat.postMessage")
+    finally:
+        await bot.stop()
+    assert ack.params["envelope_id"] == envelope_id
+    assert digest.params["channel"] == "C0NEWS001"
+    assert digest.params["blocks"][0]["type"] == "header"

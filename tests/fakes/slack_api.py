@@ -83,6 +83,8 @@ class FakeSlackAPI:
         self._failures: dict[str, list[Failure]] = {}
         self._new_call = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self._sockets: list[web.WebSocketResponse] = []
+        self._socket_open = asyncio.Event()
         self.port = 0
 
     @property
@@ -96,6 +98,7 @@ class FakeSlackAPI:
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -104,6 +107,8 @@ class FakeSlackAPI:
         return self
 
     async def stop(self) -> None:
+        for socket in self._sockets:
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -135,6 +140,30 @@ class FakeSlackAPI:
             self._new_call.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_call.wait(), remaining)
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any]) -> str:
+        """Socket Mode: push an envelope ("slash_commands", "events_api", "interactive") to the
+        connected app; its acknowledgement is recorded as a "socket_ack" call."""
+        await asyncio.wait_for(self._socket_open.wait(), 5)
+        envelope_id = uuid.uuid4().hex
+        await self._sockets[-1].send_json(
+            {"envelope_id": envelope_id, "type": kind, "payload": payload,
+             "accepts_response_payload": kind != "events_api", "retry_attempt": 0,
+             "retry_reason": ""}
+        )  # fmt: skip
+        return envelope_id
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1,
+                                "connection_info": {"app_id": "A0BRIEF01"}})  # fmt: skip
+        self._socket_open.set()
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                self._record("socket_ack", json.loads(message.data))
+        return socket
 
     def _record(self, method: str, params: dict[str, Any]) -> None:
         self.calls.append(Call(method, params))
@@ -175,6 +204,8 @@ class FakeSlackAPI:
                     {"ok": False, "error": error}, status=failure.status, headers=headers
                 )
             return web.json_response({"ok": False, "error": failure.error})
+        if method == "apps.connections.open":
+            return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"})
         if method == "auth.test":
             return web.json_response(
                 {"ok": True, "url": "https://test.slack.example/", "team": "Test",
