@@ -167,8 +167,20 @@ class Router:
                 ).id
             if context_id is not None:
                 self.conversations.remember_message(chat, message_id, context_id)
+                self.conversations.set_last(chat, context_id)
         except Exception:
             log.exception("could not record message %s in %s", message_id, chat)
+
+    def register(self, command: Command) -> None:
+        """Add a command after construction (for parts built after the router, such as the
+        subscription commands, which need the scheduler, which needs the adapters' senders)."""
+        self._register(command)
+
+    def register_action(self, prefix: str, handler: ActionHandler) -> None:
+        """Handle button actions "prefix:payload" with `handler`."""
+        if prefix in self._builtin_actions or prefix in self._actions:
+            raise ValueError(f"button action {prefix!r} is registered twice")
+        self._actions[prefix] = handler
 
     def command_menu(self, language: str) -> list[tuple[str, str]]:
         """(name, one-line summary) of every command, for Telegram's setMyCommands."""
@@ -198,9 +210,28 @@ class Router:
         )
 
     def digest_reply(
-        self, digest: Digest, language: str, *, context_id: str | None, title: str | None = None
+        self,
+        digest: Digest,
+        language: str,
+        title: str | None = None,
+        *,
+        context_id: str | None = None,
+        chat: ChatRef | None = None,
     ) -> Reply:
-        """A digest as a Reply: full plain text with numbered sources, structure, buttons."""
+        """A digest as a Reply: full plain text with numbered sources, structure, buttons.
+
+        Without `context_id` a context is created for the digest (not yet any chat's last
+        one: `delivered` makes it so), so a scheduled digest gets the buttons and follow-ups
+        of a /brief reply. Fits `schedules.delivery.DigestComposer` (digest, language, title).
+        """
+        if context_id is None and digest.points:
+            context_id = self.conversations.create(
+                chat or ChatRef("", ""),
+                topic=digest.topic,
+                article_ids=self._digest_article_ids(digest),
+                shown=[point_key(p.text) for p in digest.points],
+                remember=False,
+            ).id
         refs = list(digest.articles)
         known = {ref.id for ref in refs}
         for point in digest.points:

@@ -196,6 +196,40 @@ async def test_a_scheduled_digest_without_context_can_be_followed_up(router: Rou
     assert reply.answer is not None and "2027" in reply.text
 
 
+async def test_digest_reply_composes_scheduled_digests_like_a_brief(router: Router) -> None:
+    digest = router.briefing.brief("hafen", points=3)
+    reply = router.digest_reply(digest, "de", "Täglich: hafen")  # schedules' DigestComposer
+    assert reply.text.startswith("Täglich: hafen") and reply.context_id
+    assert f"sources:{reply.context_id}" in [b.action for b in reply.buttons]
+    assert (await one(router, "Wie viele Schiffe lagen vor der Einfahrt?")).kind == "usage"
+    router.delivered(PRIVATE, reply, "77")  # sent: now it is this chat's last digest
+    answer = await one(router, "Wie viele Schiffe lagen vor der Einfahrt?")
+    assert answer.answer is not None and "31 Frachtschiffe" in answer.text
+    [more] = await router.press(Press(PRIVATE, "7", f"more:{reply.context_id}"))
+    assert more.digest is not None
+    assert not {p.text for p in more.digest.points} & {p.text for p in digest.points}
+
+
+async def test_commands_and_actions_registered_later(build: Callable[..., Router]) -> None:
+    async def later(request: Request) -> list[Reply]:
+        return [Reply("später")]
+
+    async def action(press: Press, router: Router) -> list[Reply]:
+        return [Reply(press.action)]
+
+    router = build()
+    router.register(Command("later", later, Text("/later", "/later"), Text("l", "l")))
+    router.register_action("subscribe", action)
+    assert (await one(router, "/later")).text == "später"
+    assert "/later" in (await one(router, "/help")).text
+    [pressed] = await router.press(Press(PRIVATE, "7", "subscribe:x"))
+    assert pressed.text == "subscribe:x"
+    with pytest.raises(ValueError):
+        router.register(Command("brief", later, Text("/b", "/b"), Text("b", "b")))
+    with pytest.raises(ValueError):
+        router.register_action("sources", action)
+
+
 async def test_ask_searches_the_whole_library(router: Router) -> None:
     reply = await one(router, "/ask Wie viel kostet der Neubau des Rathauses?")
     assert reply.answer is not None and "96 Millionen" in reply.text
