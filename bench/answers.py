@@ -25,9 +25,9 @@ from typing import Any
 
 from bench.bm25 import bm25_rank
 from summarizer import qa
+from summarizer.extract import from_text
 from summarizer.models import Article, Sentence
 from summarizer.qa_index import clear_cache
-from summarizer.text import iter_sentences
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "xquad-r"
 SEED = 20240617
@@ -80,24 +80,14 @@ class Tally:
 
 
 def build_article(raw: str, language: str, name: str) -> Article:
-    """The Article `briefbot ask` would answer from: extract.from_text when it exists."""
-    try:
-        from summarizer.extract import from_text
-    except ImportError:  # the extractor is written in parallel; plain splitting until it lands
-        sentences = tuple(
-            Sentence(i, text, paragraph)
-            for i, (paragraph, text) in enumerate(iter_sentences(raw, language))
-        )
-        title = ""
-    else:
-        document = from_text(raw, language=language)
-        sentences, title = document.sentences, document.title
+    """The Article `briefbot ask` answers from: extract.from_text, then an Article."""
+    document = from_text(raw, language=language)
     return Article(
         id=name,
-        title=title,
+        title=document.title,
         teaser="",
         language=language,
-        sentences=sentences,
+        sentences=document.sentences,
         ranking=(),
         added=datetime.now(UTC),
     )

@@ -11,32 +11,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summarizer import qa
-from summarizer.models import Article, Sentence
-from summarizer.text import detect_language, iter_sentences
+from summarizer.extract import from_text
+from summarizer.models import Article
+from summarizer.text import detect_language
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "qa"
 
 
 def article_from(raw: str, name: str, language: str | None = None) -> Article:
-    """Build an Article the way `briefbot ask` does (extract.from_text when it exists)."""
-    language = language or detect_language(raw)
-    try:
-        from summarizer.extract import from_text
-    except ImportError:
-        sentences = tuple(
-            Sentence(i, text, paragraph)
-            for i, (paragraph, text) in enumerate(iter_sentences(raw, language))
-        )
-        title = ""
-    else:
-        document = from_text(raw, language=language)
-        sentences, title = document.sentences, document.title
+    """Build an Article the way `briefbot ask` does: extract.from_text, then an Article."""
+    document = from_text(raw, language=language or detect_language(raw))
     return Article(
         id=name,
-        title=title,
-        teaser="",
-        language=language,
-        sentences=sentences,
+        title=document.title,
+        teaser=document.teaser,
+        language=document.language,
+        sentences=document.sentences,
         ranking=(),
         added=datetime(2025, 1, 1, tzinfo=UTC),
     )
@@ -189,3 +179,18 @@ def test_seed_football_question_is_declined(seed: Article) -> None:
     assert not qa.answer(
         "Wie ist das Fußballspiel Bayern gegen Dortmund ausgegangen?", [seed]
     ).found
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wer betreibt den externen Podcast?",
+        "Was steht in der Datenschutzerklärung?",
+        "Von wem stammen die Bilder?",
+        "Wann reiste Putin nach Nordkorea?",
+    ],
+)
+def test_seed_answers_never_quote_boilerplate(seed: Article, question: str) -> None:
+    text = qa.answer(question, [seed]).text
+    for marker in ("Podigee", "Shutterstock", "Datenschutz", "einverstanden"):
+        assert marker not in text
