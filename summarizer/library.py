@@ -157,15 +157,22 @@ class Library:
     def add(self, document: Document, ranking: Sequence[tuple[int, float]]) -> Added:
         """Store a document with its ranking; the same text again returns the stored article."""
         article_id = content_id(document)
-        existing = self.get(article_id)
-        if existing is not None:
+        if self._exists(article_id):
+            existing = self.get(article_id)
+            assert existing is not None  # articles are never deleted
             if document.url and not existing.url:
                 self._set_url(article_id, document.url)
                 existing = self._reload(article_id)
             return Added(existing, created=False)
         added = datetime.now(UTC)
         published = _utc(document.published)
-        ranks = {index: (place, score) for place, (index, score) in enumerate(ranking)}
+        indexes = {s.index for s in document.sentences}
+        kept: list[tuple[int, float]] = []  # the ranking without unknown or repeated indexes
+        for index, score in ranking:
+            if index in indexes:
+                indexes.discard(index)
+                kept.append((index, float(score)))
+        ranks = {index: (place, score) for place, (index, score) in enumerate(kept)}
         try:
             with self.engine.begin() as conn:
                 result = conn.execute(
@@ -204,8 +211,25 @@ class Library:
             if stored is None:
                 raise
             return Added(stored, created=False)
-        article = self._reload(article_id)
+        article = Article(
+            id=article_id,
+            title=document.title,
+            teaser=document.teaser,
+            language=document.language,
+            sentences=tuple(Sentence(s.index, s.text, s.paragraph) for s in document.sentences),
+            ranking=tuple(i for i, _ in kept),
+            ranking_scores=tuple(score for _, score in kept),
+            added=added,
+            url=document.url,
+            author=document.author,
+            published=published,
+        )
         return Added(article, created=True)
+
+    def _exists(self, article_id: str) -> bool:
+        with self.engine.connect() as conn:
+            found = conn.execute(select(_articles.c.seq).where(_articles.c.id == article_id))
+            return found.first() is not None
 
     def _index(self, conn: Connection, seq: int, document: Document) -> None:
         title = topic_search.index_text(document.title)

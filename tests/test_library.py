@@ -148,3 +148,11 @@ def test_schema_is_created_at_open_with_the_search_index(sqlite_url: str) -> Non
     assert {"articles", "sentences", SEARCH_TABLE} <= tables
     Library.open(sqlite_url)  # opening again leaves everything in place
     assert library.count() == 0
+
+
+def test_added_article_equals_what_is_read_back(sqlite_url: str) -> None:
+    library = Library.open(sqlite_url)
+    document = fixture_document("strassenbau", published=datetime(2024, 5, 2, 7, 0, tzinfo=UTC))
+    added = library.add(document, [(2, 0.9), (99, 0.8), (2, 0.5), (0, 0.3)])
+    assert added.article.ranking == (2, 0)  # unknown and repeated indexes dropped
+    assert Library.open(sqlite_url).get(added.article.id) == added.article
