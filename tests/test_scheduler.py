@@ -16,7 +16,7 @@ import pytest
 
 from schedules.clock import ManualClock
 from schedules.delivery import UNCONFIRMED, Deliveries, DigestSource
-from schedules.ratelimit import RateLimiter
+from schedules.ratelimit import Limits, Rate, RateLimiter
 from schedules.scheduler import DigestScheduler, job_id
 from schedules.subscriptions import Subscription, Subscriptions
 from schedules.timespec import ALL_DAYS, TimeSpec
@@ -275,3 +275,29 @@ async def test_unsubscribing_removes_the_job(sqlite_url: str) -> None:
     await stack.scheduler.start()
     await run_until(stack, clock, utc(2025, 6, 3, 12))
     assert sender.sent == []
+
+
+@pytest.mark.parametrize("limiter_rate", [30, 60], ids=["limiter-as-platform", "limiter-too-loose"])
+async def test_flood_of_200_due_at_once_each_delivered_once_never_early(
+    sqlite_url: str, limiter_rate: int
+) -> None:
+    clock = ManualClock(utc(2025, 6, 2, 5))
+    limiter = RateLimiter(clock, limits=Limits(telegram_bot=Rate(limiter_rate, 1.0)))
+    sender = RecordingSender(clock, limiter=limiter, max_per_second=30)
+    stack = build(sqlite_url, clock, sender, limiter=limiter)
+    chats = [ChatRef("telegram", str(5000 + i)) for i in range(200)]
+    for chat in chats:
+        subscribe(stack, clock, chat)
+    await stack.scheduler.start()
+    await run_until(stack, clock, utc(2025, 6, 2, 6))
+
+    due = utc(2025, 6, 2, 5, 30)
+    assert sorted(s.chat.chat_id for s in sender.sent) == sorted(c.chat_id for c in chats)
+    assert min(s.at for s in sender.sent) >= due
+    assert stack.deliveries.ledger.counts() == {"sent": 200}
+    seconds = [(s.at - due).total_seconds() for s in sender.sent]
+    assert max(sum(1 for t in seconds if start <= t < start + 1) for start in seconds) <= 30
+    if limiter_rate == 30:
+        assert sender.refused == 0
+    else:
+        assert sender.refused > 0  # the platform pushed back and every refused digest came later

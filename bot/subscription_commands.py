@@ -1,0 +1,339 @@
+"""/subscribe, /timezone, /subscriptions, /unsubscribe and the "subscribe daily" button.
+
+Platform-neutral: the router dispatches to these handlers for Telegram, Slack and the console
+alike. Bad input (25:00, 7:61, an unknown zone, an empty topic, too many subscriptions) raises
+UserError before anything is stored, so it changes nothing; the router shows its message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.commands import ActionHandler, Command, Press, Request, Text
+from bot.config import Settings
+from schedules.clock import Clock, SystemClock
+from schedules.scheduler import DigestScheduler
+from schedules.subscriptions import Subscription, Subscriptions
+from schedules.timespec import TimeSpec, parse_subscription, parse_timezone
+from summarizer.errors import UserError
+from summarizer.reply import ChatRef, Reply, ReplyKind
+from summarizer.service import Briefing
+
+if TYPE_CHECKING:
+    from bot.router import Router
+
+DEFAULT_SPEC = TimeSpec(7, 30)
+"""What the "subscribe daily" button under a digest subscribes to (in the chat's zone)."""
+
+_WEEKDAYS = {
+    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
+SUBSCRIBE_USAGE = Text(
+    de="/subscribe THEMA [TAGE] HH:MM [ZONE] – z. B. /subscribe nordkorea 07:30, /subscribe nordkorea werktags 8:00, /subscribe nordkorea mo,do 18:00 Europe/Berlin",
+    en="/subscribe TOPIC [DAYS] HH:MM [ZONE] – e.g. /subscribe nordkorea 07:30, /subscribe nordkorea weekdays 8:00, /subscribe nordkorea mon,thu 18:00 Europe/Berlin",
+)
+SUBSCRIBE_SUMMARY = Text(
+    de="tägliches Briefing zu einem Thema abonnieren", en="get a daily briefing on a topic"
+)
+TIMEZONE_USAGE = Text(
+    de="/timezone [ZONE] – z. B. /timezone Europe/Berlin",
+    en="/timezone [ZONE] – e.g. /timezone UTC",
+)
+TIMEZONE_SUMMARY = Text(
+    de="Zeitzone des Chats zeigen oder setzen", en="show or set the chat's time zone"
+)
+LIST_USAGE = Text(de="/subscriptions", en="/subscriptions")
+LIST_SUMMARY = Text(de="Abos dieses Chats zeigen", en="list this chat's subscriptions")
+UNSUBSCRIBE_USAGE = Text(
+    de="/unsubscribe THEMA | NUMMER | alle", en="/unsubscribe TOPIC | NUMBER | all"
+)
+UNSUBSCRIBE_SUMMARY = Text(de="ein Abo beenden", en="stop a subscription")
+
+SUBSCRIBED = Text(
+    de="Abonniert: {topic}, {when} ({zone}). Erster Versand: {first}.",
+    en="Subscribed: {topic}, {when} ({zone}). First delivery: {first}.",
+)
+MOVED = Text(
+    de="Geändert: {topic} jetzt {when} ({zone}). Nächster Versand: {first}.",
+    en="Changed: {topic} is now {when} ({zone}). Next delivery: {first}.",
+)
+ALREADY = Text(
+    de="{topic} ist schon abonniert: {when} ({zone}). Andere Zeit: /subscribe {topic} 18:00",
+    en="{topic} is already subscribed: {when} ({zone}). Another time: /subscribe {topic} 18:00",
+)
+BUTTON_HINT = Text(
+    de="Andere Zeit: /subscribe {topic} 18:00 · Abbestellen: /unsubscribe {topic}",
+    en="Another time: /subscribe {topic} 18:00 · Stop: /unsubscribe {topic}",
+)
+NO_ARTICLES = Text(
+    de="Zu {topic} gibt es noch keine Artikel; sobald welche da sind, kommen sie im Briefing.",
+    en="There are no articles on {topic} yet; once there are, they will be in the briefing.",
+)
+TOO_MANY = Text(
+    de="Dieser Chat hat schon {limit} Abos, mehr geht nicht. /unsubscribe gibt eins frei.",
+    en="This chat already has {limit} subscriptions, the maximum. /unsubscribe frees one.",
+)
+NONE_YET = Text(
+    de="Keine Abos in diesem Chat. Beispiel: /subscribe nordkorea 07:30",
+    en="No subscriptions in this chat. Example: /subscribe nordkorea 07:30",
+)
+LIST_HEADING = Text(de="Abos in diesem Chat:", en="Subscriptions in this chat:")
+LIST_LINE = Text(
+    de="{number}. {topic} – {when} ({zone}) – nächster Versand {next}",
+    en="{number}. {topic} – {when} ({zone}) – next {next}",
+)
+NOT_FOUND = Text(
+    de="Kein Abo zu „{what}“. /subscriptions zeigt die Abos dieses Chats.",
+    en="No subscription “{what}”. /subscriptions lists this chat's subscriptions.",
+)
+REMOVED = Text(de="Abo beendet: {topics}.", en="Unsubscribed: {topics}.")
+ZONE_IS = Text(
+    de="Zeitzone dieses Chats: {zone}. Ändern: /timezone Europe/Berlin",
+    en="This chat's time zone: {zone}. Change it: /timezone Europe/Berlin",
+)
+ZONE_SET = Text(
+    de="Zeitzone ist jetzt {zone}. {moved} Abo(s) folgen ihr.",
+    en="The time zone is now {zone}. {moved} subscription(s) follow it.",
+)
+NEVER = Text(de="keiner", en="none")
+
+
+class SubscriptionCommands:
+    """The handlers, sharing the subscription store, the scheduler and the settings."""
+
+    def __init__(
+        self,
+        subscriptions: Subscriptions,
+        scheduler: DigestScheduler,
+        settings: Settings,
+        *,
+        briefing: Briefing | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.subscriptions = subscriptions
+        self.scheduler = scheduler
+        self.settings = settings
+        self.briefing = briefing
+        self.clock = clock or SystemClock()
+
+    def commands(self) -> list[Command]:
+        return [
+            Command(
+                "subscribe", self.subscribe, SUBSCRIBE_USAGE, SUBSCRIBE_SUMMARY, aliases=("abo",)
+            ),
+            Command(
+                "timezone", self.timezone, TIMEZONE_USAGE, TIMEZONE_SUMMARY, aliases=("zeitzone",)
+            ),
+            Command(
+                "subscriptions",
+                self.list_subscriptions,
+                LIST_USAGE,
+                LIST_SUMMARY,
+                aliases=("abos",),
+            ),
+            Command("unsubscribe", self.unsubscribe, UNSUBSCRIBE_USAGE, UNSUBSCRIBE_SUMMARY),
+        ]
+
+    def actions(self) -> dict[str, ActionHandler]:
+        return {"subscribe": self.subscribe_button}
+
+    # --- handlers ---------------------------------------------------------------------------
+
+    async def subscribe(self, request: Request) -> list[Reply]:
+        language = request.language
+        if not request.args.strip():
+            return [_reply(SUBSCRIBE_USAGE.get(language), language, kind="usage")]
+        parsed = parse_subscription(request.args)
+        chat = request.message.chat
+        spec = replace(parsed.spec, timezone=parsed.spec.timezone or self.chat_zone(chat))
+        return [
+            self._subscribe(
+                chat,
+                parsed.topic,
+                spec,
+                language,
+                zone_from_chat=parsed.spec.timezone is None,
+                user_id=request.message.user_id,
+            )
+        ]
+
+    async def subscribe_button(self, press: Press, router: Router) -> list[Reply]:
+        """ "subscribe:<topic>" under a digest: daily at 07:30 in the chat's zone, unless the
+        chat has that topic already (then it says when)."""
+        language = router.language_for(press.chat, press.user_language)
+        topic = press.action.partition(":")[2].strip()
+        if not topic:
+            return [_reply(SUBSCRIBE_USAGE.get(language), language, kind="usage")]
+        existing = self.subscriptions.find(press.chat, topic)
+        if existing is not None:
+            return [_reply(ALREADY.format(language, **_describe(existing, language)), language)]
+        spec = replace(DEFAULT_SPEC, timezone=self.chat_zone(press.chat))
+        reply = self._subscribe(
+            press.chat, topic, spec, language, zone_from_chat=True, user_id=press.user_id
+        )
+        hint = BUTTON_HINT.format(language, topic=topic)
+        return [replace(reply, text=f"{reply.text}\n{hint}")]
+
+    async def timezone(self, request: Request) -> list[Reply]:
+        language = request.language
+        chat = request.message.chat
+        name = request.args.strip()
+        if not name:
+            return [_reply(ZONE_IS.format(language, zone=self.chat_zone(chat)), language)]
+        zone = parse_timezone(name)
+        self.subscriptions.set_chat_zone(chat, zone)
+        moved = self.subscriptions.move_to_zone(chat, zone, now=self.clock.now())
+        for subscription in moved:
+            self.scheduler.schedule(subscription)
+        return [_reply(ZONE_SET.format(language, zone=zone, moved=len(moved)), language)]
+
+    async def list_subscriptions(self, request: Request) -> list[Reply]:
+        language = request.language
+        subscriptions = self.subscriptions.for_chat(request.message.chat)
+        if not subscriptions:
+            return [_reply(NONE_YET.get(language), language)]
+        lines = [
+            LIST_LINE.format(
+                language,
+                number=number,
+                next=self._next(subscription, language),
+                **_describe(subscription, language),
+            )
+            for number, subscription in enumerate(subscriptions, 1)
+        ]
+        heading = LIST_HEADING.get(language)
+        return [
+            Reply(
+                "\n".join([heading, *lines]),
+                language=language,
+                title=heading,
+                lines=tuple(lines),
+            )
+        ]
+
+    async def unsubscribe(self, request: Request) -> list[Reply]:
+        language = request.language
+        what = request.args.strip()
+        if not what:
+            return [_reply(UNSUBSCRIBE_USAGE.get(language), language, kind="usage")]
+        chat = request.message.chat
+        subscriptions = self.subscriptions.for_chat(chat)
+        chosen: list[Subscription]
+        if what.lower() in ("all", "alle"):
+            chosen = subscriptions
+        elif what.isdigit():
+            number = int(what)
+            chosen = [subscriptions[number - 1]] if 1 <= number <= len(subscriptions) else []
+        else:
+            found = self.subscriptions.find(chat, what)
+            chosen = [found] if found is not None else []
+        if not chosen:
+            raise UserError(
+                "no_subscription",
+                de=NOT_FOUND.format("de", what=what),
+                en=NOT_FOUND.format("en", what=what),
+            )
+        for subscription in chosen:
+            self.subscriptions.remove(subscription.id)
+            self.scheduler.unschedule(subscription.id)
+        topics = ", ".join(s.topic for s in chosen)
+        return [_reply(REMOVED.format(language, topics=topics), language)]
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def chat_zone(self, chat: ChatRef) -> str:
+        """The chat's /timezone, else BRIEFBOT_TIMEZONE."""
+        return self.subscriptions.chat_zone(chat) or self.settings.timezone
+
+    def _subscribe(
+        self,
+        chat: ChatRef,
+        topic: str,
+        spec: TimeSpec,
+        language: str,
+        *,
+        zone_from_chat: bool,
+        user_id: str,
+    ) -> Reply:
+        existing = self.subscriptions.find(chat, topic)
+        limit = self.settings.max_subscriptions
+        if existing is None and self.subscriptions.count(chat) >= limit:
+            raise UserError(
+                "too_many_subscriptions",
+                de=TOO_MANY.format("de", limit=limit),
+                en=TOO_MANY.format("en", limit=limit),
+            )
+        subscription, created = self.subscriptions.subscribe(
+            chat, topic, spec, now=self.clock.now(), zone_from_chat=zone_from_chat, user_id=user_id
+        )
+        try:
+            self.scheduler.schedule(subscription)
+        except Exception:
+            self._undo(subscription, existing)
+            raise
+        template = SUBSCRIBED if created else MOVED
+        text = template.format(
+            language, first=self._next(subscription, language), **_describe(subscription, language)
+        )
+        if self.briefing is not None and not self.briefing.search(topic, limit=1):
+            text += "\n" + NO_ARTICLES.format(language, topic=topic)
+        return _reply(text, language)
+
+    def _undo(self, subscription: Subscription, previous: Subscription | None) -> None:
+        """Put the store back as it was when the job could not be written."""
+        if previous is None:
+            self.subscriptions.remove(subscription.id)
+        else:
+            self.subscriptions.subscribe(
+                previous.chat,
+                previous.topic,
+                previous.spec,
+                now=previous.effective_from,
+                zone_from_chat=previous.zone_from_chat,
+            )
+
+    def _next(self, subscription: Subscription, language: str) -> str:
+        when = self.scheduler.next_run(subscription)
+        if when is None:
+            return NEVER.get(language)
+        return local_time(when, subscription.timezone, language)
+
+
+def subscription_commands(
+    subscriptions: Subscriptions,
+    scheduler: DigestScheduler,
+    settings: Settings,
+    *,
+    briefing: Briefing | None = None,
+    clock: Clock | None = None,
+) -> list[Command]:
+    """/subscribe, /timezone, /subscriptions, /unsubscribe for the router."""
+    return SubscriptionCommands(
+        subscriptions, scheduler, settings, briefing=briefing, clock=clock
+    ).commands()
+
+
+def local_time(when: datetime, zone: str, language: str) -> str:
+    """ "Mo 02.06. 07:30" / "Mon 06/02 07:30" in `zone`."""
+    local = when.astimezone(ZoneInfo(zone))
+    day = _WEEKDAYS["de" if language == "de" else "en"][local.weekday()]
+    if language == "de":
+        return f"{day} {local:%d.%m.} {local:%H:%M}"
+    return f"{day} {local:%m/%d} {local:%H:%M}"
+
+
+def _describe(subscription: Subscription, language: str) -> dict[str, str]:
+    return {
+        "topic": subscription.topic,
+        "when": subscription.spec.describe(language),
+        "zone": subscription.timezone,
+    }
+
+
+def _reply(text: str, language: str, *, kind: ReplyKind = "text") -> Reply:
+    return Reply(text, kind=kind, language=language)
