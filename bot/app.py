@@ -30,6 +30,7 @@ from summarizer.service import Briefing, DocumentFetcher
 
 if TYPE_CHECKING:
     from bot.observability import Metrics
+    from schedules.feeds import FeedStore
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class App:
     router: Router
     fetcher: DocumentFetcher | None = None
     metrics: Metrics | None = None
+    feeds: FeedStore | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     def close(self) -> None:
@@ -74,16 +76,22 @@ def create_tables(engine: Engine) -> None:
 
 
 def extra_commands(
-    settings: Settings, engine: Engine, briefing: Briefing, fetcher: DocumentFetcher | None
+    settings: Settings, briefing: Briefing, fetcher: DocumentFetcher, feeds: FeedStore | None
 ) -> tuple[list[Command], dict[str, ActionHandler]]:
     """Commands and button actions beyond the router's built-in ones, in /help order.
 
     A module that adds commands plugs in here: `commands += its_commands(...)`, and a button
-    prefix it handles goes into `actions` (e.g. `actions["subscribe"] = handler` for the
-    "subscribe:<topic>" button under digests).
+    prefix it handles goes into `actions`. Parts that can only be built after the router
+    (they need an adapter's sender) use `Router.register` / `register_action` instead.
     """
     commands: list[Command] = []
     actions: dict[str, ActionHandler] = {}
+    from summarizer.fetch import Fetcher
+
+    if feeds is not None and isinstance(fetcher, Fetcher):
+        from bot.feed_commands import feed_commands
+
+        commands += feed_commands(feeds, fetcher, default_interval=settings.feed_interval_minutes)
     return commands, actions
 
 
@@ -101,7 +109,10 @@ def build_app(
     fetcher = fetcher if fetcher is not None else default_fetcher(settings)
     briefing = Briefing(library, fetcher=fetcher)
     conversations = Conversations(engine)
-    extra, actions = extra_commands(settings, engine, briefing, fetcher)
+    from schedules.feeds import FeedStore
+
+    feeds = FeedStore(engine)
+    extra, actions = extra_commands(settings, briefing, fetcher, feeds)
     router = Router(
         briefing,
         conversations,
@@ -110,7 +121,7 @@ def build_app(
         actions=actions,
         observe=metrics.replied if metrics is not None else None,
     )
-    return App(settings, engine, library, briefing, conversations, router, fetcher, metrics)
+    return App(settings, engine, library, briefing, conversations, router, fetcher, metrics, feeds)
 
 
 def chat_platforms(settings: Settings) -> list[str]:
@@ -129,10 +140,9 @@ def build_components(
     """What `briefbot run` starts, in start order (stopped in reverse).
 
     With a chat platform configured: the HTTP server (health, readiness, metrics, and the
-    Telegram webhook / Slack HTTP endpoint), then each adapter. The console runs when asked,
-    or by default when no chat platform is configured. Further long-running parts (the
-    digest scheduler, the feed poller) append their Component after the adapters, whose
-    senders they use.
+    Telegram webhook / Slack HTTP endpoint), then each adapter; then the feed poller (with the
+    guarded fetcher). The console runs when asked, or by default when no chat platform is
+    configured. The digest scheduler goes after the adapters, whose senders it uses.
     """
     components: list[Component] = []
     platforms = chat_platforms(settings)
@@ -160,6 +170,12 @@ def build_components(
             if slack.http_mode:
                 http.add_routes(slack.routes())
             components.append(slack)
+    from summarizer.fetch import Fetcher
+
+    if app.feeds is not None and isinstance(app.fetcher, Fetcher):
+        from schedules.feeds import FeedPoller
+
+        components.append(FeedPoller(app.feeds, app.fetcher, app.briefing))
     if console is None:
         console = not platforms
     if console:

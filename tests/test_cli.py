@@ -331,8 +331,9 @@ def app_settings(tmp_path: Path, **values: str) -> Settings:
 
 def test_components_follow_the_configuration(tmp_path: Path) -> None:
     plain = build_app(app_settings(tmp_path))
-    assert [c.name for c in build_components(plain.settings, plain)] == ["console"]
-    assert [c.name for c in build_components(plain.settings, plain, console=False)] == []
+    assert [c.name for c in build_components(plain.settings, plain)] == ["feeds", "console"]
+    assert [c.name for c in build_components(plain.settings, plain, console=False)] == ["feeds"]
+    assert "feed" in [name for name, _ in plain.router.command_menu("de")]
     plain.close()
 
     settings = app_settings(
@@ -345,7 +346,7 @@ def test_components_follow_the_configuration(tmp_path: Path) -> None:
     )
     app = build_app(settings)
     components = build_components(settings, app)
-    assert [c.name for c in components] == ["http", "telegram", "slack"]
+    assert [c.name for c in components] == ["http", "telegram", "slack", "feeds"]
     http = components[0]
     paths = {route.resource.canonical for route in http.app.router.routes()}  # type: ignore[attr-defined]
     assert {"/telegram", "/slack/events", "/healthz"} <= paths
