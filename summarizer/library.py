@@ -69,8 +69,8 @@ class ArticleRow(Base):
     language: Mapped[str] = mapped_column(String(8))
     author: Mapped[str | None] = mapped_column(Text)
     published: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    added: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # published if known, else added: what "newest" and `since` mean
+    added: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # published if known, else added: what "newest" means
     dated: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     sentence_count: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -386,8 +386,9 @@ class Library:
         Every word of the topic must occur (inflections, compounds starting with it, and the
         aliases of `summarizer.search` count); `match_all=False` wants any word instead (how a
         question finds candidate articles). Relevance is bm25 / ts_rank with title hits
-        weighing more, discounted by age with a half-life of RECENCY_HALF_LIFE_DAYS relative
-        to the newest hit.
+        weighing more, discounted by age (publication date, else arrival) with a half-life of
+        RECENCY_HALF_LIFE_DAYS relative to the newest hit. `since` keeps articles added to the
+        library at or after that moment (what a scheduled digest has not seen yet).
         """
         terms = topic_search.parse(topic)
         if not terms or limit <= 0:
@@ -453,7 +454,7 @@ class Library:
         self, sql: str, params: dict[str, object], since: datetime | None
     ) -> list[tuple[Any, ...]]:
         if since is not None:
-            sql += " AND a.dated >= :since"
+            sql += " AND a.added >= :since"
             params["since"] = since
         stmt = text(sql).columns(
             column("id", String),

@@ -35,7 +35,7 @@ def test_same_search_cases_on_postgres(postgres_url: str) -> None:
         for topic, expected in SEARCH_CASES[:3]:
             check_case(library, ids, topic, expected)
         check_title_hits_rank_first(library, ids)
-        check_since_and_limit(library, ids, START)
+        check_since_and_limit(library, ids)
         check_any_word(library, ids)
         check_hit_fields(library, ids)
     finally:
