@@ -13,8 +13,9 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -24,13 +25,16 @@ from bot.config import Settings
 from bot.conversation import Conversations
 from bot.lifecycle import Component
 from bot.router import Router
+from schedules.sending import Sender, TransientSendError
 from summarizer.db import Base, make_engine
 from summarizer.library import Library
+from summarizer.reply import ChatRef, Reply
 from summarizer.service import Briefing, DocumentFetcher
 
 if TYPE_CHECKING:
     from bot.observability import Metrics
     from schedules.feeds import FeedStore
+    from schedules.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +54,29 @@ class App:
     feeds: FeedStore | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
+    on_shutdown: list[Callable[[], None]] = field(default_factory=list)
+    """Run by `serve` inside the event loop after every component stopped (e.g. closing
+    the scheduler for good)."""
+
     def close(self) -> None:
+        """Release the database connections."""
         self.engine.dispose()
+
+
+class PlatformSenders:
+    """One `Sender` for scheduled digests over the adapters' senders, by the chat's platform."""
+
+    def __init__(self) -> None:
+        self.senders: dict[str, Sender] = {}
+
+    def add(self, platform: str, sender: Sender) -> None:
+        self.senders[platform] = sender
+
+    async def send(self, chat: ChatRef, reply: Reply) -> str:
+        sender = self.senders.get(chat.platform)
+        if sender is None:  # e.g. its token was removed: retried, the subscription is kept
+            raise TransientSendError(f"no {chat.platform!r} adapter is running")
+        return await sender.send(chat, reply)
 
 
 def default_fetcher(settings: Settings) -> DocumentFetcher:
@@ -142,10 +167,15 @@ def build_components(
     With a chat platform configured: the HTTP server (health, readiness, metrics, and the
     Telegram webhook / Slack HTTP endpoint), then each adapter; then the feed poller (with the
     guarded fetcher). The console runs when asked, or by default when no chat platform is
-    configured. The digest scheduler goes after the adapters, whose senders it uses.
+    configured. The digest scheduler (behind leader election) goes after the adapters, whose
+    senders it uses (the console is one too); all outgoing messages share one RateLimiter.
     """
+    from schedules.ratelimit import RateLimiter
+
     components: list[Component] = []
     platforms = chat_platforms(settings)
+    limiter = RateLimiter()
+    senders = PlatformSenders()
     if platforms:
         from bot.http import HttpServer
         from bot.observability import Metrics, Readiness, database_check
@@ -159,16 +189,18 @@ def build_components(
         if "telegram" in platforms:
             from bot.telegram import TelegramBot
 
-            telegram = TelegramBot.from_settings(settings, app.router)
+            telegram = TelegramBot.from_settings(settings, app.router, limiter=limiter)
             if settings.telegram_webhook_url:
                 http.add_routes(telegram.routes())
+            senders.add("telegram", telegram.sender)
             components.append(telegram)
         if "slack" in platforms:
             from bot.slack import SlackBot
 
-            slack = SlackBot.from_settings(settings, app.router)
+            slack = SlackBot.from_settings(settings, app.router, limiter=limiter)
             if slack.http_mode:
                 http.add_routes(slack.routes())
+            senders.add("slack", slack.sender)
             components.append(slack)
     from summarizer.fetch import Fetcher
 
@@ -178,11 +210,59 @@ def build_components(
         components.append(FeedPoller(app.feeds, app.fetcher, app.briefing))
     if console is None:
         console = not platforms
+    terminal = None
     if console:
         from bot.console import Console
 
-        components.append(Console(app.router, on_exit=app.stop.set))
+        terminal = Console(app.router, on_exit=app.stop.set)
+        senders.add("console", terminal)
+    components.append(scheduled_digests(settings, app, senders, limiter))
+    if terminal is not None:
+        components.append(terminal)
     return components
+
+
+def scheduled_digests(
+    settings: Settings, app: App, sender: Sender, limiter: RateLimiter | None = None
+) -> Component:
+    """The digest scheduler behind leader election (one active scheduler among replicas on
+    PostgreSQL; on SQLite always this process), and the /subscribe family of commands and
+    the "subscribe:<topic>" button registered on the router."""
+    from bot.subscription_commands import SubscriptionCommands
+    from schedules.delivery import Deliveries
+    from schedules.leader import LeaderElection
+    from schedules.scheduler import DigestScheduler
+    from schedules.subscriptions import Subscriptions
+
+    subscriptions = Subscriptions(app.engine)
+    deliveries = Deliveries(
+        app.engine,
+        subscriptions,
+        app.briefing,
+        sender,
+        limiter=limiter,
+        language=app.router.language_for,
+        compose=app.router.digest_reply,
+        silent_when_nothing_new=settings.silent_when_nothing_new,
+    )
+    scheduler = DigestScheduler(
+        app.engine,
+        subscriptions,
+        deliveries,
+        grace=timedelta(hours=settings.catchup_grace_hours),
+    )
+    app.on_shutdown.append(scheduler.close)
+    commands = SubscriptionCommands(subscriptions, scheduler, settings, briefing=app.briefing)
+    for command in commands.commands():
+        app.router.register(command)
+    for prefix, handler in commands.actions().items():
+        app.router.register_action(prefix, handler)
+    return LeaderElection(
+        settings.database,
+        on_elected=scheduler.start,
+        on_demoted=scheduler.stop,
+        failover_seconds=settings.scheduler_failover_seconds,
+    )
 
 
 async def serve(app: App, components: Sequence[Component]) -> None:
@@ -210,5 +290,10 @@ async def serve(app: App, components: Sequence[Component]) -> None:
                 log.debug("stopped %s", component.name)
             except Exception:
                 log.exception("stopping %s failed", component.name)
+        for shutdown in reversed(app.on_shutdown):
+            try:
+                shutdown()
+            except Exception:
+                log.exception("shutting down failed")
         for sig in handled:
             loop.remove_signal_handler(sig)

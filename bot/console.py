@@ -105,7 +105,11 @@ class Console:
         for reply in replies:
             self._show(reply)
 
-    def _show(self, reply: Reply) -> None:
+    async def send(self, chat: ChatRef, reply: Reply) -> str:
+        """Show a scheduled digest like any reply (the console as a `Sender`)."""
+        return self._show(reply)
+
+    def _show(self, reply: Reply) -> str:
         self._message_id += 1
         self._print(reply.text)
         if reply.buttons:
@@ -113,7 +117,9 @@ class Console:
             labels = "  ".join(f"[!{i}] {b.label}" for i, b in enumerate(reply.buttons, 1))
             self._print(BUTTON_HINT.format(reply.language, buttons=labels))
         self._print("")
-        self.router.delivered(CHAT, reply, str(self._message_id))
+        message_id = str(self._message_id)
+        self.router.delivered(CHAT, reply, message_id)
+        return message_id
 
     def _print(self, text: str) -> None:
         self._write(text + "\n")

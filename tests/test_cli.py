@@ -331,10 +331,15 @@ def app_settings(tmp_path: Path, **values: str) -> Settings:
 
 def test_components_follow_the_configuration(tmp_path: Path) -> None:
     plain = build_app(app_settings(tmp_path))
-    assert [c.name for c in build_components(plain.settings, plain)] == ["feeds", "console"]
-    assert [c.name for c in build_components(plain.settings, plain, console=False)] == ["feeds"]
-    assert "feed" in [name for name, _ in plain.router.command_menu("de")]
+    names = [c.name for c in build_components(plain.settings, plain)]
+    assert names == ["feeds", "leader-election", "console"]
+    menu = [name for name, _ in plain.router.command_menu("de")]
+    assert {"feed", "subscribe", "subscriptions", "unsubscribe", "timezone"} <= set(menu)
     plain.close()
+    headless = build_app(app_settings(tmp_path))
+    names = [c.name for c in build_components(headless.settings, headless, console=False)]
+    assert names == ["feeds", "leader-election"]
+    headless.close()
 
     settings = app_settings(
         tmp_path,
@@ -346,7 +351,13 @@ def test_components_follow_the_configuration(tmp_path: Path) -> None:
     )
     app = build_app(settings)
     components = build_components(settings, app)
-    assert [c.name for c in components] == ["http", "telegram", "slack", "feeds"]
+    assert [c.name for c in components] == [
+        "http",
+        "telegram",
+        "slack",
+        "feeds",
+        "leader-election",
+    ]
     http = components[0]
     paths = {route.resource.canonical for route in http.app.router.routes()}  # type: ignore[attr-defined]
     assert {"/telegram", "/slack/events", "/healthz"} <= paths
