@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import statistics
 import tempfile
@@ -82,6 +83,11 @@ def build_library(data_dir: Path, articles: int) -> tuple[App, tuple[str, ...]]:
     if topics == FIXTURE_TOPICS:
         for path in sorted(ARTICLES.glob("*.txt")):
             app.briefing.add(path)
+    if app.engine.dialect.name == "sqlite":
+        # a steady-state file, not one just bulk-loaded: fold the loader's write-ahead log in
+        # now, or its checkpoint stalls some of the first measured requests
+        with app.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return app, topics
 
 
@@ -177,6 +183,11 @@ async def _pace(start: float, index: int, rate: float) -> None:
 
 async def run(*, updates: int, rate: float, articles: int, data_dir: Path) -> list[Result]:
     app, topics = build_library(data_dir, articles)
+    # What a long-running bot should do after start-up: move the objects built so far out of
+    # the collector's reach. Without it a full collection over the loaded library stalls the
+    # event loop for ~0.6 s once (measured: p95 228 ms instead of 34 ms over 200 updates).
+    gc.collect()
+    gc.freeze()
     try:
         return [
             await bench_telegram(app, topics, updates, rate),
