@@ -104,3 +104,15 @@ def test_configured_language_and_bad_lines(tmp_path: Path) -> None:
     assert "Usage: /add" in out
     assert "That file does not exist." in out
     assert "First /brief TOPIC" in out
+
+
+def test_subscribe_button_and_commands_are_wired(tmp_path: Path) -> None:
+    result = console(
+        tmp_path,
+        [f"/add {FIXTURES / 'rathaus_de.txt'}", "/brief rathaus", "!2", "!3", "/subscriptions"],
+    )
+    out = result.stdout
+    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    assert "Täglich abonnieren" in out
+    assert "Abonniert: rathaus" in out
+    assert "1. rathaus" in out  # /subscriptions lists it
