@@ -192,7 +192,8 @@ class TelegramBot:
         self.webhook_secret = webhook_secret or webhook_secret_for(token)
         self.poll_timeout = poll_timeout
         builder = Application.builder().token(token).base_url(base_url)
-        builder = builder.base_file_url(base_url.replace("/bot", "/file/bot"))
+        if base_url.endswith("/bot"):  # files live at .../file/bot<token> beside .../bot<token>
+            builder = builder.base_file_url(base_url[: -len("/bot")] + "/file/bot")
         builder = builder.concurrent_updates(concurrency)
         if webhook_url:
             builder = builder.updater(None)
