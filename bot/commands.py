@@ -81,6 +81,7 @@ class Press:
     action: str
     message_id: str | None = None
     user_language: str | None = None
+    workspace_id: str | None = None
 
 
 ActionHandler = Callable[[Press, "Router"], Awaitable[list[Reply]]]
