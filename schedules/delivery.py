@@ -15,6 +15,7 @@ not sent again (a duplicate is the failure users hate most; the log says which o
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable, Collection, Sequence
@@ -290,6 +291,16 @@ class Ledger:
                 for r in rows
             ]
 
+    def runs_since(self, day: date) -> set[tuple[int, date]]:
+        """(subscription id, scheduled date) of every delivery from `day` on, whatever its state."""
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(DeliveryRow.subscription_id, DeliveryRow.scheduled_date).where(
+                    DeliveryRow.scheduled_date >= day
+                )
+            )
+            return {(subscription_id, scheduled) for subscription_id, scheduled in rows}
+
     def counts(self) -> dict[str, int]:
         """Deliveries per status (for the bench and health checks)."""
         with Session(self.engine) as session:
@@ -357,7 +368,7 @@ class Backoff:
     (a 429 asking for an hour) become a persisted retry job, so nothing sleeps for hours."""
 
     attempts: int = 8
-    base: float = 2.0
+    base: float = 0.5
     cap: float = 600.0
     inline_limit: float = 60.0
 
@@ -368,11 +379,17 @@ class Backoff:
 class Deliveries:
     """Claim -> build the digest of what is new -> send -> mark, for one subscription run.
 
+    At most `concurrency` deliveries are in progress (claimed, built, queued at the limiter) at
+    once; thousands due at the same minute wait for a slot before doing any work, so the event
+    loop stays free and a crash leaves few claims behind (the rest have no ledger row yet and
+    are caught up as missed runs).
+
     With a `limiter` (the shared RateLimiter, which the adapters' Senders await too), each
     delivery waits its turn with `reserve` before "sending" is recorded, and the Sender's own
     wait uses that slot. What escapes the Sender is handled here: RetryAfter waits exactly that
-    long (a long wait becomes a retry job), TransientSendError backs off, ChatGone switches the
-    chat's subscriptions off.
+    long (a long wait becomes a retry job; the chat is paused that long in the limiter, the
+    whole platform at most `platform_pause` seconds, as the 429 may be the bot-wide limit),
+    TransientSendError backs off, ChatGone switches the chat's subscriptions off.
     """
 
     def __init__(
@@ -389,6 +406,8 @@ class Deliveries:
         silent_when_nothing_new: bool = False,
         points: int = 7,
         backoff: Backoff | None = None,
+        platform_pause: float = 1.0,
+        concurrency: int = 64,
     ) -> None:
         self.ledger = Ledger(engine)
         self.subscriptions = subscriptions
@@ -401,27 +420,32 @@ class Deliveries:
         self.silent_when_nothing_new = silent_when_nothing_new
         self.points = points
         self.backoff = backoff or Backoff()
+        self.platform_pause = platform_pause
+        self._slots = asyncio.Semaphore(concurrency)
 
     async def deliver(self, subscription_id: int, scheduled_at: datetime, *, owner: str) -> Outcome:
         """Deliver the run of `subscription_id` scheduled at `scheduled_at`, at most once."""
-        subscription = self.subscriptions.get(subscription_id)
-        if subscription is None or not subscription.active:
-            return Outcome("inactive")
-        claim = self.ledger.claim(subscription, scheduled_at, owner=owner, now=self.clock.now())
-        if claim is None:
-            return Outcome("skipped")
-        return await self._run(claim, subscription, owner)
+        async with self._slots:
+            subscription = self.subscriptions.get(subscription_id)
+            if subscription is None or not subscription.active:
+                return Outcome("inactive")
+            now = self.clock.now()
+            claim = self.ledger.claim(subscription, scheduled_at, owner=owner, now=now)
+            if claim is None:
+                return Outcome("skipped")
+            return await self._run(claim, subscription, owner)
 
     async def resume(self, delivery_id: int, *, owner: str) -> Outcome:
         """Take over a claimed delivery of an earlier term (or a deferred one) and finish it."""
-        claim = self.ledger.take_over(delivery_id, owner=owner, now=self.clock.now())
-        if claim is None:
-            return Outcome("skipped")
-        subscription = self.subscriptions.get(claim.subscription_id)
-        if subscription is None or not subscription.active:
-            self.ledger.finish(claim.id, EXPIRED, error="subscription removed")
-            return Outcome("inactive")
-        return await self._run(claim, subscription, owner)
+        async with self._slots:
+            claim = self.ledger.take_over(delivery_id, owner=owner, now=self.clock.now())
+            if claim is None:
+                return Outcome("skipped")
+            subscription = self.subscriptions.get(claim.subscription_id)
+            if subscription is None or not subscription.active:
+                self.ledger.finish(claim.id, EXPIRED, error="subscription removed")
+                return Outcome("inactive")
+            return await self._run(claim, subscription, owner)
 
     async def _run(self, claim: Claim, subscription: Subscription, owner: str) -> Outcome:
         chat = subscription.chat
@@ -439,11 +463,14 @@ class Deliveries:
                 message_id = await self.sender.send(chat, reply)
             except RetryAfter as error:
                 wait = max(0.0, error.seconds)
+                if self.limiter is not None:  # it may be the bot-wide limit: all hold back briefly
+                    self.limiter.pause(chat.platform, min(wait, self.platform_pause))
+                    self.limiter.pause(chat.platform, wait, chat)
                 log.warning("%s: platform asks to wait %.1f s (delivery %d)", chat, wait, claim.id)
                 outcome = self._later(claim, owner, attempts, str(error), wait)
                 if outcome is not None:
                     return outcome
-                await self.clock.sleep(wait)
+                await self._sleep_unslotted(wait)
                 continue
             except ChatGone as error:
                 self.ledger.finish(claim.id, GONE, error=str(error))
@@ -457,11 +484,13 @@ class Deliveries:
                 )
                 return Outcome("gone", deactivated=tuple(ids))
             except TransientSendError as error:
+                if self.limiter is not None:
+                    self.limiter.release(chat)
                 attempts += 1
                 outcome = self._after_failure(claim, owner, attempts, str(error))
                 if outcome is not None:
                     return outcome
-                await self.clock.sleep(self.backoff.delay(attempts))
+                await self._sleep_unslotted(self.backoff.delay(attempts))
                 continue
             except SendError as error:
                 self.ledger.finish(claim.id, FAILED, error=str(error))
@@ -473,10 +502,18 @@ class Deliveries:
                 outcome = self._after_failure(claim, owner, attempts, repr(error))
                 if outcome is not None:
                     return outcome
-                await self.clock.sleep(self.backoff.delay(attempts))
+                await self._sleep_unslotted(self.backoff.delay(attempts))
                 continue
             self.ledger.sent(claim.id, message_id, now=self.clock.now())
             return Outcome("sent", message_id=message_id)
+
+    async def _sleep_unslotted(self, seconds: float) -> None:
+        """Wait without holding a delivery slot, so waiting digests never hold back others."""
+        self._slots.release()
+        try:
+            await self.clock.sleep(seconds)
+        finally:
+            await self._slots.acquire()
 
     def _after_failure(self, claim: Claim, owner: str, attempts: int, error: str) -> Outcome | None:
         if attempts >= self.backoff.attempts:

@@ -352,9 +352,14 @@ class DigestScheduler:
             else:
                 self._spawn(self.resume(claim.id))
                 started += 1
+        since = now - self.grace
+        known = ledger.runs_since((since - timedelta(days=1)).date())
         for subscription in self.subscriptions.active():
-            run_time = last_run(subscription, now, since=now - self.grace)
-            if run_time is not None:
+            run_time = last_run(subscription, now, since=since)
+            if run_time is None:
+                continue
+            day = run_time.astimezone(ZoneInfo(subscription.timezone)).date()
+            if (subscription.id, day) not in known:
                 self._spawn(self.deliver(subscription.id, run_time))
                 started += 1
         return started

@@ -182,7 +182,7 @@ async def test_transient_errors_back_off_then_deliver(sqlite_url: str) -> None:
     setup.sender.failures[CHAT.chat_id] = [TransientSendError("502"), TransientSendError("timeout")]
     subscription = setup.subscribe()
     assert await setup.deliver(subscription) == "sent"
-    assert [s.at for s in setup.sender.sent] == [MORNING + timedelta(seconds=2 + 4)]
+    assert [s.at for s in setup.sender.sent] == [MORNING + timedelta(seconds=0.5 + 1)]
 
 
 async def test_a_gone_chat_is_switched_off_and_logged(

@@ -4,16 +4,18 @@ as asked and only where asked, and a reserved slot is not paid twice."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime
 
 from schedules.clock import ManualClock
-from schedules.ratelimit import Limits, RateLimiter
+from schedules.ratelimit import Limits, Rate, RateLimiter
 from summarizer.reply import ChatRef
 
 
-def setup(margin: float = 0.0) -> tuple[ManualClock, RateLimiter]:
+def setup(margin: float = 0.0, spacing: Rate | None = None) -> tuple[ManualClock, RateLimiter]:
+    """Burst mode (no even spacing) unless asked, so window edges are easy to see."""
     clock = ManualClock(datetime(2025, 1, 1, tzinfo=UTC))
-    return clock, RateLimiter(clock, limits=Limits(margin=margin))
+    return clock, RateLimiter(clock, limits=Limits(margin=margin, telegram_spacing=spacing))
 
 
 async def grants(
@@ -38,6 +40,16 @@ async def test_telegram_bot_wide_30_per_second() -> None:
     times = await grants(clock, limiter, [ChatRef("telegram", str(i)) for i in range(100)])
     assert most_in_any(times, 1.0) == 30
     assert times[-1] >= 3.0  # the 91st..100th message cannot go before the fourth second
+
+
+async def test_default_spacing_sends_evenly_at_the_same_rate() -> None:
+    clock = ManualClock(datetime(2025, 1, 1, tzinfo=UTC))
+    limiter = RateLimiter(clock)
+    times = await grants(clock, limiter, [ChatRef("telegram", str(i)) for i in range(61)])
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= (1 / 30) * 1.01 - 1e-9
+    assert most_in_any(times, 1.0) <= 30
+    assert times[-1] <= 60 * (1 / 30) * 1.01 + 1e-9
 
 
 async def test_margin_stretches_the_window() -> None:
@@ -98,3 +110,17 @@ async def test_a_reserved_slot_is_used_by_the_next_wait_only() -> None:
         return [first, clock.monotonic()]
 
     assert await clock.drive(reserve_then_wait_twice()) == [0.0, 1.0]
+
+
+async def test_a_released_slot_is_free_again() -> None:
+    clock, limiter = setup()
+    chats = [ChatRef("telegram", str(i)) for i in range(31)]
+
+    async def thirty_one() -> float:
+        for chat in chats[:30]:
+            await limiter.wait(chat)
+        limiter.release(chats[29])  # the platform answered 502 to that one
+        await limiter.wait(chats[30])
+        return clock.monotonic()
+
+    assert await clock.drive(thirty_one()) == 0.0

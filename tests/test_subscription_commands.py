@@ -1,0 +1,189 @@
+"""The subscription commands through the real Router, on a real SQLite app: what users type,
+what they read back (German and English), and that bad input changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_app
+from bot.commands import Incoming, Press
+from bot.config import Settings
+from bot.router import Router
+from bot.subscription_commands import SubscriptionCommands, subscription_commands
+from schedules.clock import ManualClock
+from schedules.delivery import Deliveries
+from schedules.scheduler import DigestScheduler, job_id
+from schedules.subscriptions import Subscriptions
+from summarizer.reply import ChatRef
+from tests.conftest import FIXTURES
+from tests.fakes.recording_sender import RecordingSender
+
+NOW = datetime(2025, 6, 2, 10, tzinfo=UTC)  # a Monday, 12:00 in Berlin
+CHAT = ChatRef("telegram", "-1005")
+
+
+@dataclass
+class Bot:
+    router: Router
+    subscriptions: Subscriptions
+    scheduler: DigestScheduler
+
+    async def say(self, text: str, *, language: str = "de", chat: ChatRef = CHAT) -> str:
+        message = Incoming(chat, "u1", text, is_private=False, user_language=language)
+        replies = await self.router.handle(message)
+        return "\n".join(reply.text for reply in replies)
+
+    def jobs(self) -> set[str]:
+        return self.scheduler.scheduled_ids()
+
+
+def make_bot(tmp_path: Path, **settings: Any) -> Bot:
+    config = Settings(_env_file=None, data_dir=tmp_path, **settings)  # type: ignore[call-arg]
+    app = build_app(config)
+    clock = ManualClock(NOW)
+    subscriptions = Subscriptions(app.engine)
+    deliveries = Deliveries(
+        app.engine, subscriptions, app.briefing, RecordingSender(clock), clock=clock
+    )
+    scheduler = DigestScheduler(app.engine, subscriptions, deliveries, clock=clock)
+    commands = SubscriptionCommands(
+        subscriptions, scheduler, config, briefing=app.briefing, clock=clock
+    )
+    router = Router(
+        app.briefing,
+        app.conversations,
+        config,
+        commands=commands.commands(),
+        actions=commands.actions(),
+    )
+    app.briefing.add(FIXTURES / "schedules" / "hafen_1.txt")
+    return Bot(router, subscriptions, scheduler)
+
+
+async def test_subscribe_confirms_time_zone_and_first_delivery(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    answer = await bot.say("/subscribe nordkorea 07:30")
+    assert answer == (
+        "Abonniert: nordkorea, täglich 07:30 (Europe/Berlin). Erster Versand: Di 03.06. 07:30."
+    )
+    [subscription] = bot.subscriptions.for_chat(CHAT)
+    assert job_id(subscription.id) in bot.jobs()
+
+
+async def test_variants_of_the_time_and_days(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    assert "Mo, Do 18:00 (UTC)" in await bot.say("/subscribe hafen mon,thu 18:00 UTC")
+    assert "werktags 08:00" in await bot.say("/subscribe sanktionen werktags 8.00")
+    english = await bot.say("/subscribe storm weekdays 08:00 America/New_York", language="en")
+    assert english.startswith("Subscribed: storm, weekdays 08:00 (America/New_York).")
+    assert len(bot.subscriptions.for_chat(CHAT)) == 3
+
+
+async def test_a_topic_without_articles_is_allowed_with_a_note(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    answer = await bot.say("/subscribe vulkanausbruch 07:30")
+    assert "Abonniert" in answer and "noch keine Artikel" in answer
+    assert "noch keine Artikel" not in await bot.say("/subscribe nordkorea 07:30")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/subscribe nordkorea 25:00", "0–23"),
+        ("/subscribe nordkorea 7:61", "0–59"),
+        ("/subscribe nordkorea 07:30 Mond/Krater", "Zeitzone „Mond/Krater“ kenne ich nicht"),
+        ("/subscribe 07:30", "Welches Thema?"),
+        ("/subscribe nordkorea", "Uhrzeit"),
+        ("/subscribe", "/subscribe THEMA"),
+        ("/timezone Mond/Krater", "Zeitzone „Mond/Krater“ kenne ich nicht"),
+        ("/unsubscribe wetter", "Kein Abo zu „wetter“"),
+        ("/unsubscribe 3", "Kein Abo zu „3“"),
+    ],
+)
+async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    bot = make_bot(tmp_path)
+    await bot.say("/subscribe nordkorea 06:00")
+    before = (bot.subscriptions.for_chat(CHAT), bot.jobs(), bot.subscriptions.chat_zone(CHAT))
+    assert expected in await bot.say(text)
+    assert (
+        bot.subscriptions.for_chat(CHAT),
+        bot.jobs(),
+        bot.subscriptions.chat_zone(CHAT),
+    ) == before
+
+
+async def test_bad_time_in_english(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    assert "hours 0–23" in await bot.say("/subscribe nordkorea 25:00", language="en")
+
+
+async def test_at_most_the_configured_number_per_chat(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path, max_subscriptions=2)
+    await bot.say("/subscribe a 07:00")
+    await bot.say("/subscribe b 07:00")
+    refused = await bot.say("/subscribe c 07:00")
+    assert "schon 2 Abos" in refused
+    assert "Geändert: b jetzt täglich 09:00" in await bot.say("/subscribe b 09:00")
+    assert [s.topic for s in bot.subscriptions.for_chat(CHAT)] == ["a", "b"]
+    assert len(bot.jobs()) == 2
+
+
+async def test_timezone_moves_the_subscriptions_that_follow_the_chat(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    assert "Europe/Berlin" in await bot.say("/timezone")
+    await bot.say("/subscribe nordkorea 07:30")
+    await bot.say("/subscribe hafen 07:30 Asia/Tokyo")
+    assert "Zeitzone ist jetzt America/New_York. 1 Abo(s)" in await bot.say(
+        "/timezone america/new_york"
+    )
+    listing = await bot.say("/subscriptions")
+    assert (
+        "1. nordkorea – täglich 07:30 (America/New_York) – nächster Versand Mo 02.06. 07:30"
+        in listing
+    )
+    assert "2. hafen – täglich 07:30 (Asia/Tokyo)" in listing
+    assert bot.scheduler.next_due() == datetime(2025, 6, 2, 11, 30, tzinfo=UTC)  # 07:30 in New York
+    assert "(America/New_York)" in await bot.say("/subscribe sanktionen 06:00")
+
+
+async def test_list_and_unsubscribe_by_number_topic_or_all(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    assert "Keine Abos" in await bot.say("/subscriptions")
+    for topic in ("a", "b", "c", "d"):
+        await bot.say(f"/subscribe {topic} 07:00")
+    assert "Abo beendet: b" in await bot.say("/unsubscribe 2")
+    assert "Abo beendet: D" not in await bot.say("/unsubscribe D")
+    assert [s.topic for s in bot.subscriptions.for_chat(CHAT)] == ["a", "c"]
+    assert "Unsubscribed: a, c" in await bot.say("/unsubscribe all", language="en")
+    assert bot.subscriptions.for_chat(CHAT) == [] and bot.jobs() == set()
+
+
+async def test_the_subscribe_button_under_a_digest(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    press = Press(CHAT, "u2", "subscribe:nordkorea", message_id="9", user_language="de")
+    [reply] = await bot.router.press(press)
+    assert reply.text.startswith("Abonniert: nordkorea, täglich 07:30 (Europe/Berlin).")
+    assert "/subscribe nordkorea 18:00" in reply.text
+    [again] = await bot.router.press(press)
+    assert again.text.startswith("nordkorea ist schon abonniert: täglich 07:30")
+    assert len(bot.subscriptions.for_chat(CHAT)) == 1
+
+
+async def test_brief_offers_the_button(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    replies = await bot.router.handle(Incoming(CHAT, "u1", "/brief nordkorea", is_private=False))
+    assert any(b.action == "subscribe:nordkorea" for r in replies for b in r.buttons)
+
+
+def test_the_contract_function_lists_the_four_commands(tmp_path: Path) -> None:
+    config = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    bot = make_bot(tmp_path)
+    names = [c.name for c in subscription_commands(bot.subscriptions, bot.scheduler, config)]
+    assert names == ["subscribe", "timezone", "subscriptions", "unsubscribe"]

@@ -1,0 +1,104 @@
+"""What users type after /subscribe, in German and English, and the clear refusals."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from schedules.timespec import (
+    ALL_DAYS,
+    WEEKDAYS,
+    TimeSpec,
+    days_from_cron,
+    parse_subscription,
+    parse_timezone,
+)
+from summarizer.errors import UserError
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "spec"),
+    [
+        ("nordkorea 07:30", "nordkorea", TimeSpec(7, 30)),
+        ("nordkorea 7:30", "nordkorea", TimeSpec(7, 30)),
+        ("nordkorea 7.30", "nordkorea", TimeSpec(7, 30)),
+        ("nordkorea 07:30 Europe/Berlin", "nordkorea", TimeSpec(7, 30, timezone="Europe/Berlin")),
+        ("nordkorea 07:30 europe/berlin", "nordkorea", TimeSpec(7, 30, timezone="Europe/Berlin")),
+        ("nordkorea 23:05 UTC", "nordkorea", TimeSpec(23, 5, timezone="UTC")),
+        ("nordkorea weekdays 08:00", "nordkorea", TimeSpec(8, 0, WEEKDAYS)),
+        ("nordkorea werktags 8:00 Uhr", "nordkorea", TimeSpec(8, 0, WEEKDAYS)),
+        ("nordkorea mon,thu 18:00", "nordkorea", TimeSpec(18, 0, (0, 3))),
+        ("nordkorea mo,do 18:00", "nordkorea", TimeSpec(18, 0, (0, 3))),
+        ("nordkorea Montag Donnerstag 18:00", "nordkorea", TimeSpec(18, 0, (0, 3))),
+        ("nordkorea mo-fr 6:45", "nordkorea", TimeSpec(6, 45, WEEKDAYS)),
+        ("nordkorea 18:00 sa,so", "nordkorea", TimeSpec(18, 0, (5, 6))),
+        ("nordkorea täglich 07:30", "nordkorea", TimeSpec(7, 30, ALL_DAYS)),
+        ("Krieg in der Ukraine 06:00", "Krieg in der Ukraine", TimeSpec(6, 0)),
+        ("g7 gipfel 0:00", "g7 gipfel", TimeSpec(0, 0)),
+    ],
+)
+def test_understands(text: str, topic: str, spec: TimeSpec) -> None:
+    parsed = parse_subscription(text)
+    assert (parsed.topic, parsed.spec) == (topic, spec)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "words"),
+    [
+        ("nordkorea 25:00", "bad_time", "0–23"),
+        ("nordkorea 7:61", "bad_time", "0–59"),
+        ("nordkorea 24:00", "bad_time", "0–23"),
+        ("nordkorea 07:30 Mars/Olympus", "bad_zone", "Mars/Olympus"),
+        ("nordkorea 07:30 berlin", "bad_zone", "berlin"),
+        ("07:30", "empty_topic", "Thema"),
+        ("weekdays 07:30", "empty_topic", "Thema"),
+        ("nordkorea", "no_time", "Uhrzeit"),
+        ("nordkorea morgens", "no_time", "Uhrzeit"),
+        ("nordkorea 07:30 UTC Europe/Berlin", "bad_spec", "Europe/Berlin"),
+        ("x" * 81 + " 07:30", "topic_too_long", "80"),
+    ],
+)
+def test_refuses_clearly_in_german_and_english(text: str, code: str, words: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_subscription(text)
+    assert caught.value.code == code
+    assert words in caught.value.message("de")
+    assert caught.value.message("en") and caught.value.message("en") != caught.value.message("de")
+
+
+def test_describes_days_in_both_languages() -> None:
+    assert TimeSpec(7, 30).describe("de") == "täglich 07:30"
+    assert TimeSpec(7, 30).describe("en") == "daily 07:30"
+    assert TimeSpec(8, 0, WEEKDAYS).describe("de") == "werktags 08:00"
+    assert TimeSpec(18, 0, (0, 3)).describe("de") == "Mo, Do 18:00"
+    assert TimeSpec(18, 0, (0, 3)).describe("en") == "Mon, Thu 18:00"
+
+
+def test_zone_names_are_canonical() -> None:
+    assert parse_timezone("utc") == "UTC"
+    assert parse_timezone("America/New_York") == "America/New_York"
+    with pytest.raises(UserError):
+        parse_timezone("Europe/Atlantis")
+
+
+@given(
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.sets(st.integers(0, 6), min_size=1),
+    st.sampled_from([":", "."]),
+)
+def test_every_valid_time_and_day_set_round_trips(
+    hour: int, minute: int, days: set[int], separator: str
+) -> None:
+    spec = TimeSpec(hour, minute, tuple(sorted(days)))
+    assert days_from_cron(spec.cron_days) == spec.days
+    names = ",".join(("mo", "di", "mi", "do", "fr", "sa", "so")[d] for d in spec.days)
+    parsed = parse_subscription(f"hafen rajin {names} {hour}{separator}{minute:02d}")
+    assert parsed == parsed.__class__("hafen rajin", spec)
+
+
+@given(st.integers(24, 99), st.integers(0, 99))
+def test_no_impossible_hour_gets_through(hour: int, minute: int) -> None:
+    with pytest.raises(UserError):
+        parse_subscription(f"hafen {hour}:{minute:02d}")
