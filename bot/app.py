@@ -15,7 +15,7 @@ import logging
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from schedules.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
+
+CONTEXT_LIFETIME = timedelta(days=30)
+"""How long a digest's buttons and follow-ups keep working; older contexts are pruned at start."""
 
 
 @dataclass
@@ -275,6 +278,9 @@ async def serve(app: App, components: Sequence[Component]) -> None:
             handled.append(sig)
     started: list[Component] = []
     try:
+        forgotten = app.conversations.prune(datetime.now(UTC) - CONTEXT_LIFETIME)
+        if forgotten:
+            log.info("forgot %d conversation contexts older than %s", forgotten, CONTEXT_LIFETIME)
         if not components:
             log.warning("nothing to run: no console and no chat platform configured")
             return
