@@ -13,6 +13,7 @@ folded text of `summarizer.search.index_text`, so both answer a topic the same w
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import threading
 from collections import OrderedDict
@@ -404,27 +405,31 @@ class Library:
             )
         if not rows:
             return []
-        newest = max(_utc(r[5]) or datetime.min.replace(tzinfo=UTC) for r in rows)
+        # `dated` is never NULL; naive values are UTC (SQLite keeps no zone)
+        stamps = [
+            r[5].replace(tzinfo=UTC).timestamp() if r[5].tzinfo is None else r[5].timestamp()
+            for r in rows
+        ]
+        newest = max(stamps)
         best = max(r[1] for r in rows) or 1.0
-        scored: list[tuple[float, Hit]] = []
+        half_life = RECENCY_HALF_LIFE_DAYS * 86400.0
+        scored: list[tuple[float, float, int]] = []
+        for number, (row, stamp) in enumerate(zip(rows, stamps, strict=True)):
+            recency = math.pow(0.5, (newest - stamp) / half_life)
+            scored.append(((row[1] / best) * (0.5 + 0.5 * recency), stamp, number))
         labels = tuple(t.label for t in terms)
-        for article_id, relevance, title, url, published, dated, added in rows:
-            dated_utc = _utc(dated) or newest
-            age_days = max(0.0, (newest - dated_utc).total_seconds() / 86400.0)
-            recency = math.pow(0.5, age_days / RECENCY_HALF_LIFE_DAYS)
-            score = (relevance / best) * (0.5 + 0.5 * recency)
-            hit = Hit(
-                article_id=article_id,
-                title=title or "",
+        return [
+            Hit(
+                article_id=rows[number][0],
+                title=rows[number][2] or "",
                 score=round(score, 6),
-                published=_utc(published),
-                added=_utc(added),
-                url=url,
+                published=_utc(rows[number][4]),
+                added=_utc(rows[number][6]),
+                url=rows[number][3],
                 matched_terms=labels,
             )
-            scored.append((score, hit))
-        scored.sort(key=lambda pair: (-pair[0], -(pair[1].added or newest).timestamp()))
-        return [hit for _, hit in scored[:limit]]
+            for score, _, number in heapq.nlargest(limit, scored)
+        ]
 
     def _search_sqlite(self, query: str, since: datetime | None) -> list[tuple[Any, ...]]:
         sql = (
