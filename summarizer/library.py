@@ -95,31 +95,31 @@ _articles = cast(Table, ArticleRow.__table__)
 _sentences = cast(Table, SentenceRow.__table__)
 
 # The search index is not a declarative table: FTS5 and tsvector have no portable type.
-# It is created and dropped with `articles`, so `Base.metadata.create_all` makes it too.
-event.listen(
-    _articles,
-    "after_create",
-    DDL(
+# It is created and dropped with `articles`, so `Base.metadata.create_all` makes it too;
+# a migration calls `create_search_index(connection)` after creating `articles`.
+SEARCH_INDEX_DDL: dict[str, tuple[str, ...]] = {
+    "sqlite": (
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5("
-        "title, teaser, body, content='', tokenize='unicode61 remove_diacritics 2')"
-    ).execute_if(dialect="sqlite"),
-)
-event.listen(
-    _articles,
-    "after_create",
-    DDL(
+        "title, teaser, body, content='', tokenize='unicode61 remove_diacritics 2')",
+    ),
+    "postgresql": (
         f"CREATE TABLE IF NOT EXISTS {SEARCH_TABLE} ("
         "seq integer PRIMARY KEY REFERENCES articles(seq) ON DELETE CASCADE, "
-        "document tsvector NOT NULL)"
-    ).execute_if(dialect="postgresql"),
-)
-event.listen(
-    _articles,
-    "after_create",
-    DDL(
-        f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_document ON {SEARCH_TABLE} USING gin(document)"
-    ).execute_if(dialect="postgresql"),
-)
+        "document tsvector NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_document ON {SEARCH_TABLE} USING gin(document)",
+    ),
+}
+
+
+def create_search_index(connection: Connection) -> None:
+    """Create the full-text index table for the connection's database, if missing."""
+    for statement in SEARCH_INDEX_DDL.get(connection.dialect.name, ()):
+        connection.execute(text(statement))
+
+
+for _dialect, _statements in SEARCH_INDEX_DDL.items():
+    for _statement in _statements:
+        event.listen(_articles, "after_create", DDL(_statement).execute_if(dialect=_dialect))
 event.listen(_articles, "before_drop", DDL(f"DROP TABLE IF EXISTS {SEARCH_TABLE}"))
 
 

@@ -156,3 +156,18 @@ def test_added_article_equals_what_is_read_back(sqlite_url: str) -> None:
     added = library.add(document, [(2, 0.9), (99, 0.8), (2, 0.5), (0, 0.3)])
     assert added.article.ranking == (2, 0)  # unknown and repeated indexes dropped
     assert Library.open(sqlite_url).get(added.article.id) == added.article
+
+
+def test_create_search_index_restores_a_missing_index(sqlite_url: str) -> None:
+    from sqlalchemy import text
+
+    from summarizer.library import create_search_index
+
+    library = Library.open(sqlite_url)
+    with library.engine.begin() as conn:
+        conn.execute(text(f"DROP TABLE {SEARCH_TABLE}"))
+        create_search_index(conn)
+        create_search_index(conn)  # idempotent, as a migration may run twice
+    document = fixture_document("fussball")
+    library.add(document, lead_ranking(document))
+    assert [h.title for h in library.search("Fußball")] == [document.title]
