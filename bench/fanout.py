@@ -42,6 +42,7 @@ from summarizer.library import Library
 from summarizer.reply import ChatRef, Reply
 from summarizer.service import Briefing
 
+REPO = Path(__file__).resolve().parents[1]
 RATE = 30
 ERRORS = 0.05
 TIMEOUTS = 0.02
@@ -197,7 +198,7 @@ def start_worker(database: str, url: str, offset: float, expect: int) -> subproc
         "--subs",
         str(expect),
     ]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO)
 
 
 async def wait_exit(process: subprocess.Popen[str], timeout: float) -> int:
@@ -210,7 +211,7 @@ async def wait_exit(process: subprocess.Popen[str], timeout: float) -> int:
     return process.returncode
 
 
-async def run(subs: int, kill_at: float, seed: int) -> dict[str, float | int | str]:
+async def run(subs: int, kill_at: float, seed: int) -> dict[str, float]:
     platform = FakeTelegram(seed)
     runner, url = await platform.start()
     with tempfile.TemporaryDirectory() as folder:
@@ -237,6 +238,8 @@ async def run(subs: int, kill_at: float, seed: int) -> dict[str, float | int | s
         ledger = Ledger(make_engine(database)).counts()
     await runner.cleanup()
 
+    times = sorted(at for _, at in platform.accepted)
+    after_kill = [at for at in times if killed_at and at > killed_at]
     per_chat = Counter(chat for chat, _ in platform.accepted)
     early = sum(1 for _, at in platform.accepted if at < due)
     last = max(at for _, at in platform.accepted) if platform.accepted else due
@@ -261,10 +264,12 @@ async def run(subs: int, kill_at: float, seed: int) -> dict[str, float | int | s
             1 for _, at in platform.accepted if killed_at and at < killed_at
         ),
         "restart_seconds": round(restarted_at - killed_at, 2) if killed_at and restarted_at else 0,
+        "first_after_due": round(times[0] - due, 2) if times else 0,
+        "first_after_kill": round(after_kill[0] - killed_at, 2) if after_kill and killed_at else 0,
     }
 
 
-def report(result: dict[str, float | int | str]) -> str:
+def report(result: dict[str, float]) -> str:
     return "\n".join(
         [
             f"fan-out: {result['subscriptions']} subscriptions due at once; fake Telegram "

@@ -67,10 +67,12 @@ class Limits:
 class _Window:
     """Send times within the last period, oldest first."""
 
-    def __init__(self, rate: Rate, margin: float) -> None:
+    def __init__(self, rate: Rate, margin: float, *, smooth: bool = False) -> None:
         self.count = rate.count
         self.period = rate.period * (1.0 + margin)
+        self.smooth = smooth and rate.count == 1
         self.times: deque[float] = deque()
+        self.last = float("-inf")
 
     def delay(self, now: float) -> float:
         while self.times and self.times[0] <= now - self.period:
@@ -80,7 +82,12 @@ class _Window:
         return self.times[0] + self.period - now
 
     def add(self, now: float) -> None:
-        self.times.append(now)
+        """Record a send. A spacing window (one per period) books the slot the sender was due,
+        up to one period back, so a waiter woken a little late (a busy loop) does not push
+        every later slot back: the rate holds instead of drifting below the limit."""
+        due = self.last + self.period
+        self.last = due if self.smooth and now - self.period <= due <= now else now
+        self.times.append(self.last)
 
 
 @dataclass
@@ -201,7 +208,7 @@ class RateLimiter:
         gate = self._platforms.get(platform)
         if gate is None:
             rates = self.limits.platform_rates(platform)
-            gate = _Gate([_Window(rate, self.limits.margin) for rate in rates])
+            gate = _Gate([_Window(rate, self.limits.margin, smooth=True) for rate in rates])
             self._platforms[platform] = gate
         return gate
 
