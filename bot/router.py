@@ -133,7 +133,7 @@ class Router:
         language: str = self.settings.language
         try:
             language = self.language_for(press.chat, press.user_language)
-            if not self._allowed(press.chat, None):
+            if not self._allowed(press.chat, press.workspace_id):
                 return [self._reply(texts.REFUSED, language, kind="refusal")]
             prefix, _, payload = press.action.partition(":")
             builtin = self._builtin_actions.get(prefix)

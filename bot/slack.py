@@ -323,6 +323,7 @@ class SlackBot:
             user_id=str((body.get("user") or {}).get("id", "")),
             action=str(action.get("value", "")),
             message_id=ts,
+            workspace_id=(body.get("team") or {}).get("id"),
         )
         await self._post_all(chat, await self.router.press(press))
 

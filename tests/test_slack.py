@@ -297,6 +297,17 @@ async def test_allowed_by_team_id(tmp_path: Path, api: FakeSlackAPI) -> None:
     assert len(api.posted()) == 1
 
 
+async def test_button_press_allowed_by_team_id(tmp_path: Path, api: FakeSlackAPI) -> None:
+    app = briefed_app(tmp_path, allowed_chats=["T0TEAM001"])
+    bot = make_bot(app.router, api)
+    await dispatch(bot, slash(api))
+    [digest] = api.posted()
+    values = [e["value"] for b in digest["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    sources = next(v for v in values if v.startswith("sources:"))
+    assert await dispatch(bot, button_press(sources, api.last_ts())) == 200
+    assert "Nordkorea" in json.dumps(api.posted()[-1]["blocks"], ensure_ascii=False)
+
+
 async def test_non_admin_add_is_refused(tmp_path: Path, api: FakeSlackAPI) -> None:
     app = briefed_app(tmp_path, admins=["U0SOMEONE"])
     before = app.library.count()
