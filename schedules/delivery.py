@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -340,6 +340,23 @@ class DigestSource(Protocol):
         exclude: Collection[str] = (),
         language: str = "de",
     ) -> Digest: ...
+
+
+class SenderByPlatform:
+    """One Sender for scheduled delivery that hands each message to its platform's Sender
+    (the adapters register theirs when they are built: `senders.add("telegram", sender)`)."""
+
+    def __init__(self, senders: Mapping[str, Sender] | None = None) -> None:
+        self.senders: dict[str, Sender] = dict(senders or {})
+
+    def add(self, platform: str, sender: Sender) -> None:
+        self.senders[platform] = sender
+
+    async def send(self, chat: ChatRef, reply: Reply) -> str:
+        sender = self.senders.get(chat.platform)
+        if sender is None:
+            raise SendError(f"no sender for platform {chat.platform!r} (not configured?)")
+        return await sender.send(chat, reply)
 
 
 DigestComposer = Callable[[Digest, str, str], Reply]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from schedules.clock import ManualClock
-from schedules.delivery import Deliveries
+from schedules.delivery import Deliveries, SenderByPlatform
 from schedules.scheduler import DigestScheduler, job_id
 from schedules.sending import ChatGone, RetryAfter, TransientSendError
 from schedules.subscriptions import Subscription, Subscriptions
@@ -200,3 +200,19 @@ async def test_a_gone_chat_is_switched_off_and_logged(
     assert setup.subscriptions.active() == []
     assert not {job_id(first.id), job_id(second.id)} & setup.scheduler.scheduled_ids()
     assert "is gone" in caplog.text and "42" in caplog.text
+
+
+async def test_each_platform_gets_its_own_sender(sqlite_url: str) -> None:
+    setup = Setup(sqlite_url)
+    slack = RecordingSender(setup.clock)
+    senders = SenderByPlatform({"telegram": setup.sender})
+    senders.add("slack", slack)
+    setup.deliveries.sender = senders
+    on_slack = setup.subscribe(ChatRef("slack", "C9"))
+    on_telegram = setup.subscribe(CHAT)
+    on_console = setup.subscribe(ChatRef("console", "local"))
+    assert await setup.deliver(on_slack) == "sent"
+    assert await setup.deliver(on_telegram) == "sent"
+    assert await setup.deliver(on_console) == "failed"  # no console sender: logged, not retried
+    assert [s.chat.platform for s in slack.sent] == ["slack"]
+    assert [s.chat.platform for s in setup.sender.sent] == ["telegram"]
