@@ -40,12 +40,14 @@ class Rate:
 class Limits:
     """The platforms' published limits. `margin` stretches every period a little, so jitter
     between our clock and the platform's never tips a full window over the edge.
-    `telegram_spacing` spreads the bot-wide rate evenly (one message per 1/30 s) instead of
-    bursts of 30: the same throughput, and only about one message in flight at any moment, so
-    a crash leaves at most one send whose fate is unknown."""
+    `telegram_spacing` spreads messages out (at most one per 1/35 s) instead of bursts of 30,
+    so only about one message is in flight at any moment and a crash leaves at most one send
+    whose fate is unknown. It is a little faster than 30/s so that attempts the platform did not
+    take (5xx, timeouts; their slot in the 30/s window is given back with `release`) still leave
+    room for 30 delivered messages per second."""
 
     telegram_bot: Rate = Rate(30, 1.0)
-    telegram_spacing: Rate | None = Rate(1, 1.0 / 30)
+    telegram_spacing: Rate | None = Rate(1, 1.0 / 35)
     telegram_chat: Rate = Rate(1, 1.0)
     telegram_group: Rate = Rate(20, 60.0)
     slack_channel: Rate = Rate(1, 1.0)
