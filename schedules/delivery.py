@@ -404,8 +404,10 @@ class Deliveries:
     With a `limiter` (the shared RateLimiter, which the adapters' Senders await too), each
     delivery waits its turn with `reserve` before "sending" is recorded, and the Sender's own
     wait uses that slot. What escapes the Sender is handled here: RetryAfter waits exactly that
-    long (a long wait becomes a retry job; the chat is paused that long in the limiter, the
-    whole platform at most `platform_pause` seconds, as the 429 may be the bot-wide limit),
+    long (a long wait becomes a retry job; the chat is paused exactly that long in the limiter;
+    `platform_pause` > 0 also holds back the whole platform up to that many seconds, off by
+    default because the limiter already keeps the bot-wide pace and a 1-second platform stop
+    per stray 429 costs 30 messages),
     TransientSendError backs off, ChatGone switches the chat's subscriptions off.
     """
 
@@ -423,7 +425,7 @@ class Deliveries:
         silent_when_nothing_new: bool = False,
         points: int = 7,
         backoff: Backoff | None = None,
-        platform_pause: float = 1.0,
+        platform_pause: float = 0.0,
         concurrency: int = 64,
     ) -> None:
         self.ledger = Ledger(engine)
@@ -480,9 +482,10 @@ class Deliveries:
                 message_id = await self.sender.send(chat, reply)
             except RetryAfter as error:
                 wait = max(0.0, error.seconds)
-                if self.limiter is not None:  # it may be the bot-wide limit: all hold back briefly
-                    self.limiter.pause(chat.platform, min(wait, self.platform_pause))
+                if self.limiter is not None:
                     self.limiter.pause(chat.platform, wait, chat)
+                    if self.platform_pause > 0:  # optionally treat it as the bot-wide limit
+                        self.limiter.pause(chat.platform, min(wait, self.platform_pause))
                 log.warning("%s: platform asks to wait %.1f s (delivery %d)", chat, wait, claim.id)
                 outcome = self._later(claim, owner, attempts, str(error), wait)
                 if outcome is not None:
