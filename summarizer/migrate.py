@@ -46,8 +46,10 @@ def migrate(
 ) -> str | None:
     """Upgrade the database at `target` to the newest revision; returns the revision now current.
 
-    A database made before migrations existed (tables present, no `alembic_version`) is adopted:
-    stamped at the first revision, then upgraded, keeping its rows. While the package has no
+    A database made before migrations existed (tables present, no `alembic_version`) is adopted,
+    keeping its rows: stamped at the first revision, then upgraded; or, when that revision says
+    `ADOPTS_EXISTING = True` (briefbot's does: it creates only missing tables), upgraded from
+    nothing. While the package has no
     revision yet, the tables are created directly from the metadata (and None is returned).
     """
     metadata = metadata if metadata is not None else Base.metadata
@@ -142,6 +144,11 @@ def _adopt_unversioned(
         return
     base = scripts.get_base()
     if base is None:
+        return
+    script = scripts.get_revision(base)
+    if script is not None and getattr(script.module, "ADOPTS_EXISTING", False):
+        # the base revision creates only what is missing: run it, keeping every existing row
+        log.warning("adopting a database made without migrations: completing it to %s", base)
         return
     log.warning("adopting a database made without migrations: stamping revision %s", base)
     command.stamp(config, base)
