@@ -427,8 +427,14 @@ class Deliveries:
         backoff: Backoff | None = None,
         platform_pause: float = 0.0,
         concurrency: int = 64,
+        finish_seconds: float = 15.0,
+        observe: Callable[[str, str], None] | None = None,
     ) -> None:
         self.ledger = Ledger(engine)
+        self.finish_seconds = finish_seconds
+        """How long a stop waits for a send already on the wire (then it is `unconfirmed`)."""
+        self.observe = observe
+        """Told (platform, status) for every sent/failed/gone delivery and every retry."""
         self.subscriptions = subscriptions
         self.source = source
         self.sender = sender
@@ -452,7 +458,7 @@ class Deliveries:
             claim = self.ledger.claim(subscription, scheduled_at, owner=owner, now=now)
             if claim is None:
                 return Outcome("skipped")
-            return await self._run(claim, subscription, owner)
+            return self._observed(subscription, await self._run(claim, subscription, owner))
 
     async def resume(self, delivery_id: int, *, owner: str) -> Outcome:
         """Take over a claimed delivery of an earlier term (or a deferred one) and finish it."""
@@ -464,7 +470,12 @@ class Deliveries:
             if subscription is None or not subscription.active:
                 self.ledger.finish(claim.id, EXPIRED, error="subscription removed")
                 return Outcome("inactive")
-            return await self._run(claim, subscription, owner)
+            return self._observed(subscription, await self._run(claim, subscription, owner))
+
+    def _observed(self, subscription: Subscription, outcome: Outcome) -> Outcome:
+        if self.observe is not None and outcome.status in {"sent", "failed", "gone"}:
+            self.observe(subscription.chat.platform, outcome.status)
+        return outcome
 
     async def _run(self, claim: Claim, subscription: Subscription, owner: str) -> Outcome:
         chat = subscription.chat
@@ -479,7 +490,7 @@ class Deliveries:
                     await self.limiter.reserve(chat)
                 if not self.ledger.sending(claim.id, owner=owner, keys=keys):
                     return Outcome("skipped")
-                message_id = await self.sender.send(chat, reply)
+                message_id = await self._send(claim, chat, reply, owner)
             except RetryAfter as error:
                 wait = max(0.0, error.seconds)
                 if self.limiter is not None:
@@ -487,7 +498,7 @@ class Deliveries:
                     if self.platform_pause > 0:  # optionally treat it as the bot-wide limit
                         self.limiter.pause(chat.platform, min(wait, self.platform_pause))
                 log.warning("%s: platform asks to wait %.1f s (delivery %d)", chat, wait, claim.id)
-                outcome = self._later(claim, owner, attempts, str(error), wait)
+                outcome = self._later(claim, owner, attempts, str(error), wait, chat.platform)
                 if outcome is not None:
                     return outcome
                 await self._sleep_unslotted(wait)
@@ -507,7 +518,7 @@ class Deliveries:
                 if self.limiter is not None:
                     self.limiter.release(chat)
                 attempts += 1
-                outcome = self._after_failure(claim, owner, attempts, str(error))
+                outcome = self._after_failure(claim, owner, attempts, str(error), chat.platform)
                 if outcome is not None:
                     return outcome
                 await self._sleep_unslotted(self.backoff.delay(attempts))
@@ -519,13 +530,35 @@ class Deliveries:
             except Exception as error:
                 log.exception("delivery %d to %s failed", claim.id, chat)
                 attempts += 1
-                outcome = self._after_failure(claim, owner, attempts, repr(error))
+                outcome = self._after_failure(claim, owner, attempts, repr(error), chat.platform)
                 if outcome is not None:
                     return outcome
                 await self._sleep_unslotted(self.backoff.delay(attempts))
                 continue
             self.ledger.sent(claim.id, message_id, now=self.clock.now())
             return Outcome("sent", message_id=message_id)
+
+    async def _send(self, claim: Claim, chat: ChatRef, reply: Reply, owner: str) -> str:
+        """The platform call. A stop (cancellation) that arrives while a message is on the wire
+        waits up to `finish_seconds` for the platform's answer and records it: sent, or back to
+        `claimed` for the next scheduler term, so a graceful stop neither loses nor repeats it."""
+        send = asyncio.ensure_future(self.sender.send(chat, reply))
+        try:
+            return await asyncio.shield(send)
+        except asyncio.CancelledError:
+            done, _ = await asyncio.wait({send}, timeout=self.finish_seconds)
+            if not done:  # stays "sending": the next term marks it unconfirmed
+                send.cancel()
+                log.warning("stopping: delivery %d got no answer in time", claim.id)
+            elif not send.cancelled() and (error := send.exception()) is not None:
+                self.ledger.retry_later(
+                    claim.id, owner=owner, attempts=claim.attempts, error=repr(error), at=None
+                )
+            elif not send.cancelled():
+                self.ledger.sent(claim.id, send.result(), now=self.clock.now())
+                if self.observe is not None:
+                    self.observe(chat.platform, "sent")
+            raise
 
     async def _sleep_unslotted(self, seconds: float) -> None:
         """Wait without holding a delivery slot, so waiting digests never hold back others."""
@@ -535,17 +568,21 @@ class Deliveries:
         finally:
             await self._slots.acquire()
 
-    def _after_failure(self, claim: Claim, owner: str, attempts: int, error: str) -> Outcome | None:
+    def _after_failure(
+        self, claim: Claim, owner: str, attempts: int, error: str, platform: str
+    ) -> Outcome | None:
         if attempts >= self.backoff.attempts:
             self.ledger.finish(claim.id, FAILED, error=error)
             log.error("delivery %d failed after %d attempts: %s", claim.id, attempts, error)
             return Outcome("failed")
-        return self._later(claim, owner, attempts, error, self.backoff.delay(attempts))
+        return self._later(claim, owner, attempts, error, self.backoff.delay(attempts), platform)
 
     def _later(
-        self, claim: Claim, owner: str, attempts: int, error: str, wait: float
+        self, claim: Claim, owner: str, attempts: int, error: str, wait: float, platform: str
     ) -> Outcome | None:
         """Record the retry; a long wait becomes a deferred Outcome (a persisted retry job)."""
+        if self.observe is not None:
+            self.observe(platform, "deferred")
         if wait > self.backoff.inline_limit:
             at = self.clock.now() + timedelta(seconds=wait)
             self.ledger.retry_later(claim.id, owner=owner, attempts=attempts, error=error, at=at)

@@ -15,7 +15,7 @@ import contextlib
 import hashlib
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -401,8 +401,11 @@ class FeedPoller:
         tick: float = 60.0,
         items_per_poll: int = ITEMS_PER_POLL,
         budget: float = 300.0,
+        observe: Callable[[int, int], None] | None = None,
     ) -> None:
         self.store = store
+        self.observe = observe
+        """Told (feeds polled, feeds now failing) after each round (metrics)."""
         self.fetcher = fetcher
         self.briefing = briefing
         self.concurrency = concurrency
@@ -426,7 +429,10 @@ class FeedPoller:
         while True:
             started = time.monotonic()
             try:
-                await self.poll_due()
+                results = await self.poll_due()
+                if self.observe is not None:
+                    failing = sum(1 for feed in self.store.all() if feed.failing)
+                    self.observe(len(results), failing)
             except Exception:
                 log.exception("feed poll cycle failed")
             await asyncio.sleep(max(1.0, self.tick - (time.monotonic() - started)))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -117,9 +118,17 @@ class _Gate:
 class RateLimiter:
     """`await wait(chat, group=...)` before each message; `pause(...)` after a 429."""
 
-    def __init__(self, clock: Clock | None = None, *, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        *,
+        limits: Limits | None = None,
+        observe_wait: Callable[[str, float], None] | None = None,
+    ) -> None:
         self.clock = clock or SystemClock()
         self.limits = limits or Limits()
+        self.observe_wait = observe_wait
+        """Told (platform, seconds) after each message that had to wait (metrics)."""
         self._chats: dict[tuple[str, str], _Gate] = {}
         self._platforms: dict[str, _Gate] = {}
         self._waits = 0
@@ -142,6 +151,7 @@ class RateLimiter:
         _PREPAID.set(_key(chat))
 
     async def _acquire(self, chat: ChatRef, group: bool) -> None:
+        began = self.clock.monotonic()
         gate = self._chat_gate(chat, group)
         platform = self._platform_gate(chat.platform)
         gate.waiting += 1
@@ -165,6 +175,8 @@ class RateLimiter:
         finally:
             gate.waiting -= 1
         self._waits += 1
+        if self.observe_wait is not None and (waited := self.clock.monotonic() - began) > 0:
+            self.observe_wait(chat.platform, waited)
         if self._waits % PRUNE_EVERY == 0:
             self._prune()
 
