@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import importlib
 import logging
+import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -33,13 +37,32 @@ from summarizer.service import Briefing, DocumentFetcher
 
 if TYPE_CHECKING:
     from bot.observability import Metrics
+    from schedules.clock import Clock
     from schedules.feeds import FeedStore
+    from schedules.leader import LeaderElection
     from schedules.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
 CONTEXT_LIFETIME = timedelta(days=30)
 """How long a digest's buttons and follow-ups keep working; older contexts are pruned at start."""
+
+TABLE_MODULES = (
+    "summarizer.library",
+    "bot.conversation",
+    "schedules.subscriptions",
+    "schedules.delivery",
+    "schedules.feeds",
+)
+"""Every module that declares tables on `summarizer.db.Base` (imported before migrating)."""
+
+CLOCK_OFFSET_ENV = "BRIEFBOT_CLOCK_OFFSET_SECONDS"
+"""Tests and benches only: shift the scheduler's wall clock by this many seconds, so several
+`briefbot run` processes agree on a moment "a little before 07:30" without waiting for it."""
+
+SCHEDULER_POLL_ENV = "BRIEFBOT_SCHEDULER_POLL_SECONDS"
+"""How often the leading scheduler re-reads the job store for jobs other replicas added
+(default 30 s; the multi-process test shortens it)."""
 
 
 @dataclass
@@ -60,6 +83,13 @@ class App:
     on_shutdown: list[Callable[[], None]] = field(default_factory=list)
     """Run by `serve` inside the event loop after every component stopped (e.g. closing
     the scheduler for good)."""
+
+    intake: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Stop taking updates (HTTP server, Telegram polling): run first on shutdown, before
+    the scheduler finishes its deliveries and before any connection is closed."""
+
+    started: set[str] = field(default_factory=set)
+    """Names of the components running now (readiness: "adapters connected")."""
 
     def close(self) -> None:
         """Release the database connections."""
@@ -93,14 +123,33 @@ def default_fetcher(settings: Settings) -> DocumentFetcher:
     )
 
 
-def create_tables(engine: Engine) -> None:
-    """Create every missing briefbot table; the modules declaring tables are imported first,
-    so `Base.metadata` knows them all."""
-    import bot.conversation  # noqa: F401 - conversation tables
-    import schedules.feeds  # noqa: F401 - feed tables
-    import summarizer.library  # noqa: F401 - library tables
+def import_table_modules() -> None:
+    """Import every module declaring tables, so `Base.metadata` knows them all."""
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
 
+
+def create_tables(engine: Engine) -> None:
+    """Create every missing briefbot table straight from the models (benches, scratch
+    databases); a real database goes through `migrate_database`."""
+    import_table_modules()
     Base.metadata.create_all(engine)
+
+
+def migrate_database(engine: Engine) -> str | None:
+    """Bring the database to the newest Alembic revision (what start-up and `briefbot
+    migrate` run; replicas starting together queue on an advisory lock). Returns it."""
+    from summarizer.migrate import migrate
+
+    import_table_modules()
+    return migrate(engine)
+
+
+def clock_from_env() -> Clock:
+    """The scheduler's clock: the system clock, shifted by BRIEFBOT_CLOCK_OFFSET_SECONDS."""
+    from schedules.clock import SystemClock
+
+    return SystemClock(timedelta(seconds=float(os.environ.get(CLOCK_OFFSET_ENV) or 0)))
 
 
 def extra_commands(
@@ -130,9 +179,10 @@ def build_app(
     commands: Sequence[Command] = (),
     metrics: Metrics | None = None,
 ) -> App:
-    """Wire the core and the router on the configured database (tables created if missing)."""
+    """Wire the core and the router on the configured database (migrated to the newest
+    revision first)."""
     engine = make_engine(settings.database)
-    create_tables(engine)
+    migrate_database(engine)
     library = Library(engine)
     fetcher = fetcher if fetcher is not None else default_fetcher(settings)
     briefing = Briefing(library, fetcher=fetcher)
@@ -162,55 +212,110 @@ def chat_platforms(settings: Settings) -> list[str]:
     return platforms
 
 
+class OptionalComponent:
+    """A component whose failure to start is logged instead of ending the process (the HTTP
+    server in console-only mode: a busy port must not take the console down)."""
+
+    def __init__(self, component: Component) -> None:
+        self.component = component
+        self.name = component.name
+        self.running = False
+
+    async def start(self) -> None:
+        try:
+            await self.component.start()
+        except OSError as error:
+            log.warning("%s not started (%s); going on without it", self.name, error)
+            return
+        self.running = True
+
+    async def stop(self) -> None:
+        if self.running:
+            self.running = False
+            await self.component.stop()
+
+
+class LeaderDuties:
+    """What only the scheduler leader runs: the digest scheduler and the feed poller, started
+    and stopped together by the leader election (poller stopped first, then the scheduler,
+    which lets sends already on the wire finish)."""
+
+    name = "leader-duties"
+
+    def __init__(self, parts: Sequence[Component], metrics: Metrics | None = None) -> None:
+        self.parts = list(parts)
+        self.metrics = metrics
+
+    async def start(self) -> None:
+        started: list[Component] = []
+        try:
+            for part in self.parts:
+                await part.start()
+                started.append(part)
+        except BaseException:
+            for part in reversed(started):
+                await part.stop()
+            raise
+        if self.metrics is not None:
+            self.metrics.scheduler_leader.set(1)
+
+    async def stop(self) -> None:
+        if self.metrics is not None:
+            self.metrics.scheduler_leader.set(0)
+        for part in reversed(self.parts):
+            try:
+                await part.stop()
+            except Exception:
+                log.exception("stopping %s failed", part.name)
+
+
 def build_components(
     settings: Settings, app: App, *, console: bool | None = None
 ) -> list[Component]:
-    """What `briefbot run` starts, in start order (stopped in reverse).
+    """What `briefbot run` starts, in start order (stopped in reverse, after `app.intake`).
 
-    With a chat platform configured: the HTTP server (health, readiness, metrics, and the
-    Telegram webhook / Slack HTTP endpoint), then each adapter; then the feed poller (with the
-    guarded fetcher). The console runs when asked, or by default when no chat platform is
-    configured. The digest scheduler (behind leader election) goes after the adapters, whose
-    senders it uses (the console is one too); all outgoing messages share one RateLimiter.
+    Always the HTTP server (health, readiness, metrics, and the Telegram webhook / Slack HTTP
+    endpoint; in console-only mode a busy port only logs a warning), then each configured
+    adapter. The console runs when asked, or by default when no chat platform is configured.
+    Then the leader election, whose leader runs the digest scheduler and the feed poller; it
+    goes after the adapters, whose senders it uses (the console is one too). All outgoing
+    messages share one RateLimiter. On shutdown `app.intake` stops taking updates first.
     """
+    from bot.http import HttpServer
+    from bot.observability import Metrics, Readiness, database_check, flag_check, state_check
     from schedules.ratelimit import RateLimiter
 
+    if app.metrics is None:
+        app.metrics = Metrics()
+    metrics = app.metrics
     components: list[Component] = []
     platforms = chat_platforms(settings)
-    limiter = RateLimiter()
+    limiter = RateLimiter(observe_wait=metrics.rate_limit_waited)
     senders = PlatformSenders()
-    if platforms:
-        from bot.http import HttpServer
-        from bot.observability import Metrics, Readiness, database_check
+    readiness = Readiness({"database": database_check(app.engine)})
+    http = HttpServer(settings.http_host, settings.http_port, metrics=metrics, readiness=readiness)
+    components.append(http if platforms else OptionalComponent(http))
+    app.intake.append(http.stop)
+    if "telegram" in platforms:
+        from bot.telegram import TelegramBot
 
-        metrics = app.metrics or Metrics()
-        readiness = Readiness({"database": database_check(app.engine)})
-        http = HttpServer(
-            settings.http_host, settings.http_port, metrics=metrics, readiness=readiness
-        )
-        components.append(http)
-        if "telegram" in platforms:
-            from bot.telegram import TelegramBot
+        telegram = TelegramBot.from_settings(settings, app.router, limiter=limiter)
+        if settings.telegram_webhook_url:
+            http.add_routes(telegram.routes())
+        else:
+            app.intake.append(polling_stopper(telegram))
+        senders.add("telegram", telegram.sender)
+        components.append(telegram)
+    if "slack" in platforms:
+        from bot.slack import SlackBot
 
-            telegram = TelegramBot.from_settings(settings, app.router, limiter=limiter)
-            if settings.telegram_webhook_url:
-                http.add_routes(telegram.routes())
-            senders.add("telegram", telegram.sender)
-            components.append(telegram)
-        if "slack" in platforms:
-            from bot.slack import SlackBot
-
-            slack = SlackBot.from_settings(settings, app.router, limiter=limiter)
-            if slack.http_mode:
-                http.add_routes(slack.routes())
-            senders.add("slack", slack.sender)
-            components.append(slack)
-    from summarizer.fetch import Fetcher
-
-    if app.feeds is not None and isinstance(app.fetcher, Fetcher):
-        from schedules.feeds import FeedPoller
-
-        components.append(FeedPoller(app.feeds, app.fetcher, app.briefing))
+        slack = SlackBot.from_settings(settings, app.router, limiter=limiter)
+        if slack.http_mode:
+            http.add_routes(slack.routes())
+        senders.add("slack", slack.sender)
+        components.append(slack)
+    for platform in platforms:
+        readiness.add(platform, flag_check(partial(app.started.__contains__, platform)))
     if console is None:
         console = not platforms
     terminal = None
@@ -219,57 +324,98 @@ def build_components(
 
         terminal = Console(app.router, on_exit=app.stop.set)
         senders.add("console", terminal)
-    components.append(scheduled_digests(settings, app, senders, limiter))
+    election = scheduled_digests(settings, app, senders, limiter)
+    readiness.add("scheduler", state_check(lambda: election.state, ready_states=READY_STATES))
+    components.append(election)
     if terminal is not None:
         components.append(terminal)
     return components
 
 
+READY_STATES = ("leader", "standby")
+"""Scheduler states of a ready replica (not while starting, stopped or cut off from the DB)."""
+
+
+def polling_stopper(telegram: Any) -> Callable[[], Awaitable[None]]:
+    """Stop Telegram long polling only (the bot's client stays open for the sends left)."""
+
+    async def stop_polling() -> None:
+        updater = telegram.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+
+    return stop_polling
+
+
 def scheduled_digests(
-    settings: Settings, app: App, sender: Sender, limiter: RateLimiter | None = None
-) -> Component:
-    """The digest scheduler behind leader election (one active scheduler among replicas on
-    PostgreSQL; on SQLite always this process), and the /subscribe family of commands and
-    the "subscribe:<topic>" button registered on the router."""
+    settings: Settings,
+    app: App,
+    sender: Sender,
+    limiter: RateLimiter | None = None,
+    *,
+    clock: Clock | None = None,
+) -> LeaderElection:
+    """The leader election whose leader runs the digest scheduler and the feed poller (one
+    active scheduler among replicas on PostgreSQL; on SQLite always this process), and the
+    /subscribe family of commands and the "subscribe:<topic>" button registered on the router."""
     from bot.subscription_commands import SubscriptionCommands
     from schedules.delivery import Deliveries
     from schedules.leader import LeaderElection
     from schedules.scheduler import DigestScheduler
     from schedules.subscriptions import Subscriptions
 
+    clock = clock or clock_from_env()
+    metrics = app.metrics
     subscriptions = Subscriptions(app.engine)
     deliveries = Deliveries(
         app.engine,
         subscriptions,
         app.briefing,
         sender,
+        clock=clock,
         limiter=limiter,
         language=app.router.language_for,
         compose=app.router.digest_reply,
         silent_when_nothing_new=settings.silent_when_nothing_new,
+        observe=metrics.delivery_outcome if metrics is not None else None,
     )
     scheduler = DigestScheduler(
         app.engine,
         subscriptions,
         deliveries,
+        clock=clock,
         grace=timedelta(hours=settings.catchup_grace_hours),
+        poll_interval=float(os.environ.get(SCHEDULER_POLL_ENV) or 30.0),
     )
     app.on_shutdown.append(scheduler.close)
-    commands = SubscriptionCommands(subscriptions, scheduler, settings, briefing=app.briefing)
+    commands = SubscriptionCommands(
+        subscriptions, scheduler, settings, briefing=app.briefing, clock=clock
+    )
     for command in commands.commands():
         app.router.register(command)
     for prefix, handler in commands.actions().items():
         app.router.register_action(prefix, handler)
+    duties: list[Component] = [scheduler]
+    from summarizer.fetch import Fetcher
+
+    if app.feeds is not None and isinstance(app.fetcher, Fetcher):
+        from schedules.feeds import FeedPoller
+
+        observe = metrics.feeds_checked if metrics is not None else None
+        duties.append(FeedPoller(app.feeds, app.fetcher, app.briefing, observe=observe))
+    leader = LeaderDuties(duties, metrics)
     return LeaderElection(
         settings.database,
-        on_elected=scheduler.start,
-        on_demoted=scheduler.stop,
+        on_elected=leader.start,
+        on_demoted=leader.stop,
         failover_seconds=settings.scheduler_failover_seconds,
     )
 
 
 async def serve(app: App, components: Sequence[Component]) -> None:
-    """Start `components` in order, wait for SIGTERM/SIGINT or `app.stop`, stop in reverse."""
+    """Start `components` in order, wait for SIGTERM/SIGINT or `app.stop`, then shut down:
+    stop taking updates (`app.intake`), stop the components in reverse (the scheduler lets
+    sends on the wire finish and leaves claimed deliveries to the next term), close."""
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -287,10 +433,23 @@ async def serve(app: App, components: Sequence[Component]) -> None:
         for component in components:
             await component.start()
             started.append(component)
+            app.started.add(component.name)
             log.debug("started %s", component.name)
+        # everything loaded at start-up lives as long as the process: keep it out of the
+        # collector's generations, so a full collection does not stall the loop for long
+        gc.collect()
+        gc.freeze()
+        log.info("briefbot running", extra={"components": [c.name for c in started]})
         await app.stop.wait()
+        log.info("stopping: no new updates, finishing deliveries on the wire")
     finally:
+        for stop_intake in app.intake if started else ():
+            try:
+                await stop_intake()
+            except Exception:
+                log.exception("stopping intake failed")
         for component in reversed(started):
+            app.started.discard(component.name)
             try:
                 await component.stop()
                 log.debug("stopped %s", component.name)

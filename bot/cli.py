@@ -1,4 +1,4 @@
-"""`briefbot`: the command line (extract, digest, ask, add, brief, sources, console, run).
+"""`briefbot`: the command line (extract, digest, ask, add, brief, sources, console, run, migrate).
 
 The JSON shapes are a stable contract for benchmarks and scripts (issue 2). Heavy modules are
 imported inside the subcommands that need them, so `briefbot ask` starts in well under a
@@ -359,6 +359,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring the database to the newest schema revision (start-up does it too)."""
+    from bot.app import migrate_database
+    from summarizer.db import make_engine
+
+    settings = _settings(args)
+    engine = make_engine(settings.database)
+    try:
+        head = migrate_database(engine)
+    finally:
+        engine.dispose()
+    print(f"database at revision {head}" if head else "database tables created")
+    return 0
+
+
 # --- parser -------------------------------------------------------------------------------------
 
 
@@ -422,6 +437,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "run", help="start what is configured (console, Telegram, Slack, ...)"
     ).set_defaults(run=cmd_run)
+    sub.add_parser(
+        "migrate", help="upgrade the database schema to the newest revision"
+    ).set_defaults(run=cmd_migrate)
     return parser
 
 

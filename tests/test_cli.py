@@ -332,13 +332,13 @@ def app_settings(tmp_path: Path, **values: str) -> Settings:
 def test_components_follow_the_configuration(tmp_path: Path) -> None:
     plain = build_app(app_settings(tmp_path))
     names = [c.name for c in build_components(plain.settings, plain)]
-    assert names == ["feeds", "leader-election", "console"]
+    assert names == ["http", "leader-election", "console"]  # feeds: on the leader
     menu = [name for name, _ in plain.router.command_menu("de")]
     assert {"feed", "subscribe", "subscriptions", "unsubscribe", "timezone"} <= set(menu)
     plain.close()
     headless = build_app(app_settings(tmp_path))
     names = [c.name for c in build_components(headless.settings, headless, console=False)]
-    assert names == ["feeds", "leader-election"]
+    assert names == ["http", "leader-election"]
     headless.close()
 
     settings = app_settings(
@@ -355,7 +355,6 @@ def test_components_follow_the_configuration(tmp_path: Path) -> None:
         "http",
         "telegram",
         "slack",
-        "feeds",
         "leader-election",
     ]
     http = components[0]
