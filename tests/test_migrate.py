@@ -180,3 +180,64 @@ def test_models_match_what_migrate_builds(database_url: str) -> None:
     finally:
         engine.dispose()
     assert migrate(database_url) == revision_now
+
+
+def test_briefbot_migrate_adopts_a_database_of_the_previous_release(database_url: str) -> None:
+    """A database the previous release made with create_all (no alembic_version, rows in it,
+    the scheduling tables not yet created) is completed to head by `briefbot migrate` and keeps
+    every row; the search index keeps working; a second run changes nothing."""
+    from bot.app import import_table_modules
+    from bot.cli import main
+    from summarizer import extract
+    from summarizer.digest import rank
+    from summarizer.library import Library
+
+    import_table_modules()
+    older = [
+        table
+        for name, table in Base.metadata.tables.items()
+        if name not in {"deliveries", "sent_points", "subscriptions", "chat_timezones"}
+    ]
+    engine = make_engine(database_url)
+    Base.metadata.create_all(engine, tables=older)
+    library = Library(engine)
+    document = extract.from_text(
+        "Nordkorea testet eine Rakete.\n\nDie Regierung in Seoul verurteilt den Start scharf. "
+        "Beobachter erwarten weitere Tests im Sommer.",
+        language="de",
+    )
+    added = library.add(document, rank(document))
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO feeds (url, title, interval_minutes, added_by, created_at,"
+                " next_poll_at, failures, articles_added) VALUES ('https://news.example/rss',"
+                " 'Nachrichten', 15, 'telegram:1', '2026-01-01 00:00:00+00',"
+                " '2026-01-01 00:00:00+00', 0, 0)"
+            )
+        )
+    before = {
+        name: scalar(database_url, f"SELECT count(*) FROM {name}")
+        for name in ("articles", "sentences", "feeds")
+    }
+    engine.dispose()
+    assert "alembic_version" not in set(inspect(make_engine(database_url)).get_table_names())
+
+    assert main(["--database", database_url, "migrate"]) == 0
+    assert main(["--database", database_url, "migrate"]) == 0
+    after = {name: scalar(database_url, f"SELECT count(*) FROM {name}") for name in before}
+    assert after == before and before["sentences"] != 0
+    assert scalar(database_url, "SELECT count(*) FROM alembic_version") == 1
+    engine = make_engine(database_url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+        assert {"deliveries", "sent_points", "subscriptions", "chat_timezones"} <= tables
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"include_object": include_object, "compare_type": True}
+            )
+            assert compare_metadata(context, Base.metadata) == []
+        hits = Library(engine).search("nordkorea")
+        assert [hit.article_id for hit in hits] == [added.article.id]
+    finally:
+        engine.dispose()
