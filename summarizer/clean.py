@@ -89,6 +89,22 @@ _CREDIT = re.compile(
     re.IGNORECASE,
 )
 _ANYWHERE_RE = re.compile("|".join(f"(?:{p})" for p in _ANYWHERE), re.IGNORECASE)
+# Words one of which every `_ANYWHERE` pattern needs (lower case). Nearly all news sentences
+# contain none of them, so the large pattern above runs on few texts (it cost most of ingest).
+_ANYWHERE_ANCHORS = (
+    "redaktionell", "zustimm", "extern", "einverstanden", "drittplattform", "datenschutz",
+    "inhalt", "cookie", "akzeptieren", "recommended", "consent", "agree", "privacy", "party",
+    "newsletter", "subscribe", "podcast", "lesen sie", "mehr zum", "mehr dazu", "weiterlesen",
+    "interessant", "interessieren", "zum thema", "weitere artikel", "read ", "see also",
+    "related", "more on this", "you may also like", "more from", "geht", "click here",
+    "klicken", "kommentar", "comment", " sie mit", "conversation", "discussion",
+    "artikel ", "teilen", "share", "drucken", "print", "anzeige", "advertisement", "werbung",
+    "abonn", "vorbehalten", "rights reserved",
+)  # fmt: skip
+# Every credit pattern needs one of these (lower case).
+_CREDIT_ANCHORS = (
+    ":", "©", "/", "copyright", "shutterstock", "getty", "picture", "imago", "istock",
+)  # fmt: skip
 
 # Headers after which a block of link headlines or user comments follows.
 _COMMENTS_HEADER = re.compile(
@@ -111,7 +127,18 @@ BOILERPLATE_MAX_WORDS = 80
 
 def is_credit(text: str) -> bool:
     """A photo-credit or caption-with-credit line ("Bilder: … / Shutterstock.com")."""
+    lowered = text.lower()
+    if not any(anchor in lowered for anchor in _CREDIT_ANCHORS):
+        return False
     return len(words(text)) <= CREDIT_MAX_WORDS and bool(_CREDIT.search(text))
+
+
+def furniture_phrases(text: str) -> int:
+    """How many furniture phrases (consent, cookies, newsletter, "read more", ...) a text holds."""
+    lowered = text.lower()
+    if not any(anchor in lowered for anchor in _ANYWHERE_ANCHORS):
+        return 0
+    return len(_ANYWHERE_RE.findall(text))
 
 
 def is_boilerplate(text: str, language: str) -> bool:
@@ -127,7 +154,7 @@ def is_boilerplate(text: str, language: str) -> bool:
         return True
     if is_credit(stripped):
         return True
-    hits = len(_ANYWHERE_RE.findall(stripped))
+    hits = furniture_phrases(stripped)
     if not hits:
         return False
     return len(words(stripped)) <= BOILERPLATE_MAX_WORDS * hits
@@ -169,4 +196,10 @@ def clean_paragraphs(paragraphs: Sequence[str], language: str) -> list[str]:
 
 def clean_sentences(sentences: Sequence[str], language: str) -> list[str]:
     """Drop single boilerplate sentences left inside otherwise real paragraphs."""
+    normalised = [" ".join(s.split()) for s in sentences]
+    joined = " ".join(normalised).lower()
+    if not any(a in joined for a in _CREDIT_ANCHORS) and not any(
+        a in joined for a in _ANYWHERE_ANCHORS
+    ):  # one look at the whole paragraph clears all its sentences (the usual case)
+        return [s for s, n in zip(sentences, normalised, strict=True) if n]
     return [s for s in sentences if not is_boilerplate(s, language)]

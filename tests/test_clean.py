@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from summarizer.clean import clean_paragraphs, is_boilerplate, is_credit
+from summarizer.text import split_sentences
 
 
 @pytest.mark.parametrize(
@@ -79,3 +80,45 @@ def test_long_paragraph_with_one_phrase_survives() -> None:
         + ["Details stehen in der Datenschutzerklärung des Amtes."]
     )
     assert not is_boilerplate(paragraph, "de")
+
+
+def _all_fixture_texts() -> list[str]:
+    from pathlib import Path
+
+    from summarizer.text import paragraphs, split_sentences
+
+    folder = Path(__file__).resolve().parent / "fixtures"
+    texts: list[str] = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in {".txt", ".md", ".html", ".xml", ".rdf", ".json"}:
+            raw = path.read_text(encoding="utf-8", errors="replace")
+            for paragraph in paragraphs(raw):
+                texts.append(paragraph)
+                texts.extend(split_sentences(paragraph, "de"))
+    return texts
+
+
+def test_anchor_prefilters_change_no_decision() -> None:
+    """The cheap word checks in front of the two big patterns only skip texts they cannot match."""
+    from summarizer import clean
+
+    texts = _all_fixture_texts()
+    assert len(texts) > 100
+    for text in texts:
+        stripped = " ".join(text.split())
+        assert clean.furniture_phrases(stripped) == len(clean._ANYWHERE_RE.findall(stripped))
+        slow_credit = len(clean.words(stripped)) <= clean.CREDIT_MAX_WORDS and bool(
+            clean._CREDIT.search(stripped)
+        )
+        assert clean.is_credit(stripped) == slow_credit
+        sentences = split_sentences(text, "de")
+        assert clean.clean_sentences(sentences, "de") == [
+            s for s in sentences if not clean.is_boilerplate(s, "de")
+        ]
+
+
+def test_every_furniture_pattern_names_one_of_the_anchor_words() -> None:
+    from summarizer import clean
+
+    for pattern in clean._ANYWHERE:
+        assert any(anchor.strip() in pattern for anchor in clean._ANYWHERE_ANCHORS), pattern
