@@ -12,12 +12,14 @@ import itertools
 import re
 from bisect import bisect_left
 from collections import Counter, OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from summarizer.models import Article
 from summarizer.qa_questions import AnswerType, sentence_types
-from summarizer.text import fold, stop_words, terms, words
+from summarizer.text import WORD_CACHE_SIZE, fold, stop_words, word_terms, words
 
 # A term this long may match as the start or the end of a longer term (a compound part).
 MIN_PART = 4
@@ -48,7 +50,7 @@ class ArticleIndex:
     prefixes: tuple[str, ...]  # the vocabulary, sorted
     suffixes: tuple[str, ...]  # the vocabulary reversed word by word, sorted
     types: tuple[frozenset[AnswerType], ...]
-    grams: dict[str, tuple[int, ...]]  # character n-gram -> sentence positions
+    grams: Mapping[str, tuple[int, ...]]  # character n-gram -> sentence positions
     pronoun_start: tuple[bool, ...]  # the sentence starts with "Er", "It", "Dies", ...
 
     @property
@@ -95,17 +97,49 @@ class ArticleIndex:
         return found
 
 
+class GramPostings(Mapping[str, tuple[int, ...]]):
+    """Character n-gram -> positions of the sentences holding it, looked up on demand.
+
+    A question needs the postings of its own few dozen n-grams, while an article holds
+    thousands; building them all made the first question on an article slow.
+    """
+
+    def __init__(self, sentence_grams: Sequence[frozenset[str]]) -> None:
+        self._sentence_grams = tuple(sentence_grams)
+        self._found: dict[str, tuple[int, ...]] = {}
+
+    def __getitem__(self, gram: str) -> tuple[int, ...]:
+        positions = self._found.get(gram)
+        if positions is None:
+            positions = tuple(i for i, held in enumerate(self._sentence_grams) if gram in held)
+            self._found[gram] = positions
+        if not positions:
+            raise KeyError(gram)
+        return positions
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(frozenset().union(*self._sentence_grams)))
+
+    def __len__(self) -> int:
+        return len(frozenset().union(*self._sentence_grams))
+
+
 def letter_grams(text: str, language: str, skip: frozenset[str] = frozenset()) -> set[str]:
     """Character n-grams of a text's content words (folded, with word-boundary marks)."""
-    stops = stop_words(language)
     found: set[str] = set()
     for word in words(text):
         folded = fold(word)
-        if len(folded) < 2 or folded in stops or folded in skip:
-            continue
-        marked = f"#{folded}#"
-        found.update(marked[i : i + GRAM] for i in range(max(1, len(marked) - GRAM + 1)))
+        if folded not in skip:
+            found.update(_word_grams(folded, language))
     return found
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _word_grams(folded: str, language: str) -> frozenset[str]:
+    if len(folded) < 2 or folded in stop_words(language):
+        return frozenset()
+    marked = f"#{folded}#"
+    return frozenset(marked[i : i + GRAM] for i in range(max(1, len(marked) - GRAM + 1)))
 
 
 def _shared_start(a: str, b: str) -> int:
@@ -152,17 +186,21 @@ class IndexCache:
 def build_index(article: Article) -> ArticleIndex:
     """The term index of one article's sentences."""
     language = article.language if article.language in ("de", "en") else "de"
-    sentence_terms = tuple(tuple(terms(s.text, language)) for s in article.sentences)
+    sentence_words = [words(s.text) for s in article.sentences]
+    sentence_terms = tuple(
+        tuple(itertools.chain.from_iterable(word_terms(w, language) for w in ws))
+        for ws in sentence_words
+    )
     counts = tuple(Counter(t) for t in sentence_terms)
     postings: dict[str, list[int]] = {}
     for position, count in enumerate(counts):
         for term in count:
             postings.setdefault(term, []).append(position)
     vocabulary = sorted(postings)
-    grams: dict[str, list[int]] = {}
-    for position, sentence in enumerate(article.sentences):
-        for gram in letter_grams(sentence.text, language):
-            grams.setdefault(gram, []).append(position)
+    sentence_grams = [
+        frozenset[str]().union(*(_word_grams(fold(w), language) for w in ws))
+        for ws in sentence_words
+    ]
     return ArticleIndex(
         article=article,
         sentence_terms=sentence_terms,
@@ -172,7 +210,7 @@ def build_index(article: Article) -> ArticleIndex:
         prefixes=tuple(vocabulary),
         suffixes=tuple(sorted(word[::-1] for word in vocabulary)),
         types=tuple(sentence_types(s.text) for s in article.sentences),
-        grams={gram: tuple(p) for gram, p in grams.items()},
+        grams=GramPostings(sentence_grams),
         pronoun_start=tuple(bool(PRONOUN.match(s.text)) for s in article.sentences),
     )
 

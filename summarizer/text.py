@@ -39,6 +39,10 @@ _ENGLISH_MARKERS = frozenset(
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "œ": "oe"})
+# Per-word results (folding, terms) are cached: news vocabulary repeats, and ingest, search and
+# answers all fold the same words. Longer strings are whole texts, folded without the cache.
+WORD_CACHE_SIZE = 100_000
+WORD_CACHE_MAX_LENGTH = 40
 
 
 def detect_language(text: str, default: str = "de") -> str:
@@ -157,9 +161,27 @@ def words(text: str) -> list[str]:
 
 
 def fold(word: str) -> str:
-    """Lower-case and spell out umlauts and ß, so "Fußball" and "FUSSBALL" compare equal."""
-    lowered = unicodedata.normalize("NFC", word).lower().translate(_FOLD)
+    """Lower-case and spell out umlauts and ß, so "Fußball" and "FUSSBALL" compare equal.
+
+    Meant for words (each folded once, then cached) but right for any text.
+    """
+    if word.isascii():
+        return word.lower()
+    if len(word) <= WORD_CACHE_MAX_LENGTH:
+        return _fold_word(word)
+    return _fold(word)
+
+
+def _fold(text: str) -> str:
+    lowered = unicodedata.normalize("NFC", text).lower().translate(_FOLD)
+    if lowered.isascii():
+        return lowered
     return "".join(c for c in unicodedata.normalize("NFD", lowered) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _fold_word(word: str) -> str:
+    return _fold(word)
 
 
 @lru_cache(maxsize=4)
@@ -181,14 +203,22 @@ def stop_words(language: str) -> frozenset[str]:
 
 def terms(text: str, language: str) -> list[str]:
     """Stemmed content words of a text (stop words and one-letter tokens dropped)."""
-    stops = stop_words(language)
     out: list[str] = []
     for word in words(text):
-        for part in word.replace("’", "'").split("-"):
-            folded = fold(part)
-            if len(folded) > 1 and folded not in stops:
-                out.append(stem(folded, language))
+        out.extend(word_terms(word, language))
     return out
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def word_terms(word: str, language: str) -> tuple[str, ...]:
+    """The stemmed content terms of one word as `words` returns it (hyphen parts apart)."""
+    stops = stop_words(language)
+    out: list[str] = []
+    for part in word.replace("’", "'").split("-"):
+        folded = fold(part)
+        if len(folded) > 1 and folded not in stops:
+            out.append(stem(folded, language))
+    return tuple(out)
 
 
 class SumyTokenizer:

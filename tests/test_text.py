@@ -44,3 +44,17 @@ def test_sumy_tokenizer() -> None:
 def test_split_sentences_never_raises(raw: str, language: str) -> None:
     for sentence in text.split_sentences(raw, language):
         assert sentence.strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_fold_is_the_same_cached_or_not(raw: str) -> None:
+    assert text.fold(raw) == text._fold(raw)
+    assert text.fold(raw * 3) == text._fold(raw * 3)
+
+
+def test_terms_of_a_text_are_its_words_terms() -> None:
+    sentence = "Die Waffenlieferungen an Nordkorea-Häfen stiegen, sagte Kim Jong-un."
+    expected = [t for w in text.words(sentence) for t in text.word_terms(w, "de")]
+    assert text.terms(sentence, "de") == expected
+    assert "waffenlief" in expected[0] and "nordkorea" in expected
