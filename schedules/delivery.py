@@ -429,8 +429,13 @@ class Deliveries:
         concurrency: int = 64,
         finish_seconds: float = 15.0,
         observe: Callable[[str, str], None] | None = None,
+        on_the_wire: int = 4,
     ) -> None:
         self.ledger = Ledger(engine)
+        self._wire = asyncio.Semaphore(on_the_wire)
+        """At most this many deliveries are marked "sending" at once: when the platform answers
+        slower than the limiter hands out slots, the rest wait as `claimed` (resumable), so a
+        crash leaves at most this many sends of unknown fate."""
         self.finish_seconds = finish_seconds
         """How long a stop waits for a send already on the wire (then it is `unconfirmed`)."""
         self.observe = observe
@@ -488,9 +493,10 @@ class Deliveries:
                     return Outcome("silent")
                 if self.limiter is not None:
                     await self.limiter.reserve(chat)
-                if not self.ledger.sending(claim.id, owner=owner, keys=keys):
-                    return Outcome("skipped")
-                message_id = await self._send(claim, chat, reply, owner)
+                async with self._wire:  # "sending" only while really on the wire
+                    if not self.ledger.sending(claim.id, owner=owner, keys=keys):
+                        return Outcome("skipped")
+                    message_id = await self._send(claim, chat, reply, owner)
             except RetryAfter as error:
                 wait = max(0.0, error.seconds)
                 if self.limiter is not None:

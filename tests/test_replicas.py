@@ -150,12 +150,33 @@ def telegram_digests(telegram: FakeTelegramAPI) -> Counter[str]:
     return Counter(str(p["chat_id"]) for p in telegram.sent() if is_digest(str(p.get("text", ""))))
 
 
-def slack_digests(slack: FakeSlackAPI) -> Counter[str]:
+def slack_digests_in(posts: list[dict[str, Any]]) -> Counter[str]:
     return Counter(
         str(p["channel"])
-        for p in slack.posted()
+        for p in posts
         if is_digest(str(p.get("text", "")) + json.dumps(p.get("blocks", ""), ensure_ascii=False))
     )
+
+
+def slack_digests(slack: FakeSlackAPI) -> Counter[str]:
+    return slack_digests_in(slack.posted())
+
+
+def sent_messages(database: str) -> list[tuple[str, str, str]]:
+    """(platform, chat, message id) of every delivery the ledger has as sent."""
+    from sqlalchemy import text
+
+    from summarizer.db import make_engine
+
+    engine = make_engine(database)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT platform, chat_id, message_id FROM deliveries WHERE status = 'sent'")
+            )
+            return [(str(p), str(c), str(m)) for p, c, m in rows]
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
@@ -203,7 +224,7 @@ async def test_three_replicas_deliver_once_and_answer_follow_ups_anywhere(
                 "SLACK_BOT_TOKEN": BOT_TOKEN,
                 "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                 "SLACK_API_URL": slack.base_url,
-                "BRIEFBOT_SCHEDULER_FAILOVER_SECONDS": "3",
+                "BRIEFBOT_SCHEDULER_FAILOVER_SECONDS": "10",
             },
         )
         replicas.append(BriefbotProcess(env, tmp_path / f"replica{number}.log", port).start())
@@ -241,7 +262,7 @@ async def test_three_replicas_deliver_once_and_answer_follow_ups_anywhere(
 
             # a standby takes over and finishes; wait until the ledger has settled everything
             for _ in range(400):
-                counts = ledger_counts(database)
+                counts = await asyncio.to_thread(ledger_counts, database)  # fakes stay responsive
                 if counts.get(SENT, 0) + counts.get(UNCONFIRMED, 0) == total:
                     break
                 await asyncio.sleep(0.1)
@@ -250,17 +271,16 @@ async def test_three_replicas_deliver_once_and_answer_follow_ups_anywhere(
 
             # follow-ups on digests, each on a replica that is alive, in Telegram and Slack
             alive = [i for i in range(3) if i != leader]
-            delivered = telegram_digests(telegram)
+            # (on digests whose send the ledger confirmed: one cut off has no context)
+            confirmed = await asyncio.to_thread(sent_messages, database)
+            delivered = Counter(chat for platform, chat, _ in confirmed if platform == "telegram")
             asked = [chat for chat in TELEGRAM_CHATS if delivered[chat] == 1][:4]
+            assert asked
             for number, chat in enumerate(asked):
                 await driver.telegram(chat, QUESTION, replica=alive[number % 2])
-            channel, thread_ts = [
-                (str(call.params["channel"]), str(call.result["ts"]))
-                for call in slack.calls
-                if call.method == "chat.postMessage"
-                and call.result
-                and is_digest(str(call.params.get("text", "")))
-            ][-1]
+            channel, thread_ts = next(
+                (chat, ts) for platform, chat, ts in confirmed if platform == "slack"
+            )
             await driver.slack(
                 slack_thread_reply(channel, thread_ts, QUESTION), json_body=True, replica=alive[0]
             )
@@ -272,9 +292,8 @@ async def test_three_replicas_deliver_once_and_answer_follow_ups_anywhere(
     counts = ledger_counts(database)
     unconfirmed = counts.get(UNCONFIRMED, 0)
     assert counts.get(SENT, 0) + unconfirmed == total, counts
-    # at most the send on the wire per platform that the SIGKILL cut off (the limiter keeps
-    # about one Telegram message in flight; Slack is paced per channel)
-    assert unconfirmed <= 2, counts
+    # at most the sends on the wire that the SIGKILL cut off
+    assert unconfirmed <= 4, counts  # Deliveries(on_the_wire=4)
     per_chat = telegram_digests(telegram) + slack_digests(slack)
     assert max(per_chat.values()) == 1, [c for c, n in per_chat.items() if n > 1]  # no duplicate
     missing = [c for c in [*TELEGRAM_CHATS, *SLACK_CHANNELS] if per_chat[c] == 0]
