@@ -1,11 +1,14 @@
-"""Key points of one article: sumy centrality plus what news needs, selected greedily.
+"""Key points of one article: a fitted mix of sentence features, then greedy selection.
 
-Each sentence gets a score from a sumy summarizer (chosen by measurement on Klexikon, see
-bench/digests.py), a lead/position prior, overlap with title and teaser, and a readable-length
-factor. Points are then picked one at a time (so every prefix of the ranking is a digest),
-skipping near-duplicates of points already taken and sentences that open with a dangling
-reference ("Dies …", "Er …", "In diesen Verhandlungen …") unless their antecedent, the sentence
-before them, was picked right before.
+Each sentence is scored by a linear mix of features: LexRank centrality (sumy's algorithm,
+computed with numpy, see `lexrank_scores`), a lead/position prior, overlap with title and
+teaser (or the lead sentence), a term-frequency centroid, how common its word pairs are in
+the article, readable length, definitional phrasing ("X ist ein …") and penalties for
+digits, brackets and quotes. The weights were fitted by least squares on the first half of
+Klexikon (`python -m bench.digests --fit`). Points are then picked one at a time (so every
+prefix of the ranking is a digest), skipping near-duplicates of points already taken and
+sentences that open with a dangling reference ("Dies …", "Er …", "In diesen Verhandlungen …")
+unless their antecedent, the sentence before them, was picked right before.
 """
 
 from __future__ import annotations
@@ -13,12 +16,18 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from summarizer.models import Article, ArticleRef, Digest, Document, KeyPoint, Sentence
-from summarizer.text import SUMY_LANGUAGE, SumyTokenizer, fold, terms, words
+from summarizer.text import SUMY_LANGUAGE, SumyTokenizer, fold, stem, terms, words
 
 MAX_POINTS = 30
 MIN_WORDS = 6
@@ -47,22 +56,60 @@ _DANGLING_PHRASE = re.compile(
 )
 
 
+FEATURES = (
+    "bias",
+    "position_1",  # 1 / (1 + i): the very first sentences
+    "position_3",  # 1 / (1 + i / 3)
+    "position_10",  # 1 / (1 + i / 10)
+    "log_position",  # log(1 + i)
+    "relative_position",  # i / (n - 1)
+    "lexrank",  # LexRank centrality, as ranks scaled to 0..1
+    "centroid",  # term-frequency centroid
+    "heading",  # overlap with title and teaser, else with the lead sentence
+    "short",  # fewer than MIN_WORDS words
+    "length",  # words / 30, capped at 60 words
+    "long",  # more than 40 words
+    "word_length",  # mean word length - 6
+    "digit",
+    "bracket",
+    "quote",
+    "definition",  # "… ist ein …", "… is a …"
+    "paragraph_start",
+    "paragraph_position",  # 1 / (1 + position within its paragraph)
+    "subject",  # the article's most frequent term among the first three words
+    "colon",
+    "common_pairs",  # mean log count (in the article) of the sentence's word pairs
+    "common_words",  # mean log count (in the article) of the sentence's words
+)
+
+
 @dataclass(frozen=True)
 class Weights:
-    """How the sentence features combine; tuned on the first half of Klexikon (bench/digests)."""
+    """Feature coefficients (in FEATURES order) and selection settings.
 
-    method: str = "lexrank"  # best R1/R2 of the six sumy methods inside this mix (tuning half)
-    centrality: float = 1.0
-    position: float = 2.0
-    position_scale: float = 3.0
-    paragraph_start: float = 0.0
-    title: float = 0.5
-    centroid: float = 1.0
-    redundancy: float = 0.5
-    length_target: int = 10
+    Fitted on the first half of Klexikon (bench/digests.py --fit): least squares of each
+    sentence's reference word pairs minus `length_cost` per word, so that a sentence earns its
+    place by the pairs it shares with a human summary, not by its length. Word pairs common in
+    the article (`common_pairs`) carry most weight; LexRank adds little (measured: +0.02 ROUGE-2).
+    """
+
+    coefficients: tuple[float, ...] = (
+        0.7261, 0.1965, 0.8928, -1.1172, -0.2775, 0.4417, -0.0802, 0.0732, 0.5015, 0.1209,
+        0.1909, -0.0992, -0.0512, -0.0742, -0.0259, -0.0646, 0.2328, 0.0233, 0.0565, 0.0553,
+        -0.0530, 1.6313, 0.0327,
+    )  # fmt: skip
+    length_cost: float = 0.025  # used by the fit only
+    redundancy: float = 0.5  # a candidate's score shrinks by this times its overlap with a point
+    short_factor: float = 0.25  # a sentence under MIN_WORDS words: rarely a readable point
+    long_factor: float = 0.4  # over MAX_WORDS words
 
 
 WEIGHTS = Weights()
+_DEFINITION = re.compile(
+    r"\b(?:ist|sind|war|waren|is|are|was|were) (?:ein|eine|einer|der|die|das|a|an|the)\b"
+)
+_DIGIT = re.compile(r"\d")
+_QUOTE = re.compile(r"[„“\"»«]")
 
 
 def dangling(sentence: str, language: str) -> bool:
@@ -183,49 +230,156 @@ def _similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / math.sqrt(len(a) * len(b))
 
 
-def _length_factor(count: int, target: int) -> float:
-    if count < MIN_WORDS:
-        return 0.25
-    if count > MAX_WORDS:
-        return 0.4
-    if count < target:
-        return 0.6 + 0.4 * count / target
-    return 1.0
+@lru_cache(maxsize=4)
+def _sumy_stop_words(language: str) -> frozenset[str]:
+    from sumy.utils import get_stop_words
+
+    return frozenset(w.lower() for w in get_stop_words(SUMY_LANGUAGE[language]))
+
+
+@lru_cache(maxsize=4)
+def _sumy_stemmer(language: str) -> Callable[[str], str]:
+    from sumy.nlp.stemmers import Stemmer
+
+    stemmer: Callable[[str], str] = Stemmer(SUMY_LANGUAGE[language])
+    return stemmer
+
+
+@lru_cache(maxsize=200_000)
+def _sumy_stem(word: str, language: str) -> str:
+    return _sumy_stemmer(language)(word)
+
+
+def sumy_terms(text: str, language: str) -> list[str]:
+    """The words sumy's LexRank compares: lower-cased, sumy stop words out, Snowball-stemmed."""
+    stops = _sumy_stop_words(language)
+    lowered = (w.lower() for w in words(text))
+    return [_sumy_stem(w, language) for w in lowered if w not in stops]
+
+
+def lexrank_scores(sentences: Sequence[Sentence], language: str) -> list[float]:
+    """sumy's LexRankSummarizer ratings, computed with numpy instead of sumy's Python loops.
+
+    Same terms, tf (by the sentence's top count), idf log(n / (1 + df)), idf-modified cosine,
+    threshold 0.1 and power method with epsilon 0.1 as sumy 0.11 (tests/test_digest.py checks
+    the ratings equal sumy's): sumy fills the n x n matrix one Python call per pair, 22 ms on a
+    70-sentence article, this takes under 1 ms. Small products avoid BLAS, whose threads stall
+    for tens of milliseconds on a busy machine.
+    """
+    n = len(sentences)
+    if n == 0:
+        return []
+    vocabulary: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    values: list[float] = []
+    for row, sentence in enumerate(sentences):
+        counts = Counter(sumy_terms(sentence.text, language))
+        top = max(counts.values(), default=1)
+        for term, count in counts.items():
+            rows.append(row)
+            cols.append(vocabulary.setdefault(term, len(vocabulary)))
+            values.append(count / top)
+    tf = np.zeros((n, max(1, len(vocabulary))))
+    tf[rows, cols] = values
+    df = (tf > 0).sum(axis=0)
+    weighted = tf * np.log(n / (1.0 + df))
+    norms = np.sqrt((weighted * weighted).sum(axis=1))
+    shared = weighted[:, df > 1]  # a term of one sentence only adds nothing between two
+    dots = np.einsum("ik,jk->ij", shared, shared) if n <= 300 else shared @ shared.T
+    np.fill_diagonal(dots, norms * norms)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cosine = dots / np.outer(norms, norms)
+    cosine[~np.isfinite(cosine)] = 0.0
+    adjacency = (cosine > 0.1).astype(float)
+    degrees = adjacency.sum(axis=1)
+    degrees[degrees == 0] = 1.0
+    matrix = adjacency / degrees[:, None]
+    vector = np.full(n, 1.0 / n)
+    change = 1.0
+    while change > 0.1:
+        following = (matrix * vector[:, None]).sum(axis=0)
+        length = float(np.sqrt((following * following).sum()))
+        if length == 0.0:  # no sentence shares a word: sumy gets NaN here, we rate all alike
+            return [1.0 / n] * n
+        following /= length
+        change = float(np.sqrt(((following - vector) ** 2).sum()))
+        vector = following
+    return [float(v) if math.isfinite(v) else 0.0 for v in vector]
+
+
+def features(document: Document) -> NDArray[np.float64]:
+    """One row of FEATURES per sentence (see the names there)."""
+    sentences = document.sentences
+    n = len(sentences)
+    language = document.language
+    table = np.zeros((n, len(FEATURES)))
+    if n == 0:
+        return table
+    central = _normalise(lexrank_scores(sentences, language))
+    term_sets = [_term_set(s.text, language) for s in sentences]
+    heading = _term_set(f"{document.title} {document.teaser}", language) or term_sets[0]
+    frequency = Counter(t for own in term_sets for t in own)
+    common = max(frequency.values(), default=1)
+    subject = max(frequency, key=lambda t: (frequency[t], t)) if frequency else None
+    written = [words(s.text) for s in sentences]
+    folded = [[fold(w) for w in own] for own in written]
+    pairs = [list(pairwise(own)) for own in folded]
+    pair_count = Counter(p for own in pairs for p in set(own))
+    word_count = Counter(w for own in folded for w in set(own))
+    previous_paragraph = -1
+    in_paragraph = 0
+    for row, sentence in enumerate(sentences):
+        own, tokens = term_sets[row], written[row]
+        count = len(tokens)
+        starts = sentence.paragraph != previous_paragraph
+        in_paragraph = 0 if starts else in_paragraph + 1
+        previous_paragraph = sentence.paragraph
+        i = sentence.index
+        root = math.sqrt(len(own) + 1)
+        table[row] = (
+            1.0,
+            1.0 / (1.0 + i),
+            1.0 / (1.0 + i / 3.0),
+            1.0 / (1.0 + i / 10.0),
+            math.log1p(i),
+            i / max(1, n - 1),
+            central[row],
+            min(1.0, sum(frequency[t] for t in own) / (common * root)) if own else 0.0,
+            min(1.0, len(own & heading) / root) if own else 0.0,
+            count < MIN_WORDS,
+            min(count, MAX_WORDS) / 30.0,
+            count > 40,
+            sum(map(len, tokens)) / count - 6.0 if count else 0.0,
+            bool(_DIGIT.search(sentence.text)),
+            "(" in sentence.text,
+            bool(_QUOTE.search(sentence.text)),
+            bool(_DEFINITION.search(sentence.text)),
+            starts,
+            1.0 / (1.0 + in_paragraph),
+            subject in {stem(fold(w), language) for w in tokens[:3]},
+            ":" in sentence.text,
+            sum(math.log(pair_count[p]) for p in pairs[row]) / (len(pairs[row]) + 1),
+            sum(math.log(word_count[w]) for w in folded[row]) / (count + 1),
+        )
+    return table
 
 
 def sentence_scores(document: Document, weights: Weights = WEIGHTS) -> list[float]:
-    """The stand-alone importance of each sentence (before redundancy control)."""
-    sentences = document.sentences
-    language = document.language
-    central = _normalise(sumy_scores(sentences, language, weights.method))
-    term_sets = [_term_set(s.text, language) for s in sentences]
-    # what the article is about: title and teaser, else its lead sentence
-    heading = _term_set(f"{document.title} {document.teaser}", language) or (
-        term_sets[0] if term_sets else frozenset()
-    )
-    frequency: dict[str, int] = {}
-    for own in term_sets:
-        for term in own:
-            frequency[term] = frequency.get(term, 0) + 1
-    common = max(frequency.values(), default=1)
-    scores: list[float] = []
-    previous_paragraph = -1
-    for sentence, centrality, own in zip(sentences, central, term_sets, strict=True):
-        position = 1.0 / (1.0 + sentence.index / weights.position_scale)
-        starts = sentence.paragraph != previous_paragraph
-        previous_paragraph = sentence.paragraph
-        overlap = len(own & heading) / math.sqrt(len(own) + 1) if heading and own else 0.0
-        centroid = (
-            sum(frequency[t] for t in own) / (common * math.sqrt(len(own) + 1)) if own else 0.0
-        )
-        score = (
-            weights.centrality * centrality
-            + weights.position * position
-            + weights.paragraph_start * starts
-            + weights.title * min(1.0, overlap)
-            + weights.centroid * min(1.0, centroid)
-        )
-        scores.append(score * _length_factor(len(words(sentence.text)), weights.length_target))
+    """The stand-alone importance of each sentence (before redundancy control), all > 0."""
+    if not document.sentences:
+        return []
+    raw = features(document) @ np.asarray(weights.coefficients)
+    floor = 0.1 * (float(raw.max() - raw.min()) or 1.0)  # the weakest sentence still counts
+    shifted = raw - raw.min() + floor
+    scores = []
+    for sentence, score in zip(document.sentences, shifted.tolist(), strict=True):
+        count = len(words(sentence.text))
+        if count < MIN_WORDS:  # shorter still, further down: "Ja." is never a key point
+            score *= weights.short_factor * count / MIN_WORDS
+        elif count > MAX_WORDS:
+            score *= weights.long_factor
+        scores.append(score)
     return scores
 
 
@@ -250,7 +404,7 @@ def rank(document: Document, weights: Weights = WEIGHTS) -> list[tuple[int, floa
         for i in sorted(candidates):
             if opens_dangling[i] and last != i - 1:
                 continue
-            gain = base[i] - weights.redundancy * overlap[i]
+            gain = base[i] * (1.0 - weights.redundancy * overlap[i])
             if gain > best_gain:
                 best, best_gain = i, gain
         if best < 0:

@@ -117,3 +117,24 @@ def test_rank_never_raises(texts: list[str], language: str) -> None:
     document = Document("", "", language, " ".join(texts), sentences)
     ranking = digest.rank(document)
     assert all(0 <= i < len(texts) for i, _ in ranking)
+
+
+def test_numpy_lexrank_equals_sumy(seed_article: Path) -> None:
+    for document in (
+        extract.from_path(seed_article),
+        extract.from_path(TEXTS / "de_hafen.txt"),
+        extract.from_path(TEXTS / "en_river.md"),
+    ):
+        ours = digest.lexrank_scores(document.sentences, document.language)
+        theirs = digest.sumy_scores(document.sentences, document.language, "lexrank")
+        assert len(ours) == len(theirs) == len(document.sentences)
+        assert all(abs(a - b) < 1e-9 for a, b in zip(ours, theirs, strict=True))
+        order = sorted(range(len(ours)), key=lambda i: (-round(ours[i], 9), i))
+        assert order == sorted(range(len(theirs)), key=lambda i: (-round(theirs[i], 9), i))
+
+
+def test_features_have_one_row_per_sentence(seed_article: Path) -> None:
+    document = extract.from_path(seed_article)
+    table = digest.features(document)
+    assert table.shape == (len(document.sentences), len(digest.FEATURES))
+    assert len(digest.WEIGHTS.coefficients) == len(digest.FEATURES)
