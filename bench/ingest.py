@@ -51,15 +51,24 @@ def _serve(pages: int, conn: Connection) -> None:
 
 @dataclass(frozen=True)
 class Run:
+    """One timed run; `cpu_seconds` is this process's CPU time (all threads) during it."""
+
     label: str
     pages: int
     stored: int
     failed: int
     seconds: float
+    cpu_seconds: float
 
     @property
     def rate(self) -> float:
         return self.pages / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_rate(self) -> float:
+        """Pages per CPU second: the wall rate on a core of our own (the figure that does not
+        move when other programs share the machine)."""
+        return self.pages / self.cpu_seconds if self.cpu_seconds else 0.0
 
 
 async def ingest(label: str, urls: Sequence[str], concurrency: int, database: Path) -> Run:
@@ -77,12 +86,12 @@ async def ingest(label: str, urls: Sequence[str], concurrency: int, database: Pa
             except UserError:
                 failed += 1
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     await asyncio.gather(*(one(url) for url in urls))
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     stored = library.count()
     library.engine.dispose()
-    return Run(label, len(urls), stored, failed, seconds)
+    return Run(label, len(urls), stored, failed, seconds, cpu)
 
 
 async def fetch_only(label: str, urls: Sequence[str], concurrency: int) -> Run:
@@ -99,10 +108,10 @@ async def fetch_only(label: str, urls: Sequence[str], concurrency: int) -> Run:
             except UserError:
                 failed += 1
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     await asyncio.gather(*(one(url) for url in urls))
-    seconds = time.perf_counter() - started
-    return Run(label, len(urls), len(urls) - failed, failed, seconds)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    return Run(label, len(urls), len(urls) - failed, failed, seconds, cpu)
 
 
 def peak_rss_mb() -> float:
@@ -149,12 +158,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"{run.label:<16} {run.pages:>5} pages  {run.stored:>5} stored  {run.failed:>3} failed"
             f"  {run.seconds:7.2f} s  {run.rate:7.1f} pages/s"
+            f"  ({run.cpu_seconds:6.2f} CPU s: {run.cpu_rate:6.1f} pages per CPU second)"
         )
     ratio = bounded.rate / sequential.rate if sequential.rate else 0.0
     print(f"ratio bounded/sequential: {ratio:.2f}x")
     print(
         f"fetch share of ingest time: {fetched.seconds / bounded.seconds:.0%} (rest: rank + store)"
     )
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"peak RSS: {peak_rss_mb():.0f} MB (targets: >= 40 pages/s on one core, <= 300 MB)")
     print(f"ingested {bounded.stored}/{bounded.pages}")
     return 0 if bounded.stored == bounded.pages and bounded.failed == 0 else 1

@@ -6,6 +6,7 @@ answers together, so callers never touch the store or the NLP modules directly.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import replace
@@ -80,7 +81,9 @@ class Briefing:
         document = await self.fetcher.fetch_document(canonical)
         if not document.url:
             document = _with_url(document, canonical)
-        return self.add_document(document)
+        # ranking and storing are CPU and disk work: off the event loop, so chats, feeds and
+        # other downloads go on meanwhile
+        return await asyncio.to_thread(self.add_document, document)
 
     # --- reading -----------------------------------------------------------------------
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,7 @@ from summarizer.brief import point_key
 from summarizer.errors import FetchError, UserError
 from summarizer.fetch import Fetcher
 from summarizer.library import Library
+from summarizer.models import Added, Document
 from summarizer.service import Briefing
 from tests.test_library import FIXTURE_NAMES, LIBRARY_FIXTURES
 from tests.web_server import WebServer
@@ -168,3 +172,29 @@ def test_seed_follow_up_question(briefing: Briefing, seed_article: Path) -> None
     assert answer.found and answer.article_id == seed.id
     assert "17. Juni 2024" in answer.text
     assert not any(word in answer.text for word in BOILERPLATE)
+
+
+class _ThreadRecordingLibrary(Library):
+    """The real library, noting which thread stores each article."""
+
+    threads: list[int]
+
+    def add(self, document: Document, ranking: Sequence[tuple[int, float]]) -> Added:
+        self.threads.append(threading.get_ident())
+        return super().add(document, ranking)
+
+
+async def test_add_url_ranks_and_stores_off_the_event_loop(sqlite_url: str) -> None:
+    text = (LIBRARY_FIXTURES / "trade_talks.txt").read_bytes()
+    library = _ThreadRecordingLibrary(Library.open(sqlite_url).engine)
+    library.threads = []
+    with WebServer("127.0.0.1") as web:
+        urls = [
+            web.page(f"/{n}.txt", text + f"\n\nZusatz {n}.".encode(), content_type="text/plain")
+            for n in range(3)
+        ]
+        briefing = Briefing(library, fetcher=Fetcher(allow=["127.0.0.1"], timeout=3.0))
+        added = await asyncio.gather(*(briefing.add_url(url) for url in urls))
+    assert all(a.created for a in added) and library.count() == 3
+    assert len(library.threads) == 3
+    assert threading.get_ident() not in library.threads
