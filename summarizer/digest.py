@@ -250,14 +250,19 @@ def _sumy_stem(word: str, language: str) -> str:
     return _sumy_stemmer(language)(word)
 
 
-def sumy_terms(text: str, language: str) -> list[str]:
-    """The words sumy's LexRank compares: lower-cased, sumy stop words out, Snowball-stemmed."""
+def sumy_terms(text: str | Sequence[str], language: str) -> list[str]:
+    """The words sumy's LexRank compares: lower-cased, sumy stop words out, Snowball-stemmed.
+
+    `text` may be given already split by `words` (as sumy's tokenizer splits it).
+    """
     stops = _sumy_stop_words(language)
-    lowered = (w.lower() for w in words(text))
+    lowered = (w.lower() for w in (words(text) if isinstance(text, str) else text))
     return [_sumy_stem(w, language) for w in lowered if w not in stops]
 
 
-def lexrank_scores(sentences: Sequence[Sentence], language: str) -> list[float]:
+def lexrank_scores(
+    sentences: Sequence[Sentence], language: str, split: Sequence[Sequence[str]] | None = None
+) -> list[float]:
     """sumy's LexRankSummarizer ratings, computed with numpy instead of sumy's Python loops.
 
     Same terms, tf (by the sentence's top count), idf log(n / (1 + df)), idf-modified cosine,
@@ -274,7 +279,7 @@ def lexrank_scores(sentences: Sequence[Sentence], language: str) -> list[float]:
     cols: list[int] = []
     values: list[float] = []
     for row, sentence in enumerate(sentences):
-        counts = Counter(sumy_terms(sentence.text, language))
+        counts = Counter(sumy_terms(split[row] if split else sentence.text, language))
         top = max(counts.values(), default=1)
         for term, count in counts.items():
             rows.append(row)
@@ -308,7 +313,16 @@ def lexrank_scores(sentences: Sequence[Sentence], language: str) -> list[float]:
     return [float(v) if math.isfinite(v) else 0.0 for v in vector]
 
 
-def features(document: Document) -> NDArray[np.float64]:
+Parsed = tuple[list[list[str]], list[frozenset[str]]]
+
+
+def parse(document: Document) -> Parsed:
+    """Each sentence's words (as written) and stemmed content terms, computed once per rank."""
+    written = [words(s.text) for s in document.sentences]
+    return written, [_term_set(s.text, document.language) for s in document.sentences]
+
+
+def features(document: Document, parsed: Parsed | None = None) -> NDArray[np.float64]:
     """One row of FEATURES per sentence (see the names there)."""
     sentences = document.sentences
     n = len(sentences)
@@ -316,13 +330,12 @@ def features(document: Document) -> NDArray[np.float64]:
     table = np.zeros((n, len(FEATURES)))
     if n == 0:
         return table
-    central = _normalise(lexrank_scores(sentences, language))
-    term_sets = [_term_set(s.text, language) for s in sentences]
+    written, term_sets = parsed or parse(document)
+    central = _normalise(lexrank_scores(sentences, language, written))
     heading = _term_set(f"{document.title} {document.teaser}", language) or term_sets[0]
     frequency = Counter(t for own in term_sets for t in own)
     common = max(frequency.values(), default=1)
     subject = max(frequency, key=lambda t: (frequency[t], t)) if frequency else None
-    written = [words(s.text) for s in sentences]
     folded = [[fold(w) for w in own] for own in written]
     pairs = [list(pairwise(own)) for own in folded]
     pair_count = Counter(p for own in pairs for p in set(own))
@@ -365,16 +378,19 @@ def features(document: Document) -> NDArray[np.float64]:
     return table
 
 
-def sentence_scores(document: Document, weights: Weights = WEIGHTS) -> list[float]:
+def sentence_scores(
+    document: Document, weights: Weights = WEIGHTS, parsed: Parsed | None = None
+) -> list[float]:
     """The stand-alone importance of each sentence (before redundancy control), all > 0."""
     if not document.sentences:
         return []
-    raw = features(document) @ np.asarray(weights.coefficients)
+    parsed = parsed or parse(document)
+    raw = features(document, parsed) @ np.asarray(weights.coefficients)
     floor = 0.1 * (float(raw.max() - raw.min()) or 1.0)  # the weakest sentence still counts
     shifted = raw - raw.min() + floor
     scores = []
-    for sentence, score in zip(document.sentences, shifted.tolist(), strict=True):
-        count = len(words(sentence.text))
+    for own, score in zip(parsed[0], shifted.tolist(), strict=True):
+        count = len(own)
         if count < MIN_WORDS:  # shorter still, further down: "Ja." is never a key point
             score *= weights.short_factor * count / MIN_WORDS
         elif count > MAX_WORDS:
@@ -389,9 +405,10 @@ def rank(document: Document, weights: Weights = WEIGHTS) -> list[tuple[int, floa
     if not sentences:
         return []
     language = document.language
-    base = sentence_scores(document, weights)
-    term_sets = [_term_set(s.text, language) for s in sentences]
-    keys = [" ".join(fold(w) for w in words(s.text)) for s in sentences]
+    parsed = parse(document)
+    base = sentence_scores(document, weights, parsed)
+    written, term_sets = parsed
+    keys = [" ".join(fold(w) for w in own) for own in written]
     opens_dangling = [dangling(s.text, language) for s in sentences]
     chosen: list[int] = []
     chosen_keys: set[str] = set()
