@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import random
 import re
+import socketserver
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -72,6 +73,13 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, owner: WebServer, address: tuple[str, int]) -> None:
         self.owner = owner
         super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind asks the resolver for the host's name (socket.getfqdn), which
+        # sends a DNS query off this machine; tests may talk to loopback only.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client hanging up early (size limit, timeout) is expected here
