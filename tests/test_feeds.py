@@ -285,5 +285,6 @@ def test_follow_list_and_stop(sqlite_url: str) -> None:
     assert created and not created_again and again.id == feed.id
     assert feed.url == "https://example.org/rss" and feed.interval_minutes == 30
     assert [f.id for f in store.all()] == [feed.id]
-    assert store.remove(feed.id) == store.remove(feed.id) or True
-    assert store.all() == [] and store.remove(feed.id) is None
+    removed = store.remove(feed.id)
+    assert removed is not None and removed.id == feed.id and removed.url == feed.url
+    assert store.all() == [] and store.remove(feed.id) is None  # the second remove finds none
