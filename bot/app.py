@@ -29,10 +29,9 @@ from bot.config import Settings
 from bot.conversation import Conversations
 from bot.lifecycle import Component
 from bot.router import Router
-from schedules.sending import Sender, TransientSendError
+from schedules.sending import Sender
 from summarizer.db import Base, make_engine
 from summarizer.library import Library
-from summarizer.reply import ChatRef, Reply
 from summarizer.service import Briefing, DocumentFetcher
 
 if TYPE_CHECKING:
@@ -94,22 +93,6 @@ class App:
     def close(self) -> None:
         """Release the database connections."""
         self.engine.dispose()
-
-
-class PlatformSenders:
-    """One `Sender` for scheduled digests over the adapters' senders, by the chat's platform."""
-
-    def __init__(self) -> None:
-        self.senders: dict[str, Sender] = {}
-
-    def add(self, platform: str, sender: Sender) -> None:
-        self.senders[platform] = sender
-
-    async def send(self, chat: ChatRef, reply: Reply) -> str:
-        sender = self.senders.get(chat.platform)
-        if sender is None:  # e.g. its token was removed: retried, the subscription is kept
-            raise TransientSendError(f"no {chat.platform!r} adapter is running")
-        return await sender.send(chat, reply)
 
 
 def default_fetcher(settings: Settings) -> DocumentFetcher:
@@ -283,6 +266,7 @@ def build_components(
     """
     from bot.http import HttpServer
     from bot.observability import Metrics, Readiness, database_check, flag_check, state_check
+    from schedules.delivery import SenderByPlatform
     from schedules.ratelimit import RateLimiter
 
     if app.metrics is None:
@@ -291,7 +275,7 @@ def build_components(
     components: list[Component] = []
     platforms = chat_platforms(settings)
     limiter = RateLimiter(observe_wait=metrics.rate_limit_waited)
-    senders = PlatformSenders()
+    senders = SenderByPlatform()
     readiness = Readiness({"database": database_check(app.engine)})
     http = HttpServer(settings.http_host, settings.http_port, metrics=metrics, readiness=readiness)
     components.append(http if platforms else OptionalComponent(http))

@@ -344,7 +344,11 @@ class DigestSource(Protocol):
 
 class SenderByPlatform:
     """One Sender for scheduled delivery that hands each message to its platform's Sender
-    (the adapters register theirs when they are built: `senders.add("telegram", sender)`)."""
+    (the adapters register theirs when they are built: `senders.add("telegram", sender)`).
+
+    A platform whose adapter is not running in this process (its token was removed, or this
+    replica runs without it) is a transient failure: the delivery is retried and the
+    subscription kept, since the adapter may be back after a restart or on another replica."""
 
     def __init__(self, senders: Mapping[str, Sender] | None = None) -> None:
         self.senders: dict[str, Sender] = dict(senders or {})
@@ -355,7 +359,7 @@ class SenderByPlatform:
     async def send(self, chat: ChatRef, reply: Reply) -> str:
         sender = self.senders.get(chat.platform)
         if sender is None:
-            raise SendError(f"no sender for platform {chat.platform!r} (not configured?)")
+            raise TransientSendError(f"no {chat.platform!r} adapter is running")
         return await sender.send(chat, reply)
 
 

@@ -211,8 +211,13 @@ async def test_each_platform_gets_its_own_sender(sqlite_url: str) -> None:
     on_slack = setup.subscribe(ChatRef("slack", "C9"))
     on_telegram = setup.subscribe(CHAT)
     on_console = setup.subscribe(ChatRef("console", "local"))
+    outcomes: list[tuple[str, str]] = []
+    setup.deliveries.observe = lambda platform, status: outcomes.append((platform, status))
     assert await setup.deliver(on_slack) == "sent"
     assert await setup.deliver(on_telegram) == "sent"
-    assert await setup.deliver(on_console) == "failed"  # no console sender: logged, not retried
+    # no console adapter running: transient, retried with backoff, the subscription kept
+    await setup.deliver(on_console)
+    assert ("console", "deferred") in outcomes
+    assert on_console.id in {s.id for s in setup.subscriptions.active()}
     assert [s.chat.platform for s in slack.sent] == ["slack"]
     assert [s.chat.platform for s in setup.sender.sent] == ["telegram"]
