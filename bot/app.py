@@ -14,7 +14,6 @@ import contextlib
 import gc
 import importlib
 import logging
-import os
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -54,14 +53,6 @@ TABLE_MODULES = (
     "schedules.feeds",
 )
 """Every module that declares tables on `summarizer.db.Base` (imported before migrating)."""
-
-CLOCK_OFFSET_ENV = "BRIEFBOT_CLOCK_OFFSET_SECONDS"
-"""Tests and benches only: shift the scheduler's wall clock by this many seconds, so several
-`briefbot run` processes agree on a moment "a little before 07:30" without waiting for it."""
-
-SCHEDULER_POLL_ENV = "BRIEFBOT_SCHEDULER_POLL_SECONDS"
-"""How often the leading scheduler re-reads the job store for jobs other replicas added
-(default 30 s; the multi-process test shortens it)."""
 
 
 @dataclass
@@ -128,11 +119,12 @@ def migrate_database(engine: Engine) -> str | None:
     return migrate(engine)
 
 
-def clock_from_env() -> Clock:
-    """The scheduler's clock: the system clock, shifted by BRIEFBOT_CLOCK_OFFSET_SECONDS."""
+def scheduler_clock(settings: Settings) -> Clock:
+    """The scheduler's clock: the system clock, shifted by BRIEFBOT_CLOCK_OFFSET_SECONDS
+    (tests and benches only; zero otherwise)."""
     from schedules.clock import SystemClock
 
-    return SystemClock(timedelta(seconds=float(os.environ.get(CLOCK_OFFSET_ENV) or 0)))
+    return SystemClock(timedelta(seconds=settings.clock_offset_seconds))
 
 
 def extra_commands(
@@ -348,7 +340,7 @@ def scheduled_digests(
     from schedules.scheduler import DigestScheduler
     from schedules.subscriptions import Subscriptions
 
-    clock = clock or clock_from_env()
+    clock = clock or scheduler_clock(settings)
     metrics = app.metrics
     subscriptions = Subscriptions(app.engine)
     deliveries = Deliveries(
@@ -369,7 +361,7 @@ def scheduled_digests(
         deliveries,
         clock=clock,
         grace=timedelta(hours=settings.catchup_grace_hours),
-        poll_interval=float(os.environ.get(SCHEDULER_POLL_ENV) or 30.0),
+        poll_interval=settings.scheduler_poll_seconds,
     )
     app.on_shutdown.append(scheduler.close)
     commands = SubscriptionCommands(

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     scheduler_failover_seconds: float = Field(
         30.0, alias="BRIEFBOT_SCHEDULER_FAILOVER_SECONDS", gt=0
     )
+    scheduler_poll_seconds: float = Field(30.0, alias="BRIEFBOT_SCHEDULER_POLL_SECONDS", gt=0)
+    """How often the leading scheduler re-reads the job store for jobs other replicas added
+    (tests and benches shorten it; a deployment keeps the default)."""
+    clock_offset_seconds: float = Field(0.0, alias="BRIEFBOT_CLOCK_OFFSET_SECONDS")
+    """Tests and benches only: shift the scheduler's wall clock by this many seconds, so
+    several `briefbot run` processes agree on "a little before 07:30" without waiting for it."""
 
     _split_lists = field_validator("allowed_chats", "admins", "fetch_allow", mode="before")(_csv)
 
