@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 
 from bot.commands import ActionHandler, Command
 from bot.config import Settings
+from bot.console import Console
 from bot.conversation import Conversations
 from bot.lifecycle import Component
 from bot.router import Router
@@ -296,9 +297,7 @@ def build_components(
         console = not platforms
     terminal = None
     if console:
-        from bot.console import Console
-
-        terminal = Console(app.router, on_exit=app.stop.set)
+        terminal = make_console(app)
         senders.add("console", terminal)
     election = scheduled_digests(settings, app, senders, limiter)
     readiness.add("scheduler", state_check(lambda: election.state, ready_states=READY_STATES))
@@ -306,6 +305,30 @@ def build_components(
     if terminal is not None:
         components.append(terminal)
     return components
+
+
+def console_components(settings: Settings, app: App) -> list[Component]:
+    """What `briefbot console` starts: the scheduler (so the console's own subscriptions are
+    delivered to it) and the console, nothing else. No HTTP server and no chat adapter even
+    when tokens are set: a second Telegram poller next to a running `briefbot run` would make
+    both get 409 Conflict, and a second HTTP server would fight over the port."""
+    from bot.observability import Metrics
+    from schedules.delivery import SenderByPlatform
+    from schedules.ratelimit import RateLimiter
+
+    if app.metrics is None:
+        app.metrics = Metrics()
+    terminal = make_console(app)
+    limiter = RateLimiter(observe_wait=app.metrics.rate_limit_waited)
+    election = scheduled_digests(settings, app, SenderByPlatform({"console": terminal}), limiter)
+    return [election, terminal]
+
+
+def make_console(app: App) -> Console:
+    """The terminal adapter, ending `serve` when its input ends. The scheduler's INFO lines
+    would print into the chat, so its logger is raised to WARNING while a console runs."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    return Console(app.router, on_exit=app.stop.set)
 
 
 READY_STATES = ("leader", "standby")

@@ -334,12 +334,14 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from bot.app import build_components, serve
+    """The console alone (with the scheduler for its subscriptions), never the chat adapters:
+    a `briefbot run` elsewhere may be polling Telegram with the same token."""
+    from bot.app import console_components, serve
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = _app(args)
     try:
-        asyncio.run(serve(app, build_components(app.settings, app, console=True)))
+        asyncio.run(serve(app, console_components(app.settings, app)))
     finally:
         app.close()
     return 0

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_app, build_components, serve
+from bot.app import build_app, build_components, console_components, serve
 from bot.cli import main
 from bot.config import Settings
 from tests.web_server import WebServer
@@ -251,11 +251,14 @@ def test_ask_from_stdin_as_a_process(tmp_path: Path) -> None:
 
 
 def test_run_without_tokens_starts_the_console(tmp_path: Path) -> None:
-    result = process(tmp_path, "run", stdin=f"/add {RATHAUS}\n/brief rathaus\n")
+    result = process(
+        tmp_path, "run", stdin=f"/add {RATHAUS}\n/brief rathaus\n/subscribe rathaus 07:30\n"
+    )
     assert result.returncode == 0, result.stderr
     assert "briefbot-Konsole" in result.stdout
-    assert "Kernpunkte: rathaus" in result.stdout
+    assert "Kernpunkte: rathaus" in result.stdout and "Abonniert: rathaus" in result.stdout
     assert "Traceback" not in result.stderr
+    assert "apscheduler" not in result.stderr  # its INFO lines would land in the chat
 
 
 def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
@@ -361,3 +364,9 @@ def test_components_follow_the_configuration(tmp_path: Path) -> None:
     paths = {route.resource.canonical for route in http.app.router.routes()}  # type: ignore[attr-defined]
     assert {"/telegram", "/slack/events", "/healthz"} <= paths
     app.close()
+    alone = build_app(settings)  # `briefbot console` with the same tokens
+    assert [c.name for c in console_components(settings, alone)] == [
+        "leader-election",
+        "console",
+    ]
+    alone.close()

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.web_server import WebServer
+
 FIXTURES = Path(__file__).parent / "fixtures" / "router"
 REPO = Path(__file__).resolve().parents[1]
 
@@ -116,3 +118,25 @@ def test_subscribe_button_and_commands_are_wired(tmp_path: Path) -> None:
     assert "Täglich abonnieren" in out
     assert "Abonniert: rathaus" in out
     assert "1. rathaus" in out  # /subscriptions lists it
+
+
+def test_console_never_starts_the_chat_adapters(tmp_path: Path) -> None:
+    """With tokens set (as next to a running `briefbot run`), `briefbot console` must not poll
+    Telegram (a second poller gets 409 Conflict) nor open Slack or the HTTP port."""
+    with WebServer() as platform:
+        result = console(
+            tmp_path,
+            [f"/add {FIXTURES / 'rathaus_de.txt'}", "/brief rathaus", "!3", "/subscriptions"],
+            TELEGRAM_BOT_TOKEN="123:abc",
+            TELEGRAM_API_BASE_URL=platform.url("/bot"),
+            SLACK_BOT_TOKEN="xoxb-1",
+            SLACK_SIGNING_SECRET="secret",
+            SLACK_API_URL=platform.url("/api/"),
+            BRIEFBOT_HTTP_PORT="0",
+            LOG_LEVEL="INFO",
+        )
+        assert platform.connections == 0
+    out = result.stdout
+    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    assert "Kernpunkte: rathaus" in out and "Abonniert: rathaus" in out  # scheduler is there
+    assert "apscheduler" not in out + result.stderr  # no scheduler chatter in the chat
