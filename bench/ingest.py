@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from bench.web_server import WebServer, fixture, sentence_pool, varied_page
 from summarizer.errors import UserError
 from summarizer.fetch import Fetcher
 from summarizer.library import Library
 from summarizer.service import Briefing
-from tests.web_server import WebServer, fixture, sentence_pool, varied_page
 
 HOST = "127.0.0.2"
 TEMPLATES = ("de_article.html", "en_article.html")

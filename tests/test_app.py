@@ -1,9 +1,11 @@
-"""The composition root's own decisions: settings that only tests and benches change, read
-through Settings like every other variable."""
+"""The composition root's own decisions (settings that only tests and benches change, read
+through Settings like every other variable) and the layout rule that benches stand on their own."""
 
 from __future__ import annotations
 
+import ast
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -34,3 +36,18 @@ def test_a_bad_poll_interval_is_refused_at_start(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("BRIEFBOT_SCHEDULER_POLL_SECONDS", "0")
     with pytest.raises(ValidationError, match="BRIEFBOT_SCHEDULER_POLL_SECONDS"):
         Settings()  # type: ignore[call-arg]
+
+
+def test_the_ingest_bench_does_not_import_the_test_package() -> None:
+    bench = Path(__file__).resolve().parents[1] / "bench"
+    for name in ("ingest.py", "web_server.py"):
+        tree = ast.parse((bench / name).read_text(encoding="utf-8"))
+        imported = [
+            node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        ] + [
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        ]
+        assert not [m for m in imported if m == "tests" or m.startswith("tests.")], name

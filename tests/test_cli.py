@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from bench.web_server import WebServer
 from bot.app import build_app, build_components, console_components, serve
 from bot.cli import main
 from bot.config import Settings
-from tests.web_server import WebServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "router"
 HAFEN = FIXTURES / "hafen_de.txt"

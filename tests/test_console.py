@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.web_server import WebServer
+from bench.web_server import WebServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "router"
 REPO = Path(__file__).resolve().parents[1]

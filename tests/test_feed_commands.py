@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bench.web_server import Route, WebServer, fixture
 from bot.commands import Incoming
 from bot.config import Settings
 from bot.conversation import Conversations
@@ -16,7 +17,6 @@ from summarizer.fetch import Fetcher
 from summarizer.library import Library
 from summarizer.reply import ChatRef
 from summarizer.service import Briefing
-from tests.web_server import Route, WebServer, fixture
 
 ALLOWED = "127.0.0.2"
 

@@ -10,12 +10,12 @@ from email.utils import format_datetime
 
 import pytest
 
+from bench.web_server import Route, WebServer, fixture
 from schedules.feeds import FAILING_AFTER, FeedPoller, FeedStore, parse_feed
 from summarizer.errors import FetchError
 from summarizer.fetch import Fetcher
 from summarizer.library import Library
 from summarizer.service import Briefing
-from tests.web_server import Route, WebServer, fixture
 
 ALLOWED = "127.0.0.2"
 

@@ -11,9 +11,9 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
+from bench.web_server import Route, WebServer, fixture
 from summarizer.errors import ExtractError, FetchError, UserError
 from summarizer.fetch import Fetcher, decode
-from tests.web_server import Route, WebServer, fixture
 
 ALLOWED = "127.0.0.2"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.web_server import WebServer
 from summarizer.brief import point_key
 from summarizer.errors import FetchError, UserError
 from summarizer.fetch import Fetcher
@@ -16,7 +17,6 @@ from summarizer.library import Library
 from summarizer.models import Added, Document
 from summarizer.service import Briefing
 from tests.test_library import FIXTURE_NAMES, LIBRARY_FIXTURES
-from tests.web_server import WebServer
 
 BOILERPLATE = ("Podigee", "Shutterstock", "Datenschutz", "einverstanden")
 

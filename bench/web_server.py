@@ -1,5 +1,6 @@
 """A local HTTP server for tests and benchmarks: fixture pages and feeds, redirects, slow and hanging
-responses, oversized bodies, any status and content type, conditional GET.
+responses, oversized bodies, any status and content type, conditional GET. It lives in bench/ so
+the benchmarks do not import the test package; the tests import it from here too.
 
 It binds loopback only (127.0.0.1 by default; any 127.x address works on Linux) on a port the OS
 picks, runs in a background thread (stdlib `ThreadingHTTPServer`, so sync and async tests can use
@@ -19,7 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-WEB_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "web"
+WEB_FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "web"
+"""The pages and feeds written for the fetch tests; the ingest bench builds its pages from them."""
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
