@@ -20,15 +20,18 @@ MIN_INTERVAL = 5
 MAX_INTERVAL = 24 * 60
 MAX_FEEDS = 200
 
-FEED_USAGE = Text(de="/feed URL [Minuten]", en="/feed URL [minutes]")
+FEED_USAGE = Text(
+    de="/feed URL [MINUTEN] – z. B. /feed https://example.org/rss 30",
+    en="/feed URL [MINUTES] – e.g. /feed https://example.org/rss 30",
+)
 FEED_SUMMARY = Text(
-    de="einem RSS- oder Atom-Feed folgen (Standard alle 15 Minuten)",
-    en="follow an RSS or Atom feed (every 15 minutes by default)",
+    de="Einem RSS- oder Atom-Feed folgen (Standard alle 15 Minuten)",
+    en="Follow an RSS or Atom feed (every 15 minutes by default)",
 )
 FEEDS_USAGE = Text(de="/feeds", en="/feeds")
-FEEDS_SUMMARY = Text(de="verfolgte Feeds mit letztem Abruf", en="followed feeds and their state")
-UNFEED_USAGE = Text(de="/unfeed N", en="/unfeed N")
-UNFEED_SUMMARY = Text(de="einem Feed nicht mehr folgen", en="stop following a feed")
+FEEDS_SUMMARY = Text(de="Verfolgte Feeds mit letztem Abruf", en="Followed feeds and their state")
+UNFEED_USAGE = Text(de="/unfeed N – z. B. /unfeed 2", en="/unfeed N – e.g. /unfeed 2")
+UNFEED_SUMMARY = Text(de="Einem Feed nicht mehr folgen", en="Stop following a feed")
 
 FEED_HOW = Text(
     de="So folgst du einem Feed: /feed https://…/rss [Minuten {low}–{high}]",

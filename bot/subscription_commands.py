@@ -38,21 +38,22 @@ SUBSCRIBE_USAGE = Text(
     en="/subscribe TOPIC [DAYS] HH:MM [ZONE] – e.g. /subscribe nordkorea 07:30, /subscribe nordkorea weekdays 8:00, /subscribe nordkorea mon,thu 18:00 Europe/Berlin",
 )
 SUBSCRIBE_SUMMARY = Text(
-    de="tägliches Briefing zu einem Thema abonnieren", en="get a daily briefing on a topic"
+    de="Tägliches Briefing zu einem Thema abonnieren", en="Get a daily briefing on a topic"
 )
 TIMEZONE_USAGE = Text(
     de="/timezone [ZONE] – z. B. /timezone Europe/Berlin",
     en="/timezone [ZONE] – e.g. /timezone UTC",
 )
 TIMEZONE_SUMMARY = Text(
-    de="Zeitzone des Chats zeigen oder setzen", en="show or set the chat's time zone"
+    de="Zeitzone des Chats zeigen oder setzen", en="Show or set the chat's time zone"
 )
 LIST_USAGE = Text(de="/subscriptions", en="/subscriptions")
-LIST_SUMMARY = Text(de="Abos dieses Chats zeigen", en="list this chat's subscriptions")
+LIST_SUMMARY = Text(de="Abos dieses Chats zeigen", en="List this chat's subscriptions")
 UNSUBSCRIBE_USAGE = Text(
-    de="/unsubscribe THEMA | NUMMER | alle", en="/unsubscribe TOPIC | NUMBER | all"
+    de="/unsubscribe THEMA | NUMMER | alle – z. B. /unsubscribe nordkorea",
+    en="/unsubscribe TOPIC | NUMBER | all – e.g. /unsubscribe nordkorea",
 )
-UNSUBSCRIBE_SUMMARY = Text(de="ein Abo beenden", en="stop a subscription")
+UNSUBSCRIBE_SUMMARY = Text(de="Ein Abo beenden", en="Stop a subscription")
 
 SUBSCRIBED = Text(
     de="Abonniert: {topic}, {when} ({zone}). Erster Versand: {first}.",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.app import scheduler_clock
+from bot.app import build_app, build_components, scheduler_clock
 from bot.config import Settings
 
 
@@ -51,3 +51,26 @@ def test_the_ingest_bench_does_not_import_the_test_package() -> None:
             for alias in node.names
         ]
         assert not [m for m in imported if m == "tests" or m.startswith("tests.")], name
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_help_shows_an_example_and_a_capitalised_summary_for_every_command(
+    tmp_path: Path, language: str
+) -> None:
+    database = f"sqlite:///{(tmp_path / 'app.db').as_posix()}"
+    app = build_app(Settings.model_validate({"DATABASE_URL": database}))
+    try:
+        build_components(app.settings, app, console=False)  # registers /subscribe and co.
+        example = " – z. B. " if language == "de" else " – e.g. "
+        names = [command.name for command in app.router.commands]
+        assert {"feed", "feeds", "unfeed", "subscribe", "subscriptions", "unsubscribe"} <= set(
+            names
+        )
+        for command in app.router.commands:
+            usage = command.usage.get(language)
+            summary = command.summary.get(language)
+            takes_nothing = usage == f"/{command.name}"  # /help, /feeds: the usage is the example
+            assert takes_nothing or f"{example}/{command.name}" in usage, usage
+            assert "\n" not in usage and summary[:1].isupper(), (usage, summary)
+    finally:
+        app.close()
