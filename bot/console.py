@@ -4,31 +4,87 @@ Each line read from stdin goes to `Router.handle` ("/…" commands, plain text a
 replies are printed as plain text with their buttons numbered, and "!N" presses button N of
 the last reply. "/quit" or end of input (Ctrl-D) ends it. Reading happens in a daemon thread,
 so a blocked `readline` never keeps the process alive, and piped (non-TTY) input works.
+
+Pasted articles span many lines, so /add collects them into one message: a bare "/add" reads
+the lines after it until a line holding only "." (or end of input); "/add Headline" whose next
+lines arrive with it (pasted or piped together, within `PASTE_WINDOW`) does the same. A single
+typed "/add text", "/add URL" or "/add path" is sent at once, as before.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import sys
 import threading
 from collections.abc import Callable
-from typing import TextIO
+from pathlib import Path
+from typing import Final, TextIO
 
 from bot.commands import Incoming, Press, Text
-from bot.router import Router
+from bot.router import FILE_SUFFIXES, Router
 from summarizer.reply import Button, ChatRef, Reply
 
 CHAT = ChatRef("console", "console")
 USER = "console"
 QUIT = frozenset({"/quit", "/exit", "/q"})
 
+END_OF_TEXT = "."
+"""A line holding only this ends a multi-line /add."""
+PASTE_WINDOW = 0.2
+"""Seconds within which a line following "/add text" counts as pasted with it: nobody types
+the next line that fast, a terminal paste or a pipe delivers it at once."""
+
 WELCOME = Text(
-    de="briefbot-Konsole. /help zeigt die Befehle, !N drückt Knopf N, /quit oder Strg-D beendet.",
-    en="briefbot console. /help lists the commands, !N presses button N, /quit or Ctrl-D ends.",
+    de="briefbot-Konsole. /help zeigt die Befehle, !N drückt Knopf N, /quit oder Strg-D beendet.\n"
+    "Mehrzeiligen Text speichern: /add, dann den Text einfügen, zuletzt eine Zeile nur mit „.“.",
+    en="briefbot console. /help lists the commands, !N presses button N, /quit or Ctrl-D ends.\n"
+    "To store multi-line text: /add, then paste the text, then a line with just “.”.",
+)
+PASTE_HINT = Text(
+    de="Text einfügen; eine Zeile nur mit „.“ (oder Strg-D) beendet ihn.",
+    en="Paste the text; a line with just “.” (or Ctrl-D) ends it.",
 )
 BUTTON_HINT = Text(de="Knöpfe: {buttons}", en="Buttons: {buttons}")
 NO_SUCH_BUTTON = Text(de="Diesen Knopf gibt es nicht.", en="There is no such button.")
+
+_ADD = re.compile(r"/add(?:@\S*)?(?:[ \t]+(?P<rest>.*))?", re.IGNORECASE)
+_SINGLE_SOURCE = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+class _TimedOut:
+    """No line arrived within the wait."""
+
+
+TIMED_OUT: Final = _TimedOut()
+
+
+class _Lines:
+    """The lines the reader thread delivers (None at end of input), readable with a timeout
+    that never loses a line: a read that times out stays pending for the next call."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._pending: asyncio.Future[str | None] | None = None
+        self.ended = False
+
+    async def get(self, timeout: float | None = None) -> str | _TimedOut | None:
+        if self.ended:
+            return None
+        if self._pending is None:
+            self._pending = asyncio.ensure_future(self.queue.get())
+        done, _ = await asyncio.wait({self._pending}, timeout=timeout)
+        if not done:
+            return TIMED_OUT
+        line, self._pending = self._pending.result(), None
+        if line is None:
+            self.ended = True
+        return line
+
+    def close(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
 
 
 class Console:
@@ -64,29 +120,58 @@ class Console:
 
     async def run(self) -> None:
         """Read, answer and print until "/quit" or end of input."""
-        lines: asyncio.Queue[str | None] = asyncio.Queue()
+        lines = _Lines()
         loop = asyncio.get_running_loop()
 
         def read() -> None:
             try:
                 for line in self.stdin:
-                    loop.call_soon_threadsafe(lines.put_nowait, line)
+                    loop.call_soon_threadsafe(lines.queue.put_nowait, line)
             except (OSError, ValueError, UnicodeDecodeError):
                 pass
-            loop.call_soon_threadsafe(lines.put_nowait, None)
+            loop.call_soon_threadsafe(lines.queue.put_nowait, None)
 
         threading.Thread(target=read, name="console-stdin", daemon=True).start()
         self._print(WELCOME.get(self.router.language_for(CHAT)))
         try:
-            while True:
+            while not lines.ended:
                 self._write(self.prompt)
                 line = await lines.get()
-                if line is None or line.strip().lower() in QUIT:
+                if not isinstance(line, str) or line.strip().lower() in QUIT:
                     break
-                await self._answer(line.rstrip("\r\n"))
+                await self._answer(await self._whole_add(line.rstrip("\r\n"), lines))
         finally:
+            lines.close()
             if self.on_exit is not None:
                 self.on_exit()
+
+    async def _whole_add(self, line: str, lines: _Lines) -> str:
+        """`line`, or for a multi-line /add the whole pasted text as one "/add …" message."""
+        match = _ADD.fullmatch(line.strip())
+        if match is None:
+            return line
+        first = (match.group("rest") or "").strip()
+        if not first:
+            self._print(PASTE_HINT.get(self.router.language_for(CHAT)))
+            return "/add " + await self._until_end(lines, [])
+        if _is_single_source(first):
+            return line
+        following = await lines.get(timeout=PASTE_WINDOW)
+        if not isinstance(following, str):  # typed alone, or the input ended right after it
+            return line
+        if following.strip() == END_OF_TEXT:
+            return line
+        return "/add " + await self._until_end(lines, [first, following.rstrip("\r\n")])
+
+    async def _until_end(self, lines: _Lines, collected: list[str]) -> str:
+        """Lines up to one holding only "." or the end of input, joined."""
+        while True:
+            if self.prompt and collected:
+                self._write("… ")
+            line = await lines.get()
+            if not isinstance(line, str) or line.strip() == END_OF_TEXT:
+                return "\n".join(collected).strip()
+            collected.append(line.rstrip("\r\n"))
 
     async def _answer(self, line: str) -> None:
         text = line.strip()
@@ -128,3 +213,15 @@ class Console:
         if text:
             self.stdout.write(text)
             self.stdout.flush()
+
+
+def _is_single_source(text: str) -> bool:
+    """A URL or a file path: /add sends those at once, they never start a pasted text."""
+    if _SINGLE_SOURCE.fullmatch(text):
+        return True
+    if len(text) > 1024 or "\n" in text:
+        return False
+    try:
+        return Path(text).expanduser().exists() or text.lower().endswith(FILE_SUFFIXES)
+    except (OSError, ValueError):
+        return False

@@ -345,6 +345,8 @@ class Router:
         lines = [f"• {c.usage.get(language)}\n  {c.summary.get(language)}" for c in self._commands]
         title = texts.HELP_TITLE.get(language)
         footer = texts.HELP_FOLLOWUP.get(language)
+        if request.message.chat.platform == "console":
+            footer += "\n" + texts.HELP_CONSOLE_PASTE.get(language)
         return [
             Reply(
                 "\n".join([title, *lines, "", footer]),

@@ -70,6 +70,10 @@ HELP_FOLLOWUP = Text(
     de="Nach einem /brief: eine Frage schreiben oder auf die Zusammenfassung antworten.",
     en="After a /brief: write a question, or reply to the summary.",
 )
+HELP_CONSOLE_PASTE = Text(
+    de="Mehrzeiligen Text speichern: /add allein, dann den Text, zuletzt eine Zeile nur mit „.“.",
+    en="To store multi-line text: /add on its own, then the text, then a line with just “.”.",
+)
 USAGE = Text(de="Verwendung: {usage}", en="Usage: {usage}")
 UNKNOWN_COMMAND = Text(
     de="Unbekannter Befehl /{name}. /help zeigt alle Befehle.",

@@ -96,7 +96,7 @@ def test_end_of_input_ends_the_console_and_state_persists(tmp_path: Path) -> Non
 def test_configured_language_and_bad_lines(tmp_path: Path) -> None:
     result = console(
         tmp_path,
-        ["", "   ", "!1", "/", "x" * 30_000, "/add", "/add nope.txt", "plain question?"],
+        ["", "   ", "!1", "/", "x" * 30_000, "/add", ".", "/add nope.txt", "plain question?"],
         BRIEFBOT_LANGUAGE="en",
     )
     out = result.stdout
@@ -140,3 +140,44 @@ def test_console_never_starts_the_chat_adapters(tmp_path: Path) -> None:
     assert result.returncode == 0 and "Traceback" not in out + result.stderr
     assert "Kernpunkte: rathaus" in out and "Abonniert: rathaus" in out  # scheduler is there
     assert "apscheduler" not in out + result.stderr  # no scheduler chatter in the chat
+
+
+def test_pasted_multi_line_text_is_one_article(tmp_path: Path) -> None:
+    """A headline on the /add line and the body pasted with it, ended by "."; then a bare
+    /add whose text runs to the end of input. Each is stored whole, once."""
+    bridge = (FIXTURES / "bridge_en.txt").read_text(encoding="utf-8").splitlines()
+    rathaus = (FIXTURES / "rathaus_de.txt").read_text(encoding="utf-8").splitlines()
+    result = console(
+        tmp_path,
+        [
+            "/help",
+            f"/add {bridge[0]}",
+            *bridge[1:],
+            ".",
+            "/brief bridge",
+            "Wie viel haben die Reparaturen gekostet?",
+            "/sources",
+            "/add",
+            *rathaus,
+        ],
+    )
+    out = result.stdout
+    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    assert "Mehrzeiligen Text speichern: /add" in out  # banner
+    assert "eine Zeile nur mit „.“" in out.split("Befehle", 1)[1]  # and /help
+    assert "Gespeichert: Harbour bridge in Lindholm reopens" in out
+    assert "Kernpunkte: bridge" in out
+    assert "1. Harbour bridge in Lindholm reopens" in out
+    assert "2. " not in out.split("Gespeicherte Artikel", 1)[1]  # the body was no article
+    assert "Text einfügen;" in out
+    assert "Gespeichert: Neues Rathaus in Lindholm wird teurer als geplant" in out
+    assert "Unbekannter Befehl" not in out and "Worum geht es?" not in out
+
+
+def test_single_line_add_is_sent_at_once(tmp_path: Path) -> None:
+    text = "Der Stadtrat von Lindholm hat am Dienstag einen neuen Radweg beschlossen."
+    result = console(tmp_path, [f"/add {FIXTURES / 'hafen_de.txt'}", f"/add {text}", "."])
+    out = result.stdout
+    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    assert "Gespeichert: Warnstreik legt den Hafen von Lindholm lahm" in out
+    assert out.count("Gespeichert: ") == 2 and "Text einfügen;" not in out
