@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot import texts
 from bot.commands import ActionHandler, Command, Press, Request, Text
 from bot.config import Settings
 from schedules.clock import Clock, SystemClock
@@ -97,10 +98,13 @@ ZONE_IS = Text(
     de="Zeitzone dieses Chats: {zone}. Ändern: /timezone Europe/Berlin",
     en="This chat's time zone: {zone}. Change it: /timezone Europe/Berlin",
 )
-ZONE_SET = Text(
-    de="Zeitzone ist jetzt {zone}. {moved} Abo(s) folgen ihr.",
-    en="The time zone is now {zone}. {moved} subscription(s) follow it.",
+ZONE_SET = Text(de="Zeitzone ist jetzt {zone}.", en="The time zone is now {zone}.")
+ZONE_MOVED_NONE = Text(
+    de="Kein Abo folgt ihr (Abos mit eigener Zone bleiben).",
+    en="No subscription follows it (those with their own zone stay).",
 )
+ZONE_MOVED_ONE = Text(de="1 Abo folgt ihr.", en="1 subscription follows it.")
+ZONE_MOVED_MANY = Text(de="{moved} Abos folgen ihr.", en="{moved} subscriptions follow it.")
 NEVER = Text(de="keiner", en="none")
 
 
@@ -148,7 +152,7 @@ class SubscriptionCommands:
     async def subscribe(self, request: Request) -> list[Reply]:
         language = request.language
         if not request.args.strip():
-            return [_reply(SUBSCRIBE_USAGE.get(language), language, kind="usage")]
+            return [_usage(SUBSCRIBE_USAGE, language)]
         parsed = parse_subscription(request.args)
         chat = request.message.chat
         spec = replace(parsed.spec, timezone=parsed.spec.timezone or self.chat_zone(chat))
@@ -169,7 +173,7 @@ class SubscriptionCommands:
         language = router.language_for(press.chat, press.user_language)
         topic = press.action.partition(":")[2].strip()
         if not topic:
-            return [_reply(SUBSCRIBE_USAGE.get(language), language, kind="usage")]
+            return [_usage(SUBSCRIBE_USAGE, language)]
         existing = self.subscriptions.find(press.chat, topic)
         if existing is not None:
             return [_reply(ALREADY.format(language, **_describe(existing, language)), language)]
@@ -191,7 +195,8 @@ class SubscriptionCommands:
         moved = self.subscriptions.move_to_zone(chat, zone, now=self.clock.now())
         for subscription in moved:
             self.scheduler.schedule(subscription)
-        return [_reply(ZONE_SET.format(language, zone=zone, moved=len(moved)), language)]
+        text = ZONE_SET.format(language, zone=zone) + " " + _moved(len(moved), language)
+        return [_reply(text, language)]
 
     async def list_subscriptions(self, request: Request) -> list[Reply]:
         language = request.language
@@ -221,7 +226,7 @@ class SubscriptionCommands:
         language = request.language
         what = request.args.strip()
         if not what:
-            return [_reply(UNSUBSCRIBE_USAGE.get(language), language, kind="usage")]
+            return [_usage(UNSUBSCRIBE_USAGE, language)]
         chat = request.message.chat
         subscriptions = self.subscriptions.for_chat(chat)
         chosen: list[Subscription]
@@ -262,6 +267,13 @@ class SubscriptionCommands:
         user_id: str,
     ) -> Reply:
         existing = self.subscriptions.find(chat, topic)
+        if (
+            existing is not None
+            and existing.active
+            and existing.spec == spec
+            and existing.zone_from_chat == zone_from_chat
+        ):
+            return _reply(ALREADY.format(language, **_describe(existing, language)), language)
         limit = self.settings.max_subscriptions
         if existing is None and self.subscriptions.count(chat) >= limit:
             raise UserError(
@@ -338,3 +350,16 @@ def _describe(subscription: Subscription, language: str) -> dict[str, str]:
 
 def _reply(text: str, language: str, *, kind: ReplyKind = "text") -> Reply:
     return Reply(text, kind=kind, language=language)
+
+
+def _usage(usage: Text, language: str) -> Reply:
+    """The router's "Usage: …" line for a command called without what it needs."""
+    return _reply(texts.USAGE.format(language, usage=usage.get(language)), language, kind="usage")
+
+
+def _moved(count: int, language: str) -> str:
+    if count == 0:
+        return ZONE_MOVED_NONE.get(language)
+    if count == 1:
+        return ZONE_MOVED_ONE.get(language)
+    return ZONE_MOVED_MANY.format(language, moved=count)

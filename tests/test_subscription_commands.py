@@ -140,7 +140,7 @@ async def test_timezone_moves_the_subscriptions_that_follow_the_chat(tmp_path: P
     assert "Europe/Berlin" in await bot.say("/timezone")
     await bot.say("/subscribe nordkorea 07:30")
     await bot.say("/subscribe hafen 07:30 Asia/Tokyo")
-    assert "Zeitzone ist jetzt America/New_York. 1 Abo(s)" in await bot.say(
+    assert "Zeitzone ist jetzt America/New_York. 1 Abo folgt ihr." in await bot.say(
         "/timezone america/new_york"
     )
     listing = await bot.say("/subscriptions")
@@ -151,6 +151,9 @@ async def test_timezone_moves_the_subscriptions_that_follow_the_chat(tmp_path: P
     assert "2. hafen – täglich 07:30 (Asia/Tokyo)" in listing
     assert bot.scheduler.next_due() == datetime(2025, 6, 2, 11, 30, tzinfo=UTC)  # 07:30 in New York
     assert "(America/New_York)" in await bot.say("/subscribe sanktionen 06:00")
+    assert "2 subscriptions follow it." in await bot.say("/timezone UTC", language="en")
+    other = ChatRef("telegram", "-1006")
+    assert "Kein Abo folgt ihr" in await bot.say("/timezone UTC", chat=other)
 
 
 async def test_list_and_unsubscribe_by_number_topic_or_all(tmp_path: Path) -> None:
@@ -187,3 +190,20 @@ def test_the_contract_function_lists_the_four_commands(tmp_path: Path) -> None:
     bot = make_bot(tmp_path)
     names = [c.name for c in subscription_commands(bot.subscriptions, bot.scheduler, config)]
     assert names == ["subscribe", "timezone", "subscriptions", "unsubscribe"]
+
+
+async def test_the_same_subscription_again_says_it_exists(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    await bot.say("/subscribe nordkorea 07:30")
+    [before] = bot.subscriptions.for_chat(CHAT)
+    again = await bot.say("/subscribe nordkorea 07:30")
+    assert again.startswith("nordkorea ist schon abonniert: täglich 07:30 (Europe/Berlin).")
+    assert "Geändert" not in again
+    assert bot.subscriptions.for_chat(CHAT) == [before]  # untouched, effective_from included
+    assert (await bot.say("/subscribe nordkorea 08:00")).startswith("Geändert: nordkorea")
+
+
+async def test_commands_without_arguments_get_the_usage_line(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    assert (await bot.say("/unsubscribe")).startswith("Verwendung: /unsubscribe THEMA")
+    assert (await bot.say("/subscribe", language="en")).startswith("Usage: /subscribe TOPIC")
