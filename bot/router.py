@@ -217,12 +217,15 @@ class Router:
         *,
         context_id: str | None = None,
         chat: ChatRef | None = None,
+        private: bool = False,
     ) -> Reply:
         """A digest as a Reply: full plain text with numbered sources, structure, buttons.
 
         Without `context_id` a context is created for the digest (not yet any chat's last
         one: `delivered` makes it so), so a scheduled digest gets the buttons and follow-ups
         of a /brief reply. Fits `schedules.delivery.DigestComposer` (digest, language, title).
+        The follow-up hint says "just write" only when `private` (known to be a private chat);
+        otherwise "reply to this message", which works in groups too.
         """
         if context_id is None and digest.points:
             context_id = self.conversations.create(
@@ -245,7 +248,8 @@ class Router:
         sources = [f"[{number[r.id]}] {_cite(r, language)}" for r in refs if r.id in _cited(digest)]
         body = [heading, *lines, "", texts.BRIEF_SOURCES_HEADING.get(language), *sources]
         if context_id is not None:
-            body += ["", texts.BRIEF_FOLLOWUP_HINT.get(language)]
+            hint = texts.BRIEF_FOLLOWUP_HINT if private else texts.BRIEF_FOLLOWUP_HINT_GROUP
+            body += ["", hint.get(language)]
         buttons: list[Button] = []
         if context_id is not None:
             if digest.has_more:
@@ -362,7 +366,15 @@ class Router:
         if not topic:
             return [self.usage(self._by_name["brief"], language)]
         if len(topic) > MAX_TOPIC:
-            return [self._too_long(topic, MAX_TOPIC, language)]
+            return [
+                self._reply(
+                    texts.TOPIC_TOO_LONG,
+                    language,
+                    kind="usage",
+                    length=len(topic),
+                    limit=MAX_TOPIC,
+                )
+            ]
         digest = await asyncio.to_thread(
             self.briefing.brief, topic, points=BRIEF_POINTS, language=language
         )
@@ -375,7 +387,10 @@ class Router:
             shown=[point_key(p.text) for p in digest.points],
         )
         title = texts.BRIEF_TITLE.format(language, topic=topic)
-        return [self.digest_reply(digest, language, context_id=context.id, title=title)]
+        private = request.message.is_private
+        return [
+            self.digest_reply(digest, language, context_id=context.id, title=title, private=private)
+        ]
 
     async def _ask(self, request: Request) -> list[Reply]:
         language = request.language

@@ -117,6 +117,15 @@ BRIEF_FOLLOWUP_HINT = Text(
     de="Fragen dazu? Einfach schreiben oder auf diese Nachricht antworten.",
     en="Questions? Just write them, or reply to this message.",
 )
+BRIEF_FOLLOWUP_HINT_GROUP = Text(
+    de="Fragen dazu? Auf diese Nachricht antworten.",
+    en="Questions? Reply to this message to ask a follow-up.",
+)
+"""In groups the bot reads only replies to it, mentions and commands, not every message."""
+TOPIC_TOO_LONG = Text(
+    de="Das Thema ist zu lang ({length} Zeichen, höchstens {limit}).",
+    en="The topic is too long ({length} characters, at most {limit}).",
+)
 NO_MORE_POINTS = Text(
     de="Mehr wichtige Punkte gibt es zu „{topic}“ nicht.",
     en='There are no more key points on "{topic}".',

@@ -494,3 +494,21 @@ def test_no_input_makes_the_router_raise(
     replies = asyncio.run(router.handle(message))
     assert replies and all(isinstance(r, Reply) and r.text.strip() for r in replies)
     assert all(r.text != texts.GENERIC_ERROR.get(r.language) for r in replies), text
+
+
+async def test_an_over_long_topic_is_called_a_topic(router: Router) -> None:
+    reply = await one(router, "/brief " + "nordkorea " * 30)
+    assert reply.kind == "usage"
+    assert reply.text.startswith("Das Thema ist zu lang (299 Zeichen, höchstens 200)")
+    await one(router, "/lang en")
+    assert (await one(router, "/brief " + "x" * 201)).text.startswith("The topic is too long")
+
+
+async def test_the_follow_up_hint_fits_the_kind_of_chat(router: Router) -> None:
+    private = await one(router, "/brief rathaus")
+    assert "Einfach schreiben" in private.text
+    group = await one(router, "/brief rathaus", GROUP)
+    assert "Einfach schreiben" not in group.text
+    assert group.text.endswith("Fragen dazu? Auf diese Nachricht antworten.")
+    scheduled = router.digest_reply(router.briefing.brief("rathaus"), "en", "Daily: rathaus")
+    assert scheduled.text.endswith("Reply to this message to ask a follow-up.")  # any chat
