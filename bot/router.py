@@ -362,7 +362,7 @@ class Router:
 
     async def _brief(self, request: Request) -> list[Reply]:
         language = request.language
-        topic = " ".join(request.args.split())
+        topic = unquote(" ".join(request.args.split()))
         if not topic:
             return [self.usage(self._by_name["brief"], language)]
         if len(topic) > MAX_TOPIC:
@@ -428,12 +428,19 @@ class Router:
         source = request.args.strip()
         if not source:
             return [self.usage(self._by_name["add"], language)]
+        console = request.message.chat.platform == "console"
         if _URL.fullmatch(source):
             added = await self.briefing.add_url(source)
-        elif _looks_like_path(source):
-            if request.message.chat.platform != "console":
+        elif _looks_like_path(source) or (console and _existing_path(source)):
+            # an existing file without a known suffix is still a file ("unsupported file
+            # type"), never its name stored as text; elsewhere the server's files stay private
+            if not console:
                 return [self._reply(texts.ADD_PATH_CONSOLE_ONLY, language)]
-            added = await asyncio.to_thread(self.briefing.add, Path(source).expanduser())
+            path = Path(source).expanduser()
+            problem = path_problem(path)
+            if problem is not None:
+                return [Reply(problem.get(language), kind="error", language=language)]
+            added = await asyncio.to_thread(self.briefing.add, path)
         else:
             added = await asyncio.to_thread(self.briefing.add, source)
         article = added.article
@@ -495,9 +502,10 @@ class Router:
             context = self.conversations.for_message(chat, chat.thread_id)
             if context is not None:
                 return context
-        if message.is_private:
-            return self.conversations.last(chat)
-        return None
+        # a message reaches the router only when it is addressed to the bot (in groups the
+        # adapters pass on commands, replies to the bot and mentions), so a question without
+        # a reply is about the chat's last brief, in groups as in private chats
+        return self.conversations.last(chat)
 
     async def _press_more(self, press: Press, payload: str, language: str) -> list[Reply]:
         context = self.conversations.get(payload) if payload else None
@@ -622,3 +630,34 @@ def _cited(digest: Digest) -> set[str]:
 
 def _looks_like_path(source: str) -> bool:
     return "\n" not in source and len(source) < 1024 and source.lower().endswith(FILE_SUFFIXES)
+
+
+def _existing_path(source: str) -> bool:
+    if "\n" in source or len(source) >= 1024:
+        return False
+    try:
+        return Path(source).expanduser().exists()
+    except (OSError, ValueError, RuntimeError):
+        return False
+
+
+def path_problem(path: Path) -> Text | None:
+    """Why `path` cannot be read as an article file (a folder, no read permission), or None
+    (a missing file or a wrong suffix is left to the extractor, which says so)."""
+    try:
+        if path.is_dir():
+            return texts.PATH_IS_FOLDER
+        if path.exists():
+            with path.open("rb"):
+                pass
+    except OSError:
+        return texts.PATH_UNREADABLE
+    return None
+
+
+QUOTES = "\"'„“”‚‘’«»‹›"
+
+
+def unquote(topic: str) -> str:
+    """`"Kim Jong-un"` -> `Kim Jong-un`: quotes around a topic (as a shell would strip)."""
+    return topic.strip(QUOTES).strip()

@@ -175,6 +175,14 @@ ADD_PATH_CONSOLE_ONLY = Text(
     de="Dateipfade gehen nur in der Konsole. Hier bitte eine URL oder den Text schicken.",
     en="File paths work in the console only. Here, please send a URL or the text.",
 )
+PATH_IS_FOLDER = Text(
+    de="Das ist ein Ordner, keine Datei.",
+    en="That is a folder, not a file.",
+)
+PATH_UNREADABLE = Text(
+    de="Die Datei lässt sich nicht lesen (keine Berechtigung?).",
+    en="That file cannot be read (no permission?).",
+)
 ADD_NO_FETCHER = Text(
     de="Das Laden von URLs ist hier nicht eingerichtet.",
     en="Fetching URLs is not set up here.",

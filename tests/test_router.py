@@ -170,10 +170,16 @@ async def test_follow_up_without_context_gets_a_hint(router: Router) -> None:
     assert reply.text == texts.NO_CONTEXT.get("de")
 
 
-async def test_group_follow_up_only_as_a_reply_to_the_digest(router: Router) -> None:
+async def test_group_follow_up_by_reply_or_mention(router: Router) -> None:
+    other_group = ChatRef("telegram", "-200")
+    lost = await one(router, "Wie viel kostet das Rathaus?", other_group, is_private=False)
+    assert lost.text == texts.NO_CONTEXT.get("de")  # no brief in that group yet
     digest = await one(router, "/brief rathaus", GROUP)
-    plain = await one(router, "Wie viel kostet das Rathaus?", GROUP)
-    assert plain.text == texts.NO_CONTEXT.get("de")
+    await one(router, "/brief bridge", other_group, is_private=False)
+    # "@briefbot wie viel …" reaches the router without the mention and without a reply:
+    # it is addressed to the bot, so it is about this group's last brief
+    mention = await one(router, "Wie viel kostet das Rathaus?", GROUP)
+    assert mention.answer is not None and "96 Millionen" in mention.text
     router.delivered(GROUP, digest, "555")
     reply = await one(router, "Wie viel kostet das Rathaus?", GROUP, reply_to_message_id="555")
     assert reply.answer is not None and "96 Millionen" in reply.text
@@ -512,3 +518,23 @@ async def test_the_follow_up_hint_fits_the_kind_of_chat(router: Router) -> None:
     assert group.text.endswith("Fragen dazu? Auf diese Nachricht antworten.")
     scheduled = router.digest_reply(router.briefing.brief("rathaus"), "en", "Daily: rathaus")
     assert scheduled.text.endswith("Reply to this message to ask a follow-up.")  # any chat
+
+
+async def test_add_of_an_existing_file_of_another_type_in_the_console(
+    build: Callable[..., Router], tmp_path: Path
+) -> None:
+    router = build()
+    plain = tmp_path / "hostname"
+    plain.write_text("lindholm-server\n", encoding="utf-8")
+    reply = await one(router, f"/add {plain}", CONSOLE)
+    assert reply.kind == "error" and "Dateityp" in reply.text and ".html" in reply.text
+    folder = await one(router, f"/add {tmp_path}", CONSOLE)
+    assert folder.kind == "error" and folder.text == "Das ist ein Ordner, keine Datei."
+    assert router.briefing.sources() == []  # nothing stored
+
+
+@pytest.mark.parametrize("quoted", ['"rathaus"', "„rathaus“", "'rathaus'", "«rathaus»"])
+async def test_quotes_around_a_topic_are_dropped(router: Router, quoted: str) -> None:
+    reply = await one(router, f"/brief {quoted}")
+    assert reply.title == "Kernpunkte: rathaus" and reply.digest is not None
+    assert reply.digest.topic == "rathaus"
