@@ -18,9 +18,11 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from bot.app import App
     from bot.config import Settings
     from summarizer.models import Added, Article, Digest, Document
@@ -58,12 +60,33 @@ def _describe(source: str) -> str:
     return "stdin" if source == "-" else source
 
 
+def _say(de: str, en: str) -> str:
+    return de if _language() == "de" else en
+
+
+def _check_path(source: str) -> Path:
+    """`source` as a path, or a CliError saying it is a folder or cannot be read (the
+    extractor would only say "missing"); a missing file is left to it."""
+    from bot import texts
+
+    path = Path(source)
+    try:
+        if path.is_dir():
+            raise CliError(f"{source}: {texts.PATH_IS_FOLDER.get(_language())}")
+        if path.exists():
+            with path.open("rb"):
+                pass
+    except OSError:
+        raise CliError(f"{source}: {texts.PATH_UNREADABLE.get(_language())}") from None
+    return path
+
+
 def _document(source: str, language: str | None) -> Document:
     from summarizer import extract
 
     if source == "-":
         return extract.from_bytes(sys.stdin.buffer.read(), language=language)
-    return extract.from_path(Path(source), language=language)
+    return extract.from_path(_check_path(source), language=language)
 
 
 def _article(document: Document, ranking: Sequence[tuple[int, float]] = ()) -> Article:
@@ -193,7 +216,7 @@ async def _add_one(app: App, source: str) -> Added:
         return await app.briefing.add_url(source)
     if source == "-":
         return app.briefing.add(sys.stdin.buffer.read())
-    return app.briefing.add(Path(source))
+    return app.briefing.add(_check_path(source))
 
 
 async def _add_all(app: App, sources: Sequence[str]) -> list[Added | Exception]:
@@ -210,7 +233,7 @@ async def _add_all(app: App, sources: Sequence[str]) -> list[Added | Exception]:
         async with limit:
             try:
                 return await _add_one(app, source)
-            except UserError as error:
+            except (UserError, CliError) as error:
                 return error
             except Exception as error:
                 log.debug("adding %s failed", source, exc_info=True)
@@ -241,6 +264,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     for source, result in zip(args.sources, results, strict=True):
         if isinstance(result, Exception):
             failed += 1
+            if isinstance(result, CliError):  # already names the source
+                print(f"briefbot: {result}", file=sys.stderr)
+                continue
             message = (
                 result.message(_language())
                 if isinstance(result, UserError)
@@ -290,9 +316,11 @@ def cmd_brief(args: argparse.Namespace) -> int:
         _print_json(_digest_json(digest, topic))
         return 0
     if not digest.points:
-        from bot import texts
-
-        print(texts.BRIEF_NOTHING.format(language, topic=topic))
+        print(
+            f"Zu „{topic}“ habe ich keinen Artikel. `briefbot sources` zeigt, was gespeichert ist."
+            if language == "de"
+            else f'I have no article on "{topic}". `briefbot sources` shows what is stored.'
+        )
         return 0
     number = {a.id: i for i, a in enumerate(digest.articles, 1)}
     print(digest.title or topic)
@@ -322,6 +350,14 @@ def cmd_sources(args: argparse.Namespace) -> int:
                 }
                 for r in refs
             ]
+        )
+        return 0
+    if not refs:
+        print(
+            _say(
+                "Die Bibliothek ist leer. Artikel hinzufügen: briefbot add DATEI|URL",
+                "The library is empty. Add articles with: briefbot add FILE|URL",
+            )
         )
         return 0
     for number, ref in enumerate(refs, 1):
@@ -379,15 +415,50 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 # --- parser -------------------------------------------------------------------------------------
 
 
-def _points(value: str) -> int:
-    number = int(value)
-    if not 1 <= number <= 30:
-        raise argparse.ArgumentTypeError("must be between 1 and 30")
+def _whole_number(value: str, low: int, high: int | None) -> int:
+    """`value` as an int in low..high, else an ArgumentTypeError in the user's language."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < low or (high is not None and number > high):
+        if high is None:
+            raise argparse.ArgumentTypeError(
+                _say(
+                    f"eine ganze Zahl ab {low} erwartet, nicht {value!r}",
+                    f"expected a whole number of at least {low}, not {value!r}",
+                )
+            )
+        raise argparse.ArgumentTypeError(
+            _say(
+                f"eine ganze Zahl von {low} bis {high} erwartet, nicht {value!r}",
+                f"expected a whole number between {low} and {high}, not {value!r}",
+            )
+        )
     return number
 
 
+def points_count(value: str) -> int:
+    """--points: 1 to 30 key points."""
+    return _whole_number(value, 1, 30)
+
+
+def positive_count(value: str) -> int:
+    """--limit: at least 1."""
+    return _whole_number(value, 1, None)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors ("briefbot: --points/-n: …") instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        message = message.removeprefix("argument ")
+        hint = _say("briefbot --help zeigt die Befehle", "briefbot --help lists the commands")
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} ({hint})\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="briefbot",
         description="News briefings: key points, cited answers, daily digests. Offline.",
     )
@@ -411,7 +482,15 @@ def build_parser() -> argparse.ArgumentParser:
         run=cmd_extract
     )
     digest = source_command("digest", "key points of one text")
-    digest.add_argument("--points", "-n", type=_points, default=5, help="how many (1-30)")
+    digest.add_argument(
+        "--points",
+        "-n",
+        dest="points",
+        metavar="N",
+        type=points_count,
+        default=5,
+        help="how many (1-30)",
+    )
     digest.set_defaults(run=cmd_digest)
     ask = source_command("ask", "answer questions from one text")
     ask.add_argument("questions", metavar="QUESTION", nargs="+")
@@ -424,12 +503,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     brief = sub.add_parser("brief", help="key points of all stored articles on a topic")
     brief.add_argument("topic", metavar="TOPIC", nargs="+")
-    brief.add_argument("--points", "-n", type=_points, default=7, help="how many (1-30)")
+    brief.add_argument(
+        "--points",
+        "-n",
+        dest="points",
+        metavar="N",
+        type=points_count,
+        default=7,
+        help="how many (1-30)",
+    )
     brief.add_argument("--json", action="store_true", help="print JSON")
     brief.set_defaults(run=cmd_brief)
 
     sources = sub.add_parser("sources", help="list the stored articles, newest first")
-    sources.add_argument("--limit", type=int, default=50)
+    sources.add_argument(
+        "--limit",
+        dest="limit",
+        metavar="N",
+        type=positive_count,
+        default=50,
+        help="at most N articles (at least 1)",
+    )
     sources.add_argument("--json", action="store_true", help="print JSON")
     sources.set_defaults(run=cmd_sources)
 
@@ -443,6 +537,18 @@ def build_parser() -> argparse.ArgumentParser:
         "migrate", help="upgrade the database schema to the newest revision"
     ).set_defaults(run=cmd_migrate)
     return parser
+
+
+def _setting_error(error: ValidationError) -> str:
+    """One line naming the first bad environment variable, e.g. BRIEFBOT_LANGUAGE='xx'."""
+    first = error.errors()[0]
+    name = ".".join(str(part) for part in first["loc"]) or "?"
+    value = first.get("input")
+    shown = f"={value!r}" if isinstance(value, str | int | float) else ""
+    return _say(
+        f"ungültige Einstellung {name}{shown}: {first['msg']}",
+        f"invalid setting {name}{shown}: {first['msg']}",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -464,6 +570,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_ERROR
     except Exception as error:
+        pydantic = sys.modules.get("pydantic")  # loaded only by commands that read Settings
+        if pydantic is not None and isinstance(error, pydantic.ValidationError):
+            print(f"briefbot: {_setting_error(error)}", file=sys.stderr)
+            return EXIT_ERROR
         log.debug("briefbot failed", exc_info=True)
         first_line = (str(error).strip().splitlines() or [""])[0]
         print(f"briefbot: {type(error).__name__}: {first_line}", file=sys.stderr)

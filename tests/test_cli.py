@@ -84,7 +84,7 @@ def test_digest_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(sentences[p["sentence_index"]] == p["text"] for p in data["points"])
     with pytest.raises(SystemExit) as exit_info:
         main(["digest", str(HAFEN), "--points", "0"])
-    assert exit_info.value.code == 2 and "between 1 and 30" in capsys.readouterr().err
+    assert exit_info.value.code == 2 and "von 1 bis 30" in capsys.readouterr().err
 
 
 def test_ask_json_shape_one_entry_per_question(capsys: pytest.CaptureFixture[str]) -> None:
@@ -147,7 +147,7 @@ def test_brief_without_matches_is_empty_and_succeeds(capsys: pytest.CaptureFixtu
         "points": [],
     }
     code, out, _ = run(capsys, "brief", "fußball")
-    assert code == 0 and "/sources" in out
+    assert code == 0 and "`briefbot sources`" in out and " /sources" not in out
 
 
 def test_add_keeps_going_past_a_bad_source(
@@ -189,7 +189,7 @@ def test_add_url_fetches_through_the_guarded_fetcher(
             None,
             "briefbot: unbekannte Sprache 'fr': de oder en",
         ),
-        (["ask", str(FIXTURES), "Wann?"], None, "briefbot: "),
+        (["ask", str(FIXTURES), "Wann?"], None, f"briefbot: {FIXTURES}: Das ist ein Ordner"),
     ],
 )
 def test_errors_are_one_line_on_stderr(
@@ -208,6 +208,55 @@ def test_errors_in_english(
     assert code == 1 and err == "briefbot: nope.md: That file does not exist.\n"
     code, _, err = run(capsys, "extract", "page.pdf")
     assert code == 1 and err.startswith("briefbot: page.pdf: ")
+
+
+def usage_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(argv))
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1, err
+    return err
+
+
+def test_bad_numbers_get_one_line_in_the_users_language(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    err = usage_error(capsys, "digest", str(HAFEN), "--points", "abc")
+    assert err.startswith("briefbot digest: --points/-n: eine ganze Zahl von 1 bis 30 erwartet")
+    assert "invalid" not in err and "_points" not in err and "usage:" not in err
+    assert "ab 1 erwartet, nicht '-5'" in usage_error(capsys, "sources", "--limit", "-5")
+    assert "nicht '0'" in usage_error(capsys, "sources", "--limit", "0")
+    monkeypatch.setenv("BRIEFBOT_LANGUAGE", "en")
+    err = usage_error(capsys, "brief", "x", "-n", "31")
+    assert "expected a whole number between 1 and 30, not '31'" in err
+
+
+def test_a_bad_setting_is_one_line_naming_the_variable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFBOT_LANGUAGE", "xx")
+    code, out, err = run(capsys, "sources")
+    assert code == 1 and out == ""
+    assert err.startswith("briefbot: ungültige Einstellung BRIEFBOT_LANGUAGE='xx': ")
+    assert err.count("\n") == 1 and "validation error" not in err
+    monkeypatch.setenv("BRIEFBOT_LANGUAGE", "en")
+    monkeypatch.setenv("BRIEFBOT_HTTP_PORT", "abc")
+    code, _, err = run(capsys, "run")
+    assert code == 1 and err.startswith("briefbot: invalid setting BRIEFBOT_HTTP_PORT='abc'")
+
+
+def test_an_empty_library_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "sources")
+    assert code == 0 and out.startswith("Die Bibliothek ist leer. Artikel hinzufügen: briefbot add")
+    assert run_json(capsys, "sources") == []
+
+
+def test_a_folder_as_source_is_named_as_such(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "add", str(tmp_path), str(BRIDGE))
+    assert code == 1 and "added: Harbour bridge" in out
+    assert err == f"briefbot: {tmp_path}: Das ist ein Ordner, keine Datei.\n"
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
