@@ -80,6 +80,10 @@ def merge(
     Each article offers its points in its own ranking order; the best offer (article weight x
     point score, less for each point already taken from that article) wins, so strong articles
     give several points and weak ones still get heard. Returns (points, has_more).
+
+    `exclude` holds the point keys of points shown before ("more", scheduled digests). Those
+    points are sentences of these same articles, so the sentences whose key is excluded seed
+    the near-duplicate check: a point saying the same in other words is not shown again either.
     """
     weights = _article_weights(articles)
     excluded = set(exclude)
@@ -90,7 +94,7 @@ def merge(
     taken_per_article = [0] * len(articles)
     consumed: set[tuple[int, int]] = set()  # follow-ups already taken with their antecedent
     chosen: list[KeyPoint] = []
-    chosen_sets: list[frozenset[str]] = []
+    chosen_sets = _shown_sets(articles, excluded)  # term sets no new point may repeat
     has_more = False
 
     def acceptable(
@@ -140,6 +144,23 @@ def merge(
                 chosen_sets.append(follow[1])
                 taken_per_article[number] += 1
     return chosen, has_more
+
+
+def _shown_sets(
+    articles: Sequence[tuple[Article, float]], excluded: Collection[str]
+) -> list[frozenset[str]]:
+    """Term sets of the given articles' sentences whose point key is excluded (shown before)."""
+    if not excluded:
+        return []
+    shown: list[frozenset[str]] = []
+    seen: set[str] = set()
+    for article, _ in articles:
+        for sentence in article.sentences:
+            key = point_key(sentence.text)
+            if key in excluded and key not in seen:
+                seen.add(key)
+                shown.append(_term_set(sentence.text, article.language))
+    return shown
 
 
 def _point_score(article: Article, position: int) -> float:

@@ -129,3 +129,29 @@ def test_merge_fixtures_are_clean() -> None:
 
 def test_empty_input() -> None:
     assert brief.merge([], points=5) == ([], False)
+
+
+BAHN_A = [
+    "Die Bahn kündigte einen Notfahrplan an und rechnet mit vielen Ausfällen.",
+    "Pendler sollen sich vor der Fahrt über ihre Verbindungen informieren.",
+    "Die Gewerkschaft hatte den Streik am Wochenende angekündigt.",
+]
+BAHN_B = [
+    "Die Bahn kündigte einen Notfahrplan an.",
+    "Im Güterverkehr stauen sich bereits Hunderte Züge an den Grenzübergängen.",
+    "Der Fahrgastverband forderte Entschädigungen für Zeitkarteninhaber.",
+]
+
+
+def test_more_drops_near_duplicates_of_points_already_shown() -> None:
+    a = make_article("a", BAHN_A, day=18)
+    b = make_article("b", BAHN_B, day=18)
+    shown, has_more = brief.merge([(a, 1.0), (b, 1.0)], points=2)
+    assert has_more
+    assert any("Notfahrplan" in p.text for p in shown)
+    more, _ = brief.merge(
+        [(a, 1.0), (b, 1.0)], points=10, exclude={brief.point_key(p.text) for p in shown}
+    )
+    assert more
+    for point in more:
+        assert not any(brief.near_duplicate(point.text, old.text, "de") for old in shown), point
