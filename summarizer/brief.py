@@ -143,7 +143,26 @@ def merge(
                 chosen.append(KeyPoint(follow[0], article.id, index + 1, round(-negative_offer, 4)))
                 chosen_sets.append(follow[1])
                 taken_per_article[number] += 1
-    return chosen, has_more
+    return reading_order(chosen), has_more
+
+
+def reading_order(points: Sequence[KeyPoint]) -> list[KeyPoint]:
+    """The points with each run of consecutive points from one article in reading order.
+
+    A brief from one article then reads like that article's digest (one run: reading order),
+    since a sentence picked for its score often only makes sense after the one before it in
+    the text. Across articles the merged order stays: it says which article matters most (more
+    relevant, newer), and interleaving outlets by position in their texts would mean nothing.
+    Only neighbours are reordered, so a run never moves ahead of a better article's points,
+    and a dangling point stays right after its antecedent (index + 1 follows index).
+    """
+    ordered: list[KeyPoint] = []
+    start = 0
+    for end in range(1, len(points) + 1):
+        if end == len(points) or points[end].article_id != points[start].article_id:
+            ordered.extend(sorted(points[start:end], key=lambda p: p.sentence_index))
+            start = end
+    return ordered
 
 
 def _shown_sets(

@@ -155,3 +155,38 @@ def test_more_drops_near_duplicates_of_points_already_shown() -> None:
     assert more
     for point in more:
         assert not any(brief.near_duplicate(point.text, old.text, "de") for old in shown), point
+
+
+def test_points_of_one_article_come_in_reading_order() -> None:
+    document = extract.from_path(TEXTS / "de_hafen.txt")
+    ranking = digest.rank(document)
+    assert [i for i, _ in ranking[:5]] != sorted(i for i, _ in ranking[:5])  # a real reorder
+    article = Article(
+        id="hafen",
+        title=document.title,
+        teaser="",
+        language=document.language,
+        sentences=document.sentences,
+        ranking=tuple(i for i, _ in ranking),
+        ranking_scores=tuple(s for _, s in ranking),
+        added=datetime(2024, 6, 1, tzinfo=UTC),
+    )
+    points, _ = brief.merge([(article, 1.0)], points=5)
+    order = [p.sentence_index for p in points]
+    assert len(order) == 5
+    assert order == sorted(order)
+
+
+def test_runs_from_one_article_read_in_order_and_articles_keep_their_merged_order() -> None:
+    a = make_article("a", OUTLET_A, day=18)
+    b = make_article("b", OUTLET_B, day=19)
+    points, _ = brief.merge([(a, 1.0), (b, 1.0)], points=10)
+    runs: list[list[int]] = []
+    previous = None
+    for point in points:
+        if point.article_id != previous:
+            runs.append([])
+            previous = point.article_id
+        runs[-1].append(point.sentence_index)
+    assert all(run == sorted(run) for run in runs)
+    assert points[0].article_id == "b"  # the newer article still leads
