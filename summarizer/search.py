@@ -8,8 +8,9 @@ as "nordkorea besuch" on either backend.
 
 A topic word becomes a prefix of its German Snowball stem ("Nordkoreas" -> nordkorea*), which
 finds inflections and compounds that start with the word ("nordkoreanischen",
-"Nordkorea-Besuch"); words of two or three letters ("EU", "USA", "Kim") match exactly, so "eu"
-does not find "Euro". Every word of a topic is required; a hyphenated word is a phrase.
+"Nordkorea-Besuch"); words of two or three letters ("EU", "USA", "Kim") match exactly or with a
+genitive -s ("Kims"), so "eu" does not find "Euro". Every word of a topic is required; a
+hyphenated word is a phrase.
 
 `ALIASES` is a small hand-written table of German and English names of the same place or
 person (North Korea <-> Nordkorea, Russland <-> Russia, …). It is a table, not a library,
@@ -106,9 +107,18 @@ def _prefix_of(token: str) -> tuple[str, bool]:
     return token, True
 
 
-def _phrase(parts: tuple[str, ...]) -> Phrase:
+def _phrases(parts: tuple[str, ...]) -> tuple[Phrase, ...]:
+    """How a run of tokens may occur: one phrase, plus its genitive when the last word is short.
+
+    A short word matches exactly (not as a prefix, so "eu" does not find "Euro"), but news
+    German writes the genitive of a short name with an -s ("Kims Schwester"), so "kims" is
+    searched for too. The English "Kim's" needs nothing: the index splits at the apostrophe.
+    """
     last, prefix = _prefix_of(parts[-1])
-    return Phrase((*parts[:-1], last), prefix)
+    phrase = Phrase((*parts[:-1], last), prefix)
+    if prefix or last.endswith("s"):
+        return (phrase,)
+    return (phrase, Phrase((*parts[:-1], last + "s"), False))
 
 
 def _alias_index() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
@@ -128,6 +138,12 @@ _LONGEST_ALIAS = max(len(key) for key in _ALIAS_INDEX)
 
 def _is_stop(token: str) -> bool:
     return token in stop_words("de") or token in stop_words("en")
+
+
+def _only_stop_words(term: Term) -> bool:
+    """A term made of stop words only ("der", "or"); a known name (alias) never is one."""
+    tokens = tuple(term.label.split())
+    return tokens not in _ALIAS_INDEX and all(map(_is_stop, tokens))
 
 
 def parse(topic: str, *, drop_stop_words: bool = True) -> list[Term]:
@@ -160,20 +176,16 @@ def parse(topic: str, *, drop_stop_words: bool = True) -> list[Term]:
                 break
         if match is not None:
             size, key = match
-            phrases = tuple(dict.fromkeys(_phrase(s) for s in _ALIAS_INDEX[key]))
+            phrases = tuple(dict.fromkeys(p for s in _ALIAS_INDEX[key] for p in _phrases(s)))
             terms.append(Term(" ".join(key), phrases))
             i += size
             continue
         group = flat[i][1]
         parts = tuple(token for token, g in flat[i:] if g == group)
-        terms.append(Term(" ".join(parts), (_phrase(parts),)))
+        terms.append(Term(" ".join(parts), _phrases(parts)))
         i += len(parts)
     if drop_stop_words:
-        content = [
-            t
-            for t in terms
-            if not (len(t.phrases) == 1 and all(map(_is_stop, t.phrases[0].tokens)))
-        ]
+        content = [t for t in terms if not _only_stop_words(t)]
         if content:
             terms = content
     return list(dict.fromkeys(terms))

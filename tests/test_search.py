@@ -12,6 +12,8 @@ import pytest
 
 from summarizer import search
 from summarizer.library import Library
+from summarizer.models import Document, Sentence
+from summarizer.text import iter_sentences
 from tests.test_library import fill
 
 # topic -> the fixture articles it must find (exactly)
@@ -95,6 +97,34 @@ def check_hit_fields(library: Library, ids: dict[str, str]) -> None:
     assert hit.matched_terms == ("luftabwehr",)
 
 
+def check_short_words_take_the_genitive(library: Library) -> None:
+    """A word of two or three letters also finds its genitive ("Kims", "Kim's"), but is no
+    prefix: "eu" does not find "Euro", "kim" not "Kimchi"."""
+
+    def add(text: str) -> str:
+        sentences = tuple(Sentence(i, t, n) for i, (n, t) in enumerate(iter_sentences(text, "de")))
+        document = Document("", "", "de", text, sentences)
+        return library.add(document, [(0, 1.0)]).article.id
+
+    genitive = add("Kims Schwester reiste nach Peking. Die Gespräche dauerten zwei Tage.")
+    possessive = add("Beobachter lobten Kim's Rede vor dem Parteitag als ungewohnt offen.")
+    plain = add("Kim empfing die Delegation am Flughafen der Hauptstadt.")
+    kimchi = add("Kimchi ist ein Gericht aus fermentiertem Kohl und wird oft als Beilage serviert.")
+    eu_genitive = add("Die Außengrenzen der EU werden stärker überwacht als im vergangenen Jahr.")
+    euro = add("Der Euro legte am Devisenmarkt deutlich zu, der Kurs stieg auf ein Jahreshoch.")
+    kim_found = {hit.article_id for hit in library.search("Kim", limit=50)}
+    assert {genitive, possessive, plain} <= kim_found
+    assert kimchi not in kim_found
+    eu_found = {hit.article_id for hit in library.search("EU", limit=50)}
+    assert eu_genitive in eu_found
+    assert euro not in eu_found
+    assert genitive in {hit.article_id for hit in library.search("Kims", limit=50)}
+
+
+def test_short_words_take_the_genitive(sqlite_url: str) -> None:
+    check_short_words_take_the_genitive(Library.open(sqlite_url))
+
+
 START = datetime(2024, 6, 1, 8, 0, tzinfo=UTC)
 
 
@@ -156,6 +186,9 @@ def test_query_building_is_the_same_for_both_backends() -> None:
     assert search.fts5_query(terms) == '("putin"*) AND ("nordkorea besuch"*)'
     assert search.tsquery(terms) == "('putin':*) & ('nordkorea' <-> 'besuch':*)"
     assert search.parse("und der die") != []  # only stop words: kept, not an empty query
+    kim = search.parse("Kim")
+    assert search.fts5_query(kim) == '("kim" OR "kims")'
+    assert search.tsquery(kim) == "('kim' | 'kims')"
     assert search.parse("...") == []
 
 

@@ -13,6 +13,7 @@ from tests.test_search import (
     check_any_word,
     check_case,
     check_hit_fields,
+    check_short_words_take_the_genitive,
     check_since_and_limit,
     check_title_hits_rank_first,
     found,
@@ -60,5 +61,13 @@ def test_library_basics_on_postgres(postgres_url: str) -> None:
         newer = library.add(other, lead_ranking(other)).article
         assert library.count() == 2
         assert [ref.id for ref in library.sources()] == [newer.id, article.id]
+    finally:
+        library.engine.dispose()
+
+
+def test_short_words_take_the_genitive_on_postgres(postgres_url: str) -> None:
+    library = Library.open(postgres_url)
+    try:
+        check_short_words_take_the_genitive(library)
     finally:
         library.engine.dispose()
