@@ -452,7 +452,7 @@ def digest(article: Article, *, points: int = 5) -> Digest:
     key_points = tuple(
         KeyPoint(by_index[i].text, article.id, i, scores.get(i, 0.0)) for i in ordered
     )
-    ref = ArticleRef(article.id, article.title, article.url, article.published)
+    ref = ArticleRef(article.id, article.short_name, article.url, article.published)
     return Digest(
         title=article.short_name,
         language=article.language,

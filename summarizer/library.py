@@ -47,7 +47,16 @@ from sqlalchemy.sql.expression import BindParameter
 
 from summarizer import search as topic_search
 from summarizer.db import Base, make_engine
-from summarizer.models import Added, Article, ArticleRef, Document, Hit, Sentence
+from summarizer.models import (
+    NAME_WORDS,
+    Added,
+    Article,
+    ArticleRef,
+    Document,
+    Hit,
+    Sentence,
+    name_from_text,
+)
 from summarizer.text import fold
 
 SEARCH_TABLE = "article_fts"
@@ -130,6 +139,24 @@ def content_id(document: Document) -> str:
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:ID_LENGTH]
 
 
+def _names_of_untitled(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
+    """Names of articles stored untitled before their name was stored as the title: the
+    first words of the text, from the first few sentences (each holds a word at least)."""
+    if not ids:
+        return {}
+    ids_param: BindParameter[str] = bindparam("ids", expanding=True)
+    rows = conn.execute(
+        select(_sentences.c.article_id, _sentences.c.text)
+        .where(_sentences.c.article_id.in_(ids_param), _sentences.c.index <= NAME_WORDS)
+        .order_by(_sentences.c.article_id, _sentences.c.index),
+        {"ids": list(ids)},
+    ).all()
+    texts: dict[str, list[str]] = {}
+    for article_id, sentence in rows:
+        texts.setdefault(article_id, []).append(sentence)
+    return {article_id: name_from_text(" ".join(parts)) for article_id, parts in texts.items()}
+
+
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -167,6 +194,8 @@ class Library:
             return Added(existing, created=False)
         added = datetime.now(UTC)
         published = _utc(document.published)
+        # an untitled article (pasted text) is stored under the name it is cited by everywhere
+        title = document.title or name_from_text(" ".join(s.text for s in document.sentences))
         indexes = {s.index for s in document.sentences}
         kept: list[tuple[int, float]] = []  # the ranking without unknown or repeated indexes
         for index, score in ranking:
@@ -180,7 +209,7 @@ class Library:
                     insert(_articles).values(
                         id=article_id,
                         url=document.url,
-                        title=document.title,
+                        title=title,
                         teaser=document.teaser,
                         language=document.language,
                         author=document.author,
@@ -214,7 +243,7 @@ class Library:
             return Added(stored, created=False)
         article = Article(
             id=article_id,
-            title=document.title,
+            title=title,
             teaser=document.teaser,
             language=document.language,
             sentences=tuple(Sentence(s.index, s.text, s.paragraph) for s in document.sentences),
@@ -314,6 +343,7 @@ class Library:
             sentence_rows = conn.execute(
                 query.order_by(_sentences.c.article_id, _sentences.c.index), {"ids": ids}
             ).all()
+            names = _names_of_untitled(conn, [i for i, head in heads.items() if not head.title])
         by_article: dict[str, list[tuple[int, int, str, int | None, float | None]]] = {}
         for article_id, index, paragraph, sentence, rank, score in sentence_rows:
             by_article.setdefault(article_id, []).append((index, paragraph, sentence, rank, score))
@@ -323,7 +353,7 @@ class Library:
             ranked = sorted((p for p in parts if p[3] is not None), key=lambda p: p[3] or 0)
             articles[article_id] = Article(
                 id=head.id,
-                title=head.title or "",
+                title=head.title or names.get(article_id, ""),
                 teaser=head.teaser or "",
                 language=head.language,
                 sentences=tuple(Sentence(i, t, paragraph) for i, paragraph, t, _, _ in parts),
@@ -366,7 +396,10 @@ class Library:
                 .limit(max(0, limit))
                 .offset(max(0, offset))
             ).all()
-        return [ArticleRef(r.id, r.title or "", r.url, _utc(r.published)) for r in rows]
+            names = _names_of_untitled(conn, [r.id for r in rows if not r.title])
+        return [
+            ArticleRef(r.id, r.title or names.get(r.id, ""), r.url, _utc(r.published)) for r in rows
+        ]
 
     def count(self) -> int:
         with self.engine.connect() as conn:
@@ -418,17 +451,23 @@ class Library:
             recency = math.pow(0.5, (newest - stamp) / half_life)
             scored.append(((row[1] / best) * (0.5 + 0.5 * recency), stamp, number))
         labels = tuple(t.label for t in terms)
+        top = heapq.nlargest(limit, scored)
+        untitled = [rows[number][0] for _, _, number in top if not rows[number][2]]
+        names: dict[str, str] = {}
+        if untitled:
+            with self.engine.connect() as conn:
+                names = _names_of_untitled(conn, untitled)
         return [
             Hit(
                 article_id=rows[number][0],
-                title=rows[number][2] or "",
+                title=rows[number][2] or names.get(rows[number][0], ""),
                 score=round(score, 6),
                 published=_utc(rows[number][4]),
                 added=_utc(rows[number][6]),
                 url=rows[number][3],
                 matched_terms=labels,
             )
-            for score, _, number in heapq.nlargest(limit, scored)
+            for score, _, number in top
         ]
 
     def _search_sqlite(self, query: str, since: datetime | None) -> list[tuple[Any, ...]]:

@@ -61,10 +61,19 @@ class Article:
     @property
     def short_name(self) -> str:
         """How a point cites its article: the title, else the first words of the text."""
-        if self.title:
-            return self.title
-        words = self.text.split()
-        return " ".join(words[:8]) + ("…" if len(words) > 8 else "")
+        return self.title or name_from_text(self.text)
+
+
+NAME_WORDS = 8
+
+
+def name_from_text(text: str) -> str:
+    """The name an untitled article is cited by: its first words, "…" when there are more.
+
+    The library stores it as the title of an untitled article, so briefs, answers, digests and
+    /sources all cite it by the same name."""
+    words = text.split()
+    return " ".join(words[:NAME_WORDS]) + ("…" if len(words) > NAME_WORDS else "")
 
 
 @dataclass(frozen=True)

@@ -260,7 +260,7 @@ def answer(question: str, articles: Sequence[Article]) -> Answer:
     by_index = {s.index: s.text for s in article.sentences}
     text = " ".join(by_index[i] for i in sorted(indexes))
     confidence = _coverage(ranking, number, position)
-    source = ArticleRef(article.id, article.title, article.url, article.published)
+    source = ArticleRef(article.id, article.short_name, article.url, article.published)
     return Answer(
         question=question,
         found=confidence >= FOUND_COVERAGE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from summarizer.library import SEARCH_TABLE, Library, content_id
 from summarizer.models import Document, Sentence
@@ -171,3 +171,23 @@ def test_create_search_index_restores_a_missing_index(sqlite_url: str) -> None:
     document = fixture_document("fussball")
     library.add(document, lead_ranking(document))
     assert [h.title for h in library.search("Fußball")] == [document.title]
+
+
+def test_untitled_article_is_stored_under_its_first_words(sqlite_url: str) -> None:
+    library = Library.open(sqlite_url)
+    texts = [f"Satz Nummer {n} über den Hafen und seine neuen Kräne." for n in range(12)]
+    sentences = tuple(Sentence(i, t, 0) for i, t in enumerate(texts))
+    document = Document("", "", "de", " ".join(texts), sentences)
+    added = library.add(document, [(5, 1.0), (9, 0.5)])
+    name = "Satz Nummer 0 über den Hafen und seine…"
+    assert added.article.title == name
+    # a row stored untitled by an earlier release is named the same way when read
+    with library.engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET title = ''"))
+    reopened = Library(library.engine)
+    article = reopened.get(added.article.id)
+    assert article is not None and article.title == name
+    (head,) = reopened.ranked([added.article.id], depth=1)
+    assert head.title == name and [s.index for s in head.sentences] == [5]
+    assert [ref.title for ref in reopened.sources()] == [name]
+    assert [hit.title for hit in reopened.search("Kräne")] == [name]

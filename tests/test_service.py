@@ -198,3 +198,29 @@ async def test_add_url_ranks_and_stores_off_the_event_loop(sqlite_url: str) -> N
     assert all(a.created for a in added) and library.count() == 3
     assert len(library.threads) == 3
     assert threading.get_ident() not in library.threads
+
+
+UNTITLED = (
+    "Die Bahn kündigte am Montag einen Notfahrplan an und rechnet mit vielen Ausfällen im "
+    "Fernverkehr. Pendler sollen sich vor der Fahrt über ihre Verbindungen informieren. Die "
+    "Gewerkschaft hatte den Streik der Lokführer am Wochenende angekündigt. Im Güterverkehr "
+    "stauen sich bereits Hunderte Züge an den Grenzübergängen."
+)
+
+
+def test_untitled_article_is_cited_by_the_same_name_everywhere(briefing: Briefing) -> None:
+    added = briefing.add(UNTITLED)
+    assert added.created
+    name = "Die Bahn kündigte am Montag einen Notfahrplan an…"
+    assert added.article.short_name == name
+    brief = briefing.brief("Notfahrplan")
+    assert [ref.title for ref in brief.articles] == [name]
+    answer = briefing.answer("Wann kündigte die Bahn den Notfahrplan an?")
+    assert answer.source is not None and answer.source.title == name
+    digest = briefing.digest(added.article.id)
+    assert digest.title == name and [ref.title for ref in digest.articles] == [name]
+    assert [ref.title for ref in briefing.sources()] == [name]
+    assert [hit.title for hit in briefing.search("Notfahrplan")] == [name]
+    fresh = Briefing(Library(briefing.library.engine))  # read back, not from the cache
+    article = fresh.article(added.article.id)
+    assert article is not None and article.short_name == name
