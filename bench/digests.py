@@ -1,6 +1,6 @@
 """Digest quality on Klexikon: our key points against Lead-k and six sumy summarizers, ROUGE F1.
 
-`python -m bench.digests [--limit N] [--jobs 2] [--timing] [--fit]`. For each Wikipedia article (`wiki/`) and its human-written
+`python -m bench.digests [--limit N] [--jobs 2] [--timing] [--fit] [--json]`. For each Wikipedia article (`wiki/`) and its human-written
 children's version (`klexikon/`), k = min(15, sentences of the short version). Ours goes through
 the same path as `briefbot digest` (extract.from_path -> digest.rank -> digest.digest, k points);
 every baseline ranks the very same extracted sentences, so splitting is identical for all.
@@ -16,11 +16,12 @@ digest feature weights (digest.Weights.coefficients) by least squares on the tun
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
@@ -218,6 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--timing", action="store_true", help="only time digest.rank")
     parser.add_argument("--fit", action="store_true", help="only refit weights on the tuning half")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if not (args.data / "wiki").is_dir():
         print(f"no Klexikon data at {args.data}", file=sys.stderr)
@@ -233,6 +235,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(fit(args.data, names[:half], args.jobs))
         return 0
     results, seconds = evaluate(args.data, names, args.jobs)
+    if args.json:
+        splits = {
+            "all": range(len(names)),
+            "tune": range(half),
+            "held-out": range(half, len(names)),
+        }
+        print(json.dumps({
+            "ours": OURS,
+            "baselines": list(BASELINES),
+            **{split: {"articles": len(pick),
+                       "rows": [asdict(row) for row in rows(results, seconds, pick)]}
+               for split, pick in splits.items()},
+        }, indent=2))  # fmt: skip
+        return 0
     print(format_table("Klexikon, all", rows(results, seconds, range(len(names))), len(names)))
     print()
     print(format_table("tuning half (first)", rows(results, seconds, range(half)), half))
