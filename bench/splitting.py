@@ -1,4 +1,4 @@
-"""Sentence splitting against gold sentence breaks: `python -m bench.splitting [--lang de|en]`.
+"""Sentence splitting against gold sentence breaks: `python -m bench.splitting [--lang de|en] [--json]`.
 
 XQuAD-R (`../shared/data/xquad-r/{de,en}.json`) gives every paragraph's sentences as character
 spans. Each splitter runs on every paragraph; a boundary is the start of a sentence after the
@@ -16,7 +16,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -159,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="paragraphs per language (0: all)")
     parser.add_argument("--errors", metavar="SPLITTER", help="list this splitter's mistakes")
     parser.add_argument("--data", type=Path, default=DATA, help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     args = parser.parse_args(argv)
     rows: list[Score] = []
     for language in args.lang or LANGUAGES:
@@ -169,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for line in errors(SPLITTERS[args.errors], language, paragraphs):
                 print(f"{language} {line}")
         rows.extend(score(name, fn, language, paragraphs) for name, fn in SPLITTERS.items())
+    if args.json:
+        print(json.dumps([{**asdict(row), "f1": row.f1} for row in rows], indent=2))
+        return 0
     print("| language | splitter | precision | recall | F1 | exact sentences | ms per 10 KB |")
     print("|---|---|---|---|---|---|---|")
     for row in rows:
