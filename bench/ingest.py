@@ -2,7 +2,7 @@
 Fetcher (guard, limits, extraction) and Briefing (ranking, library), with bounded concurrency,
 against a sequential baseline in the same run.
 
-    python -m bench.ingest [--pages 500] [--concurrency 8] [--baseline-pages 100]
+    python -m bench.ingest [--pages 500] [--concurrency 8] [--baseline-pages 100] [--json]
 
 A third run times the fetch layer alone (no ranking, no storing), to show which part costs what.
 
@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import resource
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -123,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--baseline-pages", type=int, default=100)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -154,6 +156,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         ours.send("stop")
         server.join(timeout=10)
+    ok = bounded.stored == bounded.pages and bounded.failed == 0
+    if args.json:
+        runs = {"bounded": bounded, "sequential": sequential, "fetch_only": fetched}
+        print(json.dumps({
+            name: {**asdict(run), "rate": run.rate, "cpu_rate": run.cpu_rate}
+            for name, run in runs.items()
+        } | {"concurrency": args.concurrency, "peak_rss_mb": round(peak_rss_mb(), 1),
+             "load_average": os.getloadavg()[0], "cores": os.cpu_count()}, indent=2))  # fmt: skip
+        return 0 if ok else 1
     for run in (bounded, sequential, fetched):
         print(
             f"{run.label:<16} {run.pages:>5} pages  {run.stored:>5} stored  {run.failed:>3} failed"
@@ -168,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"peak RSS: {peak_rss_mb():.0f} MB (targets: >= 40 pages/s on one core, <= 300 MB)")
     print(f"ingested {bounded.stored}/{bounded.pages}")
-    return 0 if bounded.stored == bounded.pages and bounded.failed == 0 else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
