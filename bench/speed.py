@@ -98,8 +98,13 @@ def ensure_corpus(results: Path, articles: int, *, rebuild: bool = False) -> tup
     path = results / f"corpus-{articles}-v{CORPUS_VERSION}.db"
     if path.exists() and not rebuild:
         try:
-            if Library.open(corpus_url(results, articles)).count() == articles:
+            library = Library.open(corpus_url(results, articles))
+            newest = library.sources(limit=1)
+            # reading an article fails on a file of an older schema (a column missing)
+            if library.count() == articles and newest and library.get(newest[0].id):
+                library.engine.dispose()
                 return corpus_url(results, articles), 0.0
+            library.engine.dispose()
         except Exception as exc:  # a half-built or older file: build it again
             print(f"rebuilding {path.name}: {exc.__class__.__name__}", file=sys.stderr)
     partial = path.with_suffix(".partial")

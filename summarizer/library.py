@@ -3,7 +3,10 @@
 Tables are declared on `summarizer.db.Base`. Articles are keyed by a hash of their folded
 cleaned text, so the same text is stored once whatever URL it came from. The ranking lives on
 the sentence rows (`rank`, `score`), so reading an article is two queries and a brief reads
-only the best-ranked sentences of the articles it cites.
+only the best-ranked sentences of the articles it cites. So does what answering needs of each
+sentence (`summarizer.qa_index.answer_terms`: stemmed terms, folded content words, answer types),
+so the first question on an article stems nothing; rows stored before those columns existed have
+them NULL, and the answer index computes them when it needs them.
 
 The search index is the database's own full-text search, created next to the `articles`
 table: an FTS5 table on SQLite, a tsvector table with a GIN index on PostgreSQL (both over the
@@ -50,6 +53,7 @@ from summarizer.db import Base, make_engine
 from summarizer.models import (
     NAME_WORDS,
     Added,
+    AnswerTerms,
     Article,
     ArticleRef,
     Document,
@@ -57,6 +61,7 @@ from summarizer.models import (
     Sentence,
     name_from_text,
 )
+from summarizer.qa_index import answer_terms
 from summarizer.text import fold
 
 SEARCH_TABLE = "article_fts"
@@ -98,6 +103,10 @@ class SentenceRow(Base):
     text: Mapped[str] = mapped_column(Text)
     rank: Mapped[int | None] = mapped_column(Integer)
     score: Mapped[float | None] = mapped_column(Float)
+    # AnswerTerms of the sentence, stored at ingest (NULL in rows of earlier releases)
+    terms: Mapped[str | None] = mapped_column(Text)
+    content_words: Mapped[str | None] = mapped_column(Text)
+    answer_types: Mapped[str | None] = mapped_column(String(64))
 
 
 _articles = cast(Table, ArticleRow.__table__)
@@ -203,6 +212,7 @@ class Library:
                 indexes.discard(index)
                 kept.append((index, float(score)))
         ranks = {index: (place, score) for place, (index, score) in enumerate(kept)}
+        answering = tuple(answer_terms(s.text, document.language) for s in document.sentences)
         try:
             with self.engine.begin() as conn:
                 result = conn.execute(
@@ -231,8 +241,11 @@ class Library:
                                 "text": s.text,
                                 "rank": ranks.get(s.index, (None, None))[0],
                                 "score": ranks.get(s.index, (None, None))[1],
+                                "terms": stored.terms,
+                                "content_words": stored.words,
+                                "answer_types": stored.types,
                             }
-                            for s in document.sentences
+                            for s, stored in zip(document.sentences, answering, strict=True)
                         ],
                     )
                 self._index(conn, seq, document)
@@ -253,6 +266,7 @@ class Library:
             url=document.url,
             author=document.author,
             published=published,
+            answer_terms=answering,
         )
         return Added(article, created=True)
 
@@ -330,14 +344,21 @@ class Library:
                 select(_articles).where(_articles.c.id.in_(ids_param)), {"ids": ids}
             )
             heads = {row.id: row for row in rows}
-            query = select(
+            columns = [
                 _sentences.c.article_id,
                 _sentences.c.index,
                 _sentences.c.paragraph,
                 _sentences.c.text,
                 _sentences.c.rank,
                 _sentences.c.score,
-            ).where(_sentences.c.article_id.in_(ids_param))
+            ]
+            if depth is None:  # a whole article may be asked about: read its AnswerTerms too
+                columns += [
+                    _sentences.c.terms,
+                    _sentences.c.content_words,
+                    _sentences.c.answer_types,
+                ]
+            query = select(*columns).where(_sentences.c.article_id.in_(ids_param))
             if depth is not None:
                 query = query.where(_sentences.c.rank < depth)
             sentence_rows = conn.execute(
@@ -345,11 +366,22 @@ class Library:
             ).all()
             names = _names_of_untitled(conn, [i for i, head in heads.items() if not head.title])
         by_article: dict[str, list[tuple[int, int, str, int | None, float | None]]] = {}
-        for article_id, index, paragraph, sentence, rank, score in sentence_rows:
+        answering: dict[str, list[AnswerTerms | None]] = {}
+        for row in sentence_rows:
+            article_id, index, paragraph, sentence, rank, score = row[:6]
             by_article.setdefault(article_id, []).append((index, paragraph, sentence, rank, score))
+            if depth is None:
+                terms, content_words, types = row[6:]
+                answering.setdefault(article_id, []).append(
+                    None
+                    if terms is None or content_words is None or types is None
+                    else AnswerTerms(terms, content_words, types)
+                )
         articles: dict[str, Article] = {}
         for article_id, head in heads.items():
             parts = by_article.get(article_id, [])
+            stored = answering.get(article_id, [])
+            complete = tuple(a for a in stored if a is not None)
             ranked = sorted((p for p in parts if p[3] is not None), key=lambda p: p[3] or 0)
             articles[article_id] = Article(
                 id=head.id,
@@ -363,6 +395,7 @@ class Library:
                 url=head.url,
                 author=head.author,
                 published=_utc(head.published),
+                answer_terms=complete if parts and len(complete) == len(parts) else None,
             )
         return articles
 

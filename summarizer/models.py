@@ -34,6 +34,16 @@ class Document:
 
 
 @dataclass(frozen=True)
+class AnswerTerms:
+    """What the answer index needs of one sentence, computed once at ingest and stored, so the
+    first question on an article stems nothing (summarizer.qa_index makes and reads these)."""
+
+    terms: str  # stemmed content terms in order, space-separated
+    words: str  # folded content words (letter n-grams are cut from them), space-separated
+    types: str  # the kinds of answer the sentence can give (AnswerType values), comma-separated
+
+
+@dataclass(frozen=True)
 class Article:
     """A stored article. `id` is derived from a hash of its cleaned text, so it is stored once.
 
@@ -53,6 +63,8 @@ class Article:
     url: str | None = None
     author: str | None = None
     published: datetime | None = None
+    # one per sentence (same order) when stored with the article; None: computed when needed
+    answer_terms: tuple[AnswerTerms, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def text(self) -> str:

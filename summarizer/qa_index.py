@@ -2,22 +2,25 @@
 and lookup of related terms (inflections, German compounds: "Container" in "Containerschiffe").
 
 Built once per article and kept in a small cache, so a follow-up question over the articles of a
-brief only looks terms up instead of re-stemming every sentence. Our own rather than a search
-library: an article holds a few dozen sentences, and the lookups BM25 needs fit in a dict.
+brief only looks terms up instead of re-stemming every sentence. What each sentence contributes
+(its terms, its folded content words, the kinds of answer it can give) is computed at ingest by
+`answer_terms` and stored with the sentence, so even the first question on an article stems
+nothing; articles stored without it get it computed here. Our own rather than a search library:
+an article holds a few dozen sentences, and the lookups BM25 needs fit in a dict.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-from summarizer.models import Article
+from summarizer.models import AnswerTerms, Article
 from summarizer.qa_questions import AnswerType, sentence_types
 from summarizer.text import WORD_CACHE_SIZE, fold, stop_words, word_terms, words
 
@@ -101,27 +104,61 @@ class GramPostings(Mapping[str, tuple[int, ...]]):
     """Character n-gram -> positions of the sentences holding it, looked up on demand.
 
     A question needs the postings of its own few dozen n-grams, while an article holds
-    thousands; building them all made the first question on an article slow.
+    thousands; building them all made the first question on an article slow. The first
+    lookups search the sentences' content words kept as one marked text ("#word# #word#" per
+    sentence; an n-gram of a word is exactly a substring there, as n-grams hold no spaces),
+    which costs nothing to build. An article asked about more often gets each sentence's
+    n-gram set after SET_AFTER distinct lookups, which answers a lookup faster than a search.
     """
 
-    def __init__(self, sentence_grams: Sequence[frozenset[str]]) -> None:
-        self._sentence_grams = tuple(sentence_grams)
+    SET_AFTER = 96
+
+    def __init__(self, sentence_words: Sequence[Sequence[str]]) -> None:
+        self._words = tuple(sentence_words)
+        marked = ["#" + "# #".join(ws) + "#" if ws else "" for ws in self._words]
+        self._text = "\n".join(marked)
+        self._starts: list[int] = []
+        offset = 0
+        for part in marked:
+            self._starts.append(offset)
+            offset += len(part) + 1
+        self._sets: tuple[frozenset[str], ...] | None = None
         self._found: dict[str, tuple[int, ...]] = {}
 
     def __getitem__(self, gram: str) -> tuple[int, ...]:
         positions = self._found.get(gram)
         if positions is None:
-            positions = tuple(i for i, held in enumerate(self._sentence_grams) if gram in held)
+            if self._sets is None and len(self._found) >= self.SET_AFTER:
+                self._sets = self._gram_sets()
+            if self._sets is not None:
+                positions = tuple(i for i, held in enumerate(self._sets) if gram in held)
+            else:
+                positions = self._search(gram)
             self._found[gram] = positions
         if not positions:
             raise KeyError(gram)
         return positions
 
+    def _search(self, gram: str) -> tuple[int, ...]:
+        if len(gram) != GRAM or " " in gram or "\n" in gram:  # no n-gram of a word
+            return ()
+        held: list[int] = []
+        at = self._text.find(gram)
+        while at >= 0:
+            position = bisect_right(self._starts, at) - 1
+            if not held or held[-1] != position:
+                held.append(position)
+            at = self._text.find(gram, at + 1)
+        return tuple(held)
+
+    def _gram_sets(self) -> tuple[frozenset[str], ...]:
+        return tuple(frozenset[str]().union(*map(_content_grams, ws)) for ws in self._words)
+
     def __iter__(self) -> Iterator[str]:
-        return iter(sorted(frozenset().union(*self._sentence_grams)))
+        return iter(sorted(frozenset[str]().union(*self._gram_sets())))
 
     def __len__(self) -> int:
-        return len(frozenset().union(*self._sentence_grams))
+        return len(frozenset[str]().union(*self._gram_sets()))
 
 
 def letter_grams(text: str, language: str, skip: frozenset[str] = frozenset()) -> set[str]:
@@ -134,10 +171,21 @@ def letter_grams(text: str, language: str, skip: frozenset[str] = frozenset()) -
     return found
 
 
+def _content_word(folded: str, language: str) -> bool:
+    """Does a folded word carry letter n-grams (two letters or more, not a stop word)?"""
+    return len(folded) >= 2 and folded not in stop_words(language)
+
+
 @lru_cache(maxsize=WORD_CACHE_SIZE)
 def _word_grams(folded: str, language: str) -> frozenset[str]:
-    if len(folded) < 2 or folded in stop_words(language):
+    if not _content_word(folded, language):
         return frozenset()
+    return _content_grams(folded)
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _content_grams(folded: str) -> frozenset[str]:
+    """The n-grams of a content word (folded), with word-boundary marks."""
     marked = f"#{folded}#"
     return frozenset(marked[i : i + GRAM] for i in range(max(1, len(marked) - GRAM + 1)))
 
@@ -183,24 +231,45 @@ class IndexCache:
         self._entries.clear()
 
 
-def build_index(article: Article) -> ArticleIndex:
-    """The term index of one article's sentences."""
-    language = article.language if article.language in ("de", "en") else "de"
-    sentence_words = [words(s.text) for s in article.sentences]
-    sentence_terms = tuple(
-        tuple(itertools.chain.from_iterable(word_terms(w, language) for w in ws))
-        for ws in sentence_words
+def index_language(language: str) -> str:
+    return language if language in ("de", "en") else "de"
+
+
+def answer_terms(text: str, language: str) -> AnswerTerms:
+    """What the index needs of one sentence (stored with it at ingest; see AnswerTerms)."""
+    language = index_language(language)
+    written = words(text)
+    terms = itertools.chain.from_iterable(word_terms(w, language) for w in written)
+    folded = (fold(w) for w in written)
+    return AnswerTerms(
+        terms=" ".join(terms),
+        words=" ".join(f for f in folded if _content_word(f, language)),
+        types=",".join(sorted(kind.value for kind in sentence_types(text))),
     )
+
+
+@lru_cache(maxsize=64)
+def _types(stored: str) -> frozenset[AnswerType]:
+    return frozenset(AnswerType(value) for value in stored.split(",") if value)
+
+
+def _split(stored: str) -> tuple[str, ...]:
+    return tuple(stored.split(" ")) if stored else ()
+
+
+def build_index(article: Article) -> ArticleIndex:
+    """The term index of one article's sentences, from their stored AnswerTerms (computed
+    here for articles stored without them)."""
+    records = article.answer_terms
+    if records is None or len(records) != len(article.sentences):
+        records = tuple(answer_terms(s.text, article.language) for s in article.sentences)
+    sentence_terms = tuple(_split(r.terms) for r in records)
     counts = tuple(Counter(t) for t in sentence_terms)
     postings: dict[str, list[int]] = {}
     for position, count in enumerate(counts):
         for term in count:
             postings.setdefault(term, []).append(position)
     vocabulary = sorted(postings)
-    sentence_grams = [
-        frozenset[str]().union(*(_word_grams(fold(w), language) for w in ws))
-        for ws in sentence_words
-    ]
     return ArticleIndex(
         article=article,
         sentence_terms=sentence_terms,
@@ -209,8 +278,8 @@ def build_index(article: Article) -> ArticleIndex:
         postings={term: tuple(p) for term, p in postings.items()},
         prefixes=tuple(vocabulary),
         suffixes=tuple(sorted(word[::-1] for word in vocabulary)),
-        types=tuple(sentence_types(s.text) for s in article.sentences),
-        grams=GramPostings(sentence_grams),
+        types=tuple(_types(r.types) for r in records),
+        grams=GramPostings([_split(r.words) for r in records]),
         pronoun_start=tuple(bool(PRONOUN.match(s.text)) for s in article.sentences),
     )
 

@@ -191,3 +191,14 @@ def test_untitled_article_is_stored_under_its_first_words(sqlite_url: str) -> No
     assert head.title == name and [s.index for s in head.sentences] == [5]
     assert [ref.title for ref in reopened.sources()] == [name]
     assert [hit.title for hit in reopened.search("Kräne")] == [name]
+
+
+def test_answer_terms_are_stored_and_read_with_the_whole_article(sqlite_url: str) -> None:
+    library = Library.open(sqlite_url)
+    document = fixture_document("putin_besuch")
+    added = library.add(document, lead_ranking(document)).article
+    assert added.answer_terms is not None and len(added.answer_terms) == len(document.sentences)
+    article = Library(library.engine).get(added.id)
+    assert article is not None and article.answer_terms == added.answer_terms
+    (head,) = Library(library.engine).ranked([added.id], depth=2)
+    assert head.answer_terms is None  # a brief reads no answer terms

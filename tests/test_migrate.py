@@ -241,3 +241,48 @@ def test_briefbot_migrate_adopts_a_database_of_the_previous_release(database_url
         assert [hit.article_id for hit in hits] == [added.article.id]
     finally:
         engine.dispose()
+
+
+def test_articles_stored_before_answer_terms_still_answer(database_url: str) -> None:
+    """A database of the release before answer terms were stored (no such columns on
+    `sentences`) gains them as NULL through `briefbot migrate`; its articles answer as before,
+    with the terms computed on the fly, and new articles store theirs."""
+    from bot.app import import_table_modules
+    from bot.cli import main
+    from summarizer import extract, qa, qa_index
+    from summarizer.digest import rank
+    from summarizer.library import Library
+
+    import_table_modules()
+    engine = make_engine(database_url)
+    Base.metadata.create_all(engine)
+    document = extract.from_text(
+        "Nordkorea testet eine Rakete.\n\nDie Regierung in Seoul verurteilt den Start scharf. "
+        "Die Rakete flog 600 Kilometer weit und stürzte ins Meer.",
+        language="de",
+    )
+    added = Library(engine).add(document, rank(document))
+    with engine.begin() as connection:
+        for name in ("terms", "content_words", "answer_types"):
+            connection.execute(text(f"ALTER TABLE sentences DROP COLUMN {name}"))
+    engine.dispose()
+
+    assert main(["--database", database_url, "migrate"]) == 0
+    engine = make_engine(database_url)
+    try:
+        assert {"terms", "content_words", "answer_types"} <= columns(database_url, "sentences")
+        assert scalar(database_url, "SELECT count(*) FROM sentences WHERE terms IS NULL") == len(
+            document.sentences
+        )
+        old = Library(engine).get(added.article.id)
+        assert old is not None and old.answer_terms is None
+        qa_index.clear_cache()
+        answer = qa.answer("Wie weit flog die Rakete?", [old])
+        assert answer.found and "600 Kilometer" in answer.text
+        assert answer.text == qa.answer("Wie weit flog die Rakete?", [added.article]).text
+        newer = extract.from_text("Seoul kündigte neue Sanktionen gegen Pjöngjang an.")
+        stored = Library(engine).add(newer, rank(newer)).article
+        reread = Library(engine).get(stored.id)
+        assert reread is not None and reread.answer_terms is not None
+    finally:
+        engine.dispose()
