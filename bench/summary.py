@@ -1,0 +1,487 @@
+"""The rows of `python -m bench`'s one table, built from each benchmark's JSON output.
+
+One mapping from figures to metric | baseline | ours | ratio | target | met | command, so the
+printed table, bench/results/summary.md and the README all say the same thing. A benchmark that
+failed, or a figure missing from its output, becomes a row that says "n/a" and why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+NA = "n/a"
+NONE = "—"
+HEADER = ("metric", "baseline", "ours", "ratio", "target", "met", "command")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one benchmark run left: its parsed JSON output, or why there is none."""
+
+    name: str
+    command: str
+    data: Any = None
+    error: str = ""  # empty when `data` holds the output
+    returncode: int | None = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table; `met` is None where no target applies."""
+
+    metric: str
+    baseline: str
+    ours: str
+    ratio: str
+    target: str
+    met: bool | None
+    command: str
+    missing: str = ""  # why the figure is n/a (empty when measured)
+
+
+Figures = tuple[str, str, str, bool | None]
+"""baseline, ours, ratio, met: what a row's builder reads from a benchmark's JSON."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A row to build: its metric and target, and how to read the figures from the JSON."""
+
+    metric: str
+    target: str
+    read: Callable[[Any], Figures]
+
+
+def build_rows(outcome: Outcome, specs: Sequence[Spec]) -> list[Row]:
+    """Every spec's row from one outcome; n/a rows carry the benchmark's error or the figure
+    that was missing."""
+    rows = []
+    for spec in specs:
+        if outcome.error:
+            rows.append(_missing(spec, outcome.command, outcome.error))
+            continue
+        try:
+            baseline, ours, ratio, met = spec.read(outcome.data)
+        except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError) as error:
+            rows.append(_missing(spec, outcome.command, f"figure missing ({error!r})"))
+            continue
+        rows.append(Row(spec.metric, baseline, ours, ratio, spec.target, met, outcome.command))
+    return rows
+
+
+def _missing(spec: Spec, command: str, reason: str) -> Row:
+    return Row(spec.metric, NONE, NA, NONE, spec.target, None, command, missing=reason)
+
+
+def rows_for(outcome: Outcome) -> list[Row]:
+    """The table rows of one benchmark (by its name), measured or n/a."""
+    return build_rows(outcome, SPECS[outcome.name](outcome.data if not outcome.error else None))
+
+
+# --- formatting helpers ---------------------------------------------------------------------
+
+
+def times(ours: float, baseline: float, digits: int = 2) -> str:
+    """Ours as a multiple of the baseline."""
+    return f"{ours / baseline:.{digits}f}×"
+
+
+def faster(baseline_ms: float, ours_ms: float) -> str:
+    return f"{baseline_ms / ours_ms:,.0f}× faster"
+
+
+_P95 = re.compile(r"p95 ([\d.,]+) ms")
+_NUMBER = re.compile(r"([\d.,]+)")
+
+
+def p95_ms(text: str) -> float:
+    """The p95 in milliseconds from a speed-bench cell like 'p50 3.2 ms / p95 6.1 ms'."""
+    found = _P95.search(text)
+    if not found:
+        raise ValueError(f"no p95 in {text!r}")
+    return float(found.group(1).replace(",", ""))
+
+
+def number_before(text: str, unit: str) -> float:
+    """The number just before `unit` in a cell like '…; 57 articles/s (CPU: …)'."""
+    found = re.search(r"([\d.,]+)\s*" + re.escape(unit), text)
+    if not found:
+        raise ValueError(f"no {unit!r} in {text!r}")
+    return float(found.group(1).replace(",", ""))
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+def answers_specs(_: Any) -> list[Spec]:
+    def p_at_1(language: str, goal: float) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            figures = data[language]["all"]
+            ours, base = float(figures["p_at_1"]), float(figures["baseline_p_at_1"])
+            return f"{base:.3f} (BM25)", f"{ours:.3f}", times(ours, base), ours >= goal
+
+        return read
+
+    def mrr(language: str) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            figures = data[language]["all"]
+            ours, base = float(figures["mrr"]), float(figures["baseline_mrr"])
+            return f"{base:.3f} (BM25)", f"{ours:.3f}", times(ours, base), None
+
+        return read
+
+    def declined(
+        language: str, key: str, check: Callable[[float], bool]
+    ) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            share = float(data[language]["all"][key])
+            return NONE, f"{share:.3f}", NONE, check(share)
+
+        return read
+
+    specs = []
+    for language, goal in (("de", 0.85), ("en", 0.88)):
+        specs.append(Spec(f"answers P@1 ({language})", f"≥ {goal:.2f}", p_at_1(language, goal)))
+    for language in ("de", "en"):
+        specs.append(Spec(f"answers MRR ({language})", NONE, mrr(language)))
+    for language in ("de", "en"):
+        specs.append(
+            Spec(
+                f"foreign questions declined, found=False ({language})",
+                "≥ 0.80",
+                declined(language, "foreign_not_found", lambda share: share >= 0.80),
+            )
+        )
+    for language in ("de", "en"):
+        specs.append(
+            Spec(
+                f"own questions declined, found=False ({language})",
+                "≤ 0.10",
+                declined(language, "own_not_found", lambda share: share <= 0.10),
+            )
+        )
+    return specs
+
+
+# --- digests ----------------------------------------------------------------------------------
+
+
+def digests_specs(_: Any) -> list[Spec]:
+    def rouge(split: str, key: str, goal: str) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            table = data[split]["rows"]
+            ours = next(float(r[key]) for r in table if r["method"] == data["ours"])
+            best_row = max((r for r in table if r["method"] != data["ours"]), key=lambda r: r[key])
+            best = float(best_row[key])
+            met = (
+                None if goal == "none" else ours > best if goal == "above" else ours >= 1.15 * best
+            )
+            return f"{best:.2f} ({best_row['method']})", f"{ours:.2f}", times(ours, best), met
+
+        return read
+
+    return [
+        Spec("digests ROUGE-1 F1 (Klexikon)", "> every baseline", rouge("all", "rouge1", "above")),
+        Spec("digests ROUGE-2 F1 (Klexikon)", "≥ 1.15 × best", rouge("all", "rouge2", "1.15")),
+        Spec("digests ROUGE-L F1 (Klexikon)", NONE, rouge("all", "rougeL", "none")),
+        Spec(
+            "digests ROUGE-2 F1, held-out half",
+            "≥ 1.15 × best",
+            rouge("held-out", "rouge2", "1.15"),
+        ),
+    ]
+
+
+# --- boilerplate ------------------------------------------------------------------------------
+
+
+def boilerplate_specs(_: Any) -> list[Spec]:
+    def read(data: Any) -> Figures:
+        count = int(data["count"])
+        points = sum(int(s["points"]) for s in data["sources"])
+        answers = sum(int(s["answers"]) for s in data["sources"])
+        return NONE, f"{count} (in {points} points, {answers} answers)", NONE, count == 0
+
+    return [Spec("boilerplate in points and answers", "0", read)]
+
+
+# --- splitting --------------------------------------------------------------------------------
+
+
+def splitting_specs(_: Any) -> list[Spec]:
+    def read_f1(language: str) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            scores = {r["splitter"]: float(r["f1"]) for r in data if r["language"] == language}
+            ours, base = scores["ours"], scores["pysbd"]
+            return f"{base:.3f} (pysbd)", f"{ours:.3f}", times(ours, base, 3), None
+
+        return read
+
+    return [
+        Spec(f"sentence boundary F1 ({language}, XQuAD-R)", NONE, read_f1(language))
+        for language in ("de", "en")
+    ]
+
+
+# --- speed ------------------------------------------------------------------------------------
+
+
+def _speed_row(data: Any, prefix: str, nth: int = 0) -> dict[str, Any]:
+    matching = [row for row in data if str(row["metric"]).startswith(prefix)]
+    return dict(matching[nth])
+
+
+def speed_specs(data: Any) -> list[Spec]:
+    def ingest(rows: Any) -> Figures:
+        row = _speed_row(rows, "ingest")
+        rate = number_before(row["ours"], "articles/s")
+        return NONE, f"{rate:.0f} articles/s (p95 {p95_ms(row['ours']):.1f} ms)", NONE, rate >= 50
+
+    def brief(nth: int) -> Callable[[Any], Figures]:
+        def read(rows: Any) -> Figures:
+            row = _speed_row(rows, "/brief", nth)
+            ours = p95_ms(row["ours"])
+            baseline, ratio = "LexRank not run (quadratic)", NONE
+            if "p95" in row["baseline"]:
+                base = p95_ms(row["baseline"])
+                baseline, ratio = f"p95 {base:,.1f} ms (LexRank)", faster(base, ours)
+            return baseline, f"p95 {ours:.1f} ms", ratio, ours <= 50
+
+        return read
+
+    def p95_row(prefix: str, limit_ms: float) -> Callable[[Any], Figures]:
+        def read(rows: Any) -> Figures:
+            ours = p95_ms(_speed_row(rows, prefix)["ours"])
+            shown = f"p95 {ours / 1000:.2f} s" if limit_ms >= 1000 else f"p95 {ours:.1f} ms"
+            return NONE, shown, NONE, ours <= limit_ms
+
+        return read
+
+    def first_follow_up(rows: Any) -> Figures:
+        cell = str(_speed_row(rows, "first follow-up")["ours"])
+        values = [float(v) for v in _NUMBER.findall(cell.split("(")[0].replace(",", ""))]
+        worst = max(values)
+        return NONE, f"max {worst:.0f} ms (per topic: {cell.split(' (')[0]})", NONE, worst <= 20
+
+    def peak_rss(rows: Any) -> Figures:
+        mb = number_before(_speed_row(rows, "peak RSS")["ours"], "MB")
+        return NONE, f"{mb:.0f} MB", NONE, mb <= 300
+
+    # the /brief rows are named after the planted topics and their sizes in this run
+    brief_names = ["/brief, small topic", "/brief, medium topic", "/brief, large topic"]
+    library = "the library"
+    if isinstance(data, list):
+        metrics = [str(row.get("metric", "")) for row in data if isinstance(row, dict)]
+        found = [metric for metric in metrics if metric.startswith("/brief")]
+        for nth, metric in enumerate(found[:3]):
+            topic = re.match(r"/brief (\S+) .*\((\d[\d,]*) articles\)", metric)
+            if topic:
+                size = int(topic.group(2).replace(",", ""))
+                brief_names[nth] = f"/brief p95, {topic.group(1)} ({size:,} articles)"
+        held = next((re.search(r"holding (\d+) articles", m) for m in metrics if "RSS" in m), None)
+        if held:
+            library = f"{int(held.group(1)):,} articles"
+    return [
+        Spec("ingest per article (speed bench, pasted text)", "≥ 50 articles/s", ingest),
+        *(Spec(name, "p95 ≤ 50 ms", brief(nth)) for nth, name in enumerate(brief_names)),
+        Spec("follow-up answer p95", "p95 ≤ 20 ms", p95_row("follow-up answer", 20)),
+        Spec("first follow-up on a brief (index cold)", "≤ 20 ms", first_follow_up),
+        Spec("cold start of `briefbot ask`", "≤ 1.5 s", p95_row("cold start", 1500)),
+        Spec(f"peak RSS holding {library}, answering briefs", "≤ 300 MB", peak_rss),
+    ]
+
+
+# --- ingest -----------------------------------------------------------------------------------
+
+
+def ingest_specs(_: Any) -> list[Spec]:
+    def rate(data: Any) -> Figures:
+        ours, base = data["bounded"], data["sequential"]
+        shown = (
+            f"{float(ours['rate']):.1f} pages/s, {ours['stored']}/{ours['pages']} stored "
+            f"(x{data['concurrency']}; {float(ours['cpu_rate']):.1f} per CPU s)"
+        )
+        return (
+            f"{float(base['rate']):.1f} pages/s (sequential)",
+            shown,
+            times(float(ours["rate"]), float(base["rate"]), 1),
+            float(ours["rate"]) >= 40 and ours["stored"] == ours["pages"],
+        )
+
+    def rss(data: Any) -> Figures:
+        mb = float(data["peak_rss_mb"])
+        return NONE, f"{mb:.0f} MB", NONE, mb <= 300
+
+    return [
+        Spec("ingest by URL over loopback, one core", "≥ 40 pages/s", rate),
+        Spec("ingest by URL, peak RSS", "≤ 300 MB", rss),
+    ]
+
+
+# --- chat -------------------------------------------------------------------------------------
+
+
+def chat_specs(_: Any) -> list[Spec]:
+    def read(platform: str) -> Callable[[Any], Figures]:
+        def figures(data: Any) -> Figures:
+            result = next(r for r in data if r["platform"] == platform)
+            p95 = float(result["p95_ms"])
+            shown = (
+                f"p95 {p95:.1f} ms ({result['answered']}/{result['updates']} answered, "
+                f"{float(result['per_second']):.1f}/s)"
+            )
+            return NONE, shown, NONE, p95 <= 100 and result["answered"] == result["updates"]
+
+        return figures
+
+    return [
+        Spec(f"chat /brief, {name}: update → answer", "p95 ≤ 100 ms at 20/s", read(platform))
+        for platform, name in (("telegram", "Telegram"), ("slack", "Slack"))
+    ]
+
+
+# --- fanout -----------------------------------------------------------------------------------
+
+_KILL = {"kill": "SIGKILL", "term": "SIGTERM", "none": "no stop"}
+
+
+def fanout_specs(data: Any) -> list[Spec]:
+    modes = [str(r.get("kill")) for r in data] if isinstance(data, list) else ["kill", "term"]
+
+    def counts(mode: str) -> Callable[[Any], Figures]:
+        def read(results: Any) -> Figures:
+            r = next(r for r in results if r["kill"] == mode)
+            shown = (
+                f"{r['delivered']}/{r['subscriptions']} delivered, {r['duplicates']} duplicates, "
+                f"{r['lost']} lost ({r['unconfirmed']} unconfirmed)"
+            )
+            return NONE, shown, NONE, r["duplicates"] == 0 and r["lost"] == 0
+
+        return read
+
+    def time_vs_floor(mode: str) -> Callable[[Any], Figures]:
+        def read(results: Any) -> Figures:
+            r = next(r for r in results if r["kill"] == mode)
+            ratio = float(r["ratio"])
+            return (
+                f"{float(r['floor_seconds']):.1f} s (floor: N / 30 msg/s)",
+                f"{float(r['seconds']):.1f} s",
+                f"{ratio:.3f}×",
+                ratio <= 1.10,
+            )
+
+        return read
+
+    specs = []
+    for mode in modes:
+        label = _KILL.get(mode, mode)
+        specs.append(
+            Spec(f"fan-out ({label} mid-run): exactly once", "0 dup., 0 lost", counts(mode))
+        )
+        specs.append(
+            Spec(f"fan-out ({label} mid-run): time / floor", "≤ 1.10×", time_vs_floor(mode))
+        )
+    return specs
+
+
+# --- replicas ---------------------------------------------------------------------------------
+
+
+def replicas_specs(data: Any) -> list[Spec]:
+    counts = [1, 3]
+    if isinstance(data, dict) and isinstance(data.get("throughput"), list):
+        counts = [int(r["replicas"]) for r in data["throughput"]] or counts
+
+    def deliveries(replicas: int) -> Callable[[Any], Figures]:
+        def read(result: Any) -> Figures:
+            runs = {int(r["replicas"]): r for r in result["throughput"]}
+            r = runs[replicas]
+            rate = float(r["deliveries_per_s"])
+            clean = all(
+                r[key] == 0
+                for key in ("duplicates", "lost", "strays", "unconfirmed", "failed", "early")
+            )
+            shown = (
+                f"{rate:.1f}/s ({r['delivered']} delivered, {r['duplicates']} dup., "
+                f"{r['lost']} lost; {float(r['ratio']):.2f}× floor)"
+            )
+            baseline, ratio = NONE, NONE
+            single = runs.get(1)
+            if replicas != 1 and single is not None:
+                base = float(single["deliveries_per_s"])
+                baseline, ratio = f"{base:.1f}/s (1 replica)", times(rate, base)
+            return baseline, shown, ratio, clean
+
+        return read
+
+    def failover(result: Any) -> Figures:
+        f = result["failover"]
+        mode = "SIGKILL" if f["mode"] == "kill" else "SIGSTOP"
+        shown = (
+            f"median {float(f['median_s']):.2f} s, max {float(f['max_s']):.2f} s "
+            f"({mode}, {f['rounds']} round{'s' if f['rounds'] != 1 else ''})"
+        )
+        return NONE, shown, NONE, bool(f["within_budget"])
+
+    budget = NONE
+    if isinstance(data, dict) and isinstance(data.get("failover"), dict):
+        budget = f"≤ {float(data['failover']['failover_budget_s']):g} s"
+    return [
+        *(
+            Spec(
+                f"replicas: deliveries/s with {n} replica{'s' if n != 1 else ''}",
+                "exactly once",
+                deliveries(n),
+            )
+            for n in counts
+        ),
+        Spec(
+            "replicas: failover of the scheduling replica",
+            budget if budget != NONE else "≤ 30 s",
+            failover,
+        ),
+    ]
+
+
+SPECS: dict[str, Callable[[Any], list[Spec]]] = {
+    "answers": answers_specs,
+    "digests": digests_specs,
+    "boilerplate": boilerplate_specs,
+    "splitting": splitting_specs,
+    "speed": speed_specs,
+    "ingest": ingest_specs,
+    "chat": chat_specs,
+    "fanout": fanout_specs,
+    "replicas": replicas_specs,
+}
+
+
+# --- the table --------------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def cells(row: Row) -> tuple[str, ...]:
+    if row.missing:
+        ours, met = f"{NA}: {row.missing}", NA
+    else:
+        ours, met = row.ours, NONE if row.met is None else ("yes" if row.met else "**no**")
+    return (row.metric, row.baseline, ours, row.ratio, row.target, met, f"`{row.command}`")
+
+
+def markdown(rows: Sequence[Row]) -> str:
+    """The table as Markdown, columns padded so it also reads in a terminal."""
+    table = [HEADER, *(tuple(_cell(c) for c in cells(row)) for row in rows)]
+    widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) + " |"
+        for line in table
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
