@@ -281,7 +281,7 @@ def build_components(
             http.add_routes(telegram.routes())
         else:
             app.intake.append(polling_stopper(telegram))
-        senders.add("telegram", telegram.sender)
+        senders.add("telegram", telegram.sender.single_attempt())
         components.append(telegram)
     if "slack" in platforms:
         from bot.slack import SlackBot
@@ -289,7 +289,7 @@ def build_components(
         slack = SlackBot.from_settings(settings, app.router, limiter=limiter)
         if slack.http_mode:
             http.add_routes(slack.routes())
-        senders.add("slack", slack.sender)
+        senders.add("slack", slack.sender.single_attempt())
         components.append(slack)
     for platform in platforms:
         readiness.add(platform, flag_check(partial(app.started.__contains__, platform)))

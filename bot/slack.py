@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -63,6 +64,17 @@ class SlackSender:
         self.limiter = limiter
         self.policy = policy or RetryPolicy()
         self.on_delivered = on_delivered
+
+    def single_attempt(self) -> SlackSender:
+        """This sender trying each message once, for scheduled digests: their ledger retries by
+        itself, and a retry inside a send would hold the delivery in "sending" (a crash then
+        would leave a refused message unconfirmed, never sent)."""
+        return SlackSender(
+            self.client,
+            limiter=self.limiter,
+            policy=replace(self.policy, attempts=1),
+            on_delivered=self.on_delivered,
+        )
 
     async def send(self, chat: ChatRef, reply: Reply) -> str:
         """Post all messages of `reply`; returns the first message's ts."""

@@ -11,6 +11,7 @@ import json
 import logging
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -109,6 +110,17 @@ class TelegramSender:
         self.limiter = limiter
         self.policy = policy or RetryPolicy()
         self.on_delivered = on_delivered
+
+    def single_attempt(self) -> TelegramSender:
+        """This sender trying each message once, for scheduled digests: their ledger retries by
+        itself, and a retry inside a send would hold the delivery in "sending" (a crash then
+        would leave a refused message unconfirmed, never sent)."""
+        return TelegramSender(
+            self.bot,
+            limiter=self.limiter,
+            policy=replace(self.policy, attempts=1),
+            on_delivered=self.on_delivered,
+        )
 
     async def send(self, chat: ChatRef, reply: Reply, *, reply_to: str | None = None) -> str:
         """Send all parts; returns the first part's message id."""

@@ -20,7 +20,7 @@ from bot.commands import Command, Request, Text
 from bot.retry import RetryPolicy
 from bot.router import Router
 from bot.slack import SlackBot, SlackSender
-from schedules.sending import ChatGone
+from schedules.sending import ChatGone, RetryAfter
 from summarizer.reply import Button, ChatRef, Reply
 from tests.fakes.library import briefed_app
 from tests.fakes.slack_api import (
@@ -266,6 +266,16 @@ async def test_channel_without_the_bot_gets_the_answer_through_response_url(
     [response] = api.posted("response_url")
     assert response["response_type"] == "in_channel"
     assert response["blocks"][0]["type"] == "header"
+
+
+async def test_single_attempt_sender_raises_retry_after_at_once(api: FakeSlackAPI) -> None:
+    sleeps = Sleeps()
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=api.base_url)
+    sender = SlackSender(client, policy=RetryPolicy(sleep=sleeps)).single_attempt()
+    api.fail("chat.postMessage", 429, retry_after=2)
+    with pytest.raises(RetryAfter):
+        await sender.send(ChatRef("slack", "C0NEWS001"), Reply("Hallo"))
+    assert sleeps.waits == []
 
 
 async def test_archived_channel_is_chat_gone(api: FakeSlackAPI) -> None:

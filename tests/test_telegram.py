@@ -319,6 +319,22 @@ async def test_5xx_and_timeouts_retry_with_backoff(raw_bot: Bot, api: FakeTelegr
         await sender.send(ChatRef("telegram", "111"), Reply("Hallo"))
 
 
+async def test_single_attempt_sender_leaves_retries_to_the_delivery_ledger(
+    raw_bot: Bot, api: FakeTelegramAPI
+) -> None:
+    sleeps = Sleeps()
+    sender = TelegramSender(raw_bot, policy=RetryPolicy(sleep=sleeps)).single_attempt()
+    api.fail("sendMessage", 429, retry_after=2)
+    with pytest.raises(RetryAfter) as caught:
+        await sender.send(ChatRef("telegram", "111"), Reply("Hallo"))
+    assert caught.value.seconds == 2
+    api.fail("sendMessage", 500, times=1)
+    with pytest.raises(TransientSendError):
+        await sender.send(ChatRef("telegram", "111"), Reply("Hallo"))
+    assert sleeps.waits == []
+    assert [c.method for c in api.calls].count("sendMessage") == 2
+
+
 @pytest.mark.parametrize(
     ("status", "description"),
     [(403, "Forbidden: bot was blocked by the user"), (400, "Bad Request: chat not found")],
