@@ -52,6 +52,7 @@ TABLE_MODULES = (
     "schedules.subscriptions",
     "schedules.delivery",
     "schedules.feeds",
+    "bot.seen_updates",
 )
 """Every module that declares tables on `summarizer.db.Base` (imported before migrating)."""
 

@@ -25,6 +25,7 @@ TABLE_MODULES = [
     "schedules.subscriptions",
     "schedules.delivery",
     "schedules.feeds",
+    "bot.seen_updates",
 ]
 
 
