@@ -260,6 +260,7 @@ def build_components(
     """
     from bot.http import HttpServer
     from bot.observability import Metrics, Readiness, database_check, flag_check, state_check
+    from bot.seen_updates import SeenUpdates
     from schedules.delivery import SenderByPlatform
     from schedules.ratelimit import RateLimiter
 
@@ -267,6 +268,7 @@ def build_components(
         app.metrics = Metrics()
     metrics = app.metrics
     components: list[Component] = []
+    seen_updates = SeenUpdates(app.engine)  # a redelivery is answered once by all replicas
     platforms = chat_platforms(settings)
     limiter = RateLimiter(observe_wait=metrics.rate_limit_waited)
     senders = SenderByPlatform()
@@ -277,7 +279,9 @@ def build_components(
     if "telegram" in platforms:
         from bot.telegram import TelegramBot
 
-        telegram = TelegramBot.from_settings(settings, app.router, limiter=limiter)
+        telegram = TelegramBot.from_settings(
+            settings, app.router, limiter=limiter, seen_updates=seen_updates
+        )
         if settings.telegram_webhook_url:
             http.add_routes(telegram.routes())
         else:
@@ -287,7 +291,9 @@ def build_components(
     if "slack" in platforms:
         from bot.slack import SlackBot
 
-        slack = SlackBot.from_settings(settings, app.router, limiter=limiter)
+        slack = SlackBot.from_settings(
+            settings, app.router, limiter=limiter, seen_updates=seen_updates
+        )
         if slack.http_mode:
             http.add_routes(slack.routes())
         senders.add("slack", slack.sender.single_attempt())

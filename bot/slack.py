@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.render import SLACK_ACTION_PREFIX, SlackMessage, mention_to_command, slack_messages
 from bot.retry import Limiter, RecentIds, RetryPolicy, pause_limiter, with_retries
 from bot.router import Router
+from bot.seen_updates import SeenUpdates
 from schedules.sending import ChatGone, RetryAfter, SendError, TransientSendError
 from summarizer.reply import ChatRef, Reply
 
@@ -150,10 +151,12 @@ class SlackBot:
         limiter: Limiter | None = None,
         policy: RetryPolicy | None = None,
         process_before_response: bool = False,
+        seen_updates: SeenUpdates | None = None,
     ) -> None:
         if not app_token and not signing_secret:
             raise ValueError("Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET")
         self.router = router
+        self.seen_updates = seen_updates
         self.app_token = app_token
         self.client = AsyncWebClient(token=bot_token, base_url=api_url)
         self.app = AsyncApp(
@@ -176,7 +179,12 @@ class SlackBot:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, router: Router, *, limiter: Limiter | None = None
+        cls,
+        settings: Settings,
+        router: Router,
+        *,
+        limiter: Limiter | None = None,
+        seen_updates: SeenUpdates | None = None,
     ) -> SlackBot:
         if not settings.slack_bot_token:
             raise ValueError("SLACK_BOT_TOKEN is not set")
@@ -187,6 +195,7 @@ class SlackBot:
             signing_secret=settings.slack_signing_secret,
             api_url=settings.slack_api_url,
             limiter=limiter,
+            seen_updates=seen_updates,
         )
 
     @property
@@ -224,14 +233,22 @@ class SlackBot:
     async def _dedupe(
         self, body: dict[str, Any], next: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
-        """Slack redelivers an event it thinks was not acknowledged (X-Slack-Retry-Num):
-        an event_id seen before is acknowledged and dropped."""
+        """Slack redelivers an event it thinks was not acknowledged (X-Slack-Retry-Num), maybe
+        to another replica: an event_id seen before (by any replica sharing `seen_updates`) is
+        acknowledged and dropped. Slash commands and button presses carry no event_id and
+        are left alone: Slack never redelivers them (a late ack shows the user an error), and
+        a second press of the same button is a new request with its own trigger_id."""
         event_id = body.get("event_id")
-        if event_id and not self._seen.first_time(str(event_id)):
+        if event_id and not self._first_time(str(event_id)):
             log.info("slack event %s seen before: skipped", event_id)
             return BoltResponse(status=200, body="")
         await next()
         return None
+
+    def _first_time(self, event_id: str) -> bool:
+        if self.seen_updates is not None:
+            return self.seen_updates.first_time(PLATFORM, event_id)
+        return self._seen.first_time(event_id)
 
     async def _on_command(
         self, ack: Callable[[], Awaitable[None]], command: dict[str, Any], respond: AsyncRespond

@@ -52,6 +52,7 @@ from bot.config import Settings
 from bot.render import TelegramMessage, mention_to_command, telegram_messages
 from bot.retry import Limiter, RecentIds, RetryPolicy, pause_limiter, with_retries
 from bot.router import Router
+from bot.seen_updates import SeenUpdates
 from schedules.sending import ChatGone, RetryAfter, SendError, TransientSendError
 from summarizer.reply import ChatRef, Reply
 
@@ -198,8 +199,10 @@ class TelegramBot:
         policy: RetryPolicy | None = None,
         poll_timeout: int = 30,
         concurrency: int = 16,
+        seen_updates: SeenUpdates | None = None,
     ) -> None:
         self.router = router
+        self.seen_updates = seen_updates
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret or webhook_secret_for(token)
         self.poll_timeout = poll_timeout
@@ -221,7 +224,12 @@ class TelegramBot:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, router: Router, *, limiter: Limiter | None = None
+        cls,
+        settings: Settings,
+        router: Router,
+        *,
+        limiter: Limiter | None = None,
+        seen_updates: SeenUpdates | None = None,
     ) -> TelegramBot:
         if not settings.telegram_bot_token:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -232,6 +240,7 @@ class TelegramBot:
             webhook_url=settings.telegram_webhook_url,
             webhook_secret=settings.telegram_webhook_secret,
             limiter=limiter,
+            seen_updates=seen_updates,
         )
 
     # ------------------------------------------------------------------ lifecycle
@@ -297,9 +306,17 @@ class TelegramBot:
 
     # ------------------------------------------------------------------ handlers
     async def _dedupe(self, update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        if isinstance(update, Update) and not self._seen.first_time(str(update.update_id)):
+        """Claim the update before any handler sees it (webhook and polling alike): with
+        `seen_updates` the claim is shared by every replica and survives restarts. A claimed
+        update whose processing then fails is not retried: answering twice is the worse fault."""
+        if isinstance(update, Update) and not self._first_time(str(update.update_id)):
             log.info("update %s seen before: skipped", update.update_id)
             raise ApplicationHandlerStop
+
+    def _first_time(self, update_id: str) -> bool:
+        if self.seen_updates is not None:
+            return self.seen_updates.first_time(PLATFORM, update_id)
+        return self._seen.first_time(update_id)
 
     async def _on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message

@@ -15,10 +15,11 @@ from aiohttp import ClientSession, web
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import App, build_components
+from bot.app import App, build_app, build_components
 from bot.commands import Command, Request, Text
 from bot.retry import RetryPolicy
 from bot.router import Router
+from bot.seen_updates import SeenUpdates
 from bot.slack import SlackBot, SlackSender
 from schedules.sending import ChatGone, RetryAfter
 from summarizer.reply import Button, ChatRef, Reply
@@ -378,3 +379,52 @@ async def test_socket_mode_acks_the_envelope_and_answers(app: App, api: FakeSlac
     assert ack.params["envelope_id"] == envelope_id
     assert digest.params["channel"] == "C0NEWS001"
     assert digest.params["blocks"][0]["type"] == "header"
+
+
+async def test_retried_event_on_another_replica_is_answered_once(
+    app: App, api: FakeSlackAPI
+) -> None:
+    """Two Bolt apps (own engine and router each) sharing one SQLite file: Slack's retry of an
+    event (X-Slack-Retry-Num) lands on the other replica and is acknowledged, not answered."""
+    other = build_app(app.settings)
+    runners: list[web.AppRunner] = []
+    urls: list[str] = []
+    bots = [
+        make_bot(
+            replica.router,
+            api,
+            process_before_response=False,
+            seen_updates=SeenUpdates(replica.engine),
+        )
+        for replica in (app, other)
+    ]
+    for bot in bots:
+        server = web.Application()
+        server.add_routes(bot.routes())
+        runner = web.AppRunner(server)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        runners.append(runner)
+        urls.append(f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events")
+    body = event("event_app_mention.json")
+    headers = signed_headers(body, content_type="application/json")
+    retries = [
+        headers | {"X-Slack-Retry-Num": str(n), "X-Slack-Retry-Reason": "http_timeout"}
+        for n in (1, 2)
+    ]
+    try:
+        assert (await post(urls[0], body, headers))[0] == 200
+        for url, retry in zip(urls[::-1], retries, strict=True):
+            assert (await post(url, body, retry))[0] == 200
+        await api.wait_for("chat.postMessage")
+        fresh = json.loads(body) | {"event_id": "Ev0MENTION2"}
+        fresh_body = json.dumps(fresh)
+        fresh_headers = signed_headers(fresh_body, content_type="application/json")
+        assert (await post(urls[1], fresh_body, fresh_headers))[0] == 200
+        await api.wait_for("chat.postMessage", count=2)
+        await asyncio.sleep(0.05)  # give a wrongly accepted retry the chance to show up
+    finally:
+        for runner in runners:
+            await runner.cleanup()
+        other.close()
+    assert len(api.posted()) == 2  # the first delivery and the new event, no retry

@@ -15,8 +15,9 @@ from aiohttp import ClientSession, web
 from telegram import Bot, Update
 from telegram.request import HTTPXRequest
 
-from bot.app import App
+from bot.app import App, build_app
 from bot.retry import RetryPolicy
+from bot.seen_updates import SeenUpdates
 from bot.telegram import SECRET_HEADER, TelegramBot, TelegramSender
 from schedules.clock import ManualClock
 from schedules.ratelimit import RateLimiter
@@ -418,3 +419,64 @@ async def test_webhook_checks_the_secret_and_answers_each_update_once(
     assert len(api.sent()) == 1
     assert "deleteWebhook" not in [c.method for c in api.calls]
     assert telegram_bot.application.bot.username == BOT_USERNAME
+
+
+async def test_webhook_update_redelivered_to_another_replica_is_answered_once(
+    app: App, api: FakeTelegramAPI
+) -> None:
+    """Two replicas (own engine, router and bot each) on one SQLite file: Telegram redelivers
+    an unacknowledged update, the load balancer hands it to the other replica."""
+    other = build_app(app.settings)  # same database file, a second process's view of it
+    bots = [
+        make_bot(
+            replica,
+            api,
+            webhook_url="https://bot.example.org/telegram",
+            webhook_secret="s3cret",
+            seen_updates=SeenUpdates(replica.engine),
+        )
+        for replica in (app, other)
+    ]
+    runners: list[web.AppRunner] = []
+    urls: list[str] = []
+    for telegram_bot in bots:
+        await telegram_bot.start()
+        server = web.Application()
+        server.add_routes(telegram_bot.routes())
+        runner = web.AppRunner(server)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        runners.append(runner)
+        urls.append(f"http://127.0.0.1:{runner.addresses[0][1]}/telegram")
+    body = json.dumps(update("private_brief.json"))
+    good = {SECRET_HEADER: "s3cret", "Content-Type": "application/json"}
+    try:
+        async with ClientSession() as http:
+            for url in (urls[0], urls[1], urls[1]):
+                async with http.post(url, data=body, headers=good) as response:
+                    assert response.status == 200
+            fresh = json.dumps(update("private_brief.json", update_id=9_100))
+            async with http.post(urls[1], data=fresh, headers=good) as response:
+                assert response.status == 200
+    finally:
+        for runner in runners:
+            await runner.cleanup()
+        for telegram_bot in bots:
+            await telegram_bot.stop()
+        other.close()
+    digests = [p for p in api.sent() if "Nordkorea" in parse_telegram_html(p["text"])]
+    assert len(digests) == 2  # the redelivery was dropped, a new update still answered
+
+
+async def test_polling_bot_after_a_restart_skips_an_update_it_already_claimed(
+    app: App, api: FakeTelegramAPI
+) -> None:
+    """A restarted process has an empty memory; the database remembers the claim."""
+    for _ in range(2):
+        telegram_bot = make_bot(app, api, seen_updates=SeenUpdates(app.engine))
+        await telegram_bot.application.initialize()
+        try:
+            await feed(telegram_bot, update("private_brief.json"))
+        finally:
+            await telegram_bot.application.shutdown()
+    assert len(api.sent()) == 1
