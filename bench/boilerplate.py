@@ -76,15 +76,8 @@ class SourceResult:
 
 def as_article(document: Document, article_id: str, day: int) -> Article:
     ranking = digest.rank(document)
-    return Article(
-        id=article_id,
-        title=document.title,
-        teaser=document.teaser,
-        language=document.language,
-        sentences=document.sentences,
-        ranking=tuple(i for i, _ in ranking),
-        ranking_scores=tuple(s for _, s in ranking),
-        added=datetime(2024, 6, day, tzinfo=UTC),
+    return Article.from_document(
+        document, ranking, id=article_id, added=datetime(2024, 6, day, tzinfo=UTC)
     )
 
 

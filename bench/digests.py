@@ -57,16 +57,7 @@ def reference_lines(text: str) -> list[str]:
 def ours(document: Document, k: int) -> list[str]:
     """Our k points exactly as `briefbot digest` makes them (rank at ingest, digest from it)."""
     ranking = digest.rank(document)
-    article = Article(
-        id="bench",
-        title=document.title,
-        teaser=document.teaser,
-        language=document.language,
-        sentences=document.sentences,
-        ranking=tuple(i for i, _ in ranking),
-        ranking_scores=tuple(s for _, s in ranking),
-        added=datetime.now(UTC),
-    )
+    article = Article.from_document(document, ranking, id="bench", added=datetime.now(UTC))
     return [p.text for p in digest.digest(article, points=k).points]
 
 

@@ -93,19 +93,8 @@ def _article(document: Document, ranking: Sequence[tuple[int, float]] = ()) -> A
     """An unstored Article for one-file commands (the library is not needed for them)."""
     from summarizer.models import Article
 
-    return Article(
-        id=hashlib.sha256(document.text.encode()).hexdigest()[:16],
-        title=document.title,
-        teaser=document.teaser,
-        language=document.language,
-        sentences=document.sentences,
-        ranking=tuple(i for i, _ in ranking),
-        ranking_scores=tuple(s for _, s in ranking),
-        added=datetime.now(UTC),
-        url=document.url,
-        author=document.author,
-        published=document.published,
-    )
+    article_id = hashlib.sha256(document.text.encode()).hexdigest()[:16]
+    return Article.from_document(document, ranking, id=article_id, added=datetime.now(UTC))
 
 
 def _print_json(value: Any) -> None:

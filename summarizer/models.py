@@ -6,6 +6,7 @@ point and every answer can be cited (article id + sentence index) and followed u
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -65,6 +66,30 @@ class Article:
     published: datetime | None = None
     # one per sentence (same order) when stored with the article; None: computed when needed
     answer_terms: tuple[AnswerTerms, ...] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def from_document(
+        cls,
+        document: Document,
+        ranking: Sequence[tuple[int, float]],
+        *,
+        id: str,
+        added: datetime,
+    ) -> Article:
+        """An article that is not (yet) in the library: one-file commands, benchmarks, tests."""
+        return cls(
+            id=id,
+            title=document.title,
+            teaser=document.teaser,
+            language=document.language,
+            sentences=document.sentences,
+            ranking=tuple(index for index, _ in ranking),
+            ranking_scores=tuple(score for _, score in ranking),
+            added=added,
+            url=document.url,
+            author=document.author,
+            published=document.published,
+        )
 
     @property
     def text(self) -> str:

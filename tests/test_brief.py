@@ -108,15 +108,8 @@ def test_merge_fixtures_are_clean() -> None:
         ranking = digest.rank(document)
         articles.append(
             (
-                Article(
-                    id=name,
-                    title=document.title,
-                    teaser=document.teaser,
-                    language=document.language,
-                    sentences=document.sentences,
-                    ranking=tuple(i for i, _ in ranking),
-                    ranking_scores=tuple(s for _, s in ranking),
-                    added=datetime(2024, 6, 1 + number, tzinfo=UTC),
+                Article.from_document(
+                    document, ranking, id=name, added=datetime(2024, 6, 1 + number, tzinfo=UTC)
                 ),
                 1.0,
             )

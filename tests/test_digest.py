@@ -19,15 +19,9 @@ BANNED = ("Podigee", "Shutterstock", "Datenschutz", "einverstanden")
 
 def as_article(document: Document) -> Article:
     ranking = digest.rank(document)
-    return Article(
-        id=hashlib.sha1(document.text.encode()).hexdigest()[:12],
-        title=document.title,
-        teaser=document.teaser,
-        language=document.language,
-        sentences=document.sentences,
-        ranking=tuple(i for i, _ in ranking),
-        ranking_scores=tuple(s for _, s in ranking),
-        added=datetime(2024, 6, 20, tzinfo=UTC),
+    article_id = hashlib.sha1(document.text.encode()).hexdigest()[:12]
+    return Article.from_document(
+        document, ranking, id=article_id, added=datetime(2024, 6, 20, tzinfo=UTC)
     )
 
 
