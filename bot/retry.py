@@ -6,14 +6,15 @@ must not import each other's libraries); waits are injectable so tests never rea
 from __future__ import annotations
 
 import asyncio
+import copy
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Protocol, Self, TypeVar
 
 from schedules.sending import RetryAfter, TransientSendError
-from summarizer.reply import ChatRef
+from summarizer.reply import ChatRef, Reply
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,6 +49,34 @@ class RetryPolicy:
     max_delay: float = 8.0
     max_retry_after: float = 60.0
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
+
+
+Delivered = Callable[[ChatRef, Reply, str], None]
+"""Told of each message sent for a reply with a conversation, so a reply to it is a follow-up."""
+
+
+class RetryingSender:
+    """What the Telegram and Slack senders share: the one rate limiter, the retry policy, and
+    who is told of a delivered message."""
+
+    def __init__(
+        self,
+        *,
+        limiter: Limiter | None = None,
+        policy: RetryPolicy | None = None,
+        on_delivered: Delivered | None = None,
+    ) -> None:
+        self.limiter = limiter
+        self.policy = policy or RetryPolicy()
+        self.on_delivered = on_delivered
+
+    def single_attempt(self) -> Self:
+        """This sender trying each message once, for scheduled digests: their ledger retries by
+        itself, and a retry inside a send would hold the delivery in "sending" (a crash then
+        would leave a refused message unconfirmed, never sent)."""
+        twin = copy.copy(self)
+        twin.policy = replace(self.policy, attempts=1)
+        return twin
 
 
 async def with_retries(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -22,7 +21,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.commands import Incoming, Press
 from bot.config import Settings
 from bot.render import SLACK_ACTION_PREFIX, SlackMessage, mention_to_command, slack_messages
-from bot.retry import Limiter, RecentIds, RetryPolicy, pause_limiter, with_retries
+from bot.retry import (
+    Delivered,
+    Limiter,
+    RecentIds,
+    RetryingSender,
+    RetryPolicy,
+    pause_limiter,
+    with_retries,
+)
 from bot.router import Router
 from bot.seen_updates import SeenUpdates
 from schedules.sending import ChatGone, RetryAfter, SendError, TransientSendError
@@ -37,7 +44,6 @@ GONE_ERRORS = {"channel_not_found", "is_archived", "not_in_channel", "account_in
 PRIVATE_KINDS = {"refusal", "error", "usage"}
 """Replies to a slash command only the asking user sees (ephemeral, via response_url)."""
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
-Delivered = Callable[[ChatRef, Reply, str], None]
 
 
 def is_direct(channel_id: str) -> bool:
@@ -45,7 +51,7 @@ def is_direct(channel_id: str) -> bool:
     return channel_id.startswith("D")
 
 
-class SlackSender:
+class SlackSender(RetryingSender):
     """Posts replies with chat.postMessage: implements schedules.sending.Sender.
 
     Messages past Slack's 50 blocks continue in the first message's thread. Each message is
@@ -61,21 +67,8 @@ class SlackSender:
         policy: RetryPolicy | None = None,
         on_delivered: Delivered | None = None,
     ) -> None:
+        super().__init__(limiter=limiter, policy=policy, on_delivered=on_delivered)
         self.client = client
-        self.limiter = limiter
-        self.policy = policy or RetryPolicy()
-        self.on_delivered = on_delivered
-
-    def single_attempt(self) -> SlackSender:
-        """This sender trying each message once, for scheduled digests: their ledger retries by
-        itself, and a retry inside a send would hold the delivery in "sending" (a crash then
-        would leave a refused message unconfirmed, never sent)."""
-        return SlackSender(
-            self.client,
-            limiter=self.limiter,
-            policy=replace(self.policy, attempts=1),
-            on_delivered=self.on_delivered,
-        )
 
     async def send(self, chat: ChatRef, reply: Reply) -> str:
         """Post all messages of `reply`; returns the first message's ts."""

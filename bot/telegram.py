@@ -10,8 +10,6 @@ import hmac
 import json
 import logging
 import warnings
-from collections.abc import Callable
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -50,7 +48,15 @@ from telegram.ext import (
 from bot.commands import Incoming, Press
 from bot.config import Settings
 from bot.render import TelegramMessage, mention_to_command, telegram_messages
-from bot.retry import Limiter, RecentIds, RetryPolicy, pause_limiter, with_retries
+from bot.retry import (
+    Delivered,
+    Limiter,
+    RecentIds,
+    RetryingSender,
+    RetryPolicy,
+    pause_limiter,
+    with_retries,
+)
 from bot.router import Router
 from bot.seen_updates import SeenUpdates
 from schedules.sending import ChatGone, RetryAfter, SendError, TransientSendError
@@ -65,7 +71,6 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 MENU_LANGUAGES = ("de", "en")
 GONE_MARKERS = ("chat not found", "bot was blocked", "bot was kicked", "user is deactivated",
                 "group chat was deleted", "chat_write_forbidden", "need administrator rights")  # fmt: skip
-Delivered = Callable[[ChatRef, Reply, str], None]
 
 
 def webhook_secret_for(token: str) -> str:
@@ -90,7 +95,7 @@ def _keyboard(message: TelegramMessage) -> InlineKeyboardMarkup | None:
     )
 
 
-class TelegramSender:
+class TelegramSender(RetryingSender):
     """Sends replies through the Bot API: implements schedules.sending.Sender.
 
     Each part is rate limited (the shared limiter), retried per `policy`, and failures end as
@@ -107,21 +112,8 @@ class TelegramSender:
         policy: RetryPolicy | None = None,
         on_delivered: Delivered | None = None,
     ) -> None:
+        super().__init__(limiter=limiter, policy=policy, on_delivered=on_delivered)
         self.bot = bot
-        self.limiter = limiter
-        self.policy = policy or RetryPolicy()
-        self.on_delivered = on_delivered
-
-    def single_attempt(self) -> TelegramSender:
-        """This sender trying each message once, for scheduled digests: their ledger retries by
-        itself, and a retry inside a send would hold the delivery in "sending" (a crash then
-        would leave a refused message unconfirmed, never sent)."""
-        return TelegramSender(
-            self.bot,
-            limiter=self.limiter,
-            policy=replace(self.policy, attempts=1),
-            on_delivered=self.on_delivered,
-        )
 
     async def send(self, chat: ChatRef, reply: Reply, *, reply_to: str | None = None) -> str:
         """Send all parts; returns the first part's message id."""
