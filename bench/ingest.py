@@ -21,7 +21,7 @@ import os
 import resource
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -72,10 +72,10 @@ class Run:
         return self.pages / self.cpu_seconds if self.cpu_seconds else 0.0
 
 
-async def ingest(label: str, urls: Sequence[str], concurrency: int, database: Path) -> Run:
-    """Fetch and store every URL through Fetcher + Briefing, `concurrency` at a time."""
-    library = Library.open(f"sqlite:///{database.as_posix()}")
-    briefing = Briefing(library, fetcher=Fetcher(allow=[HOST]))
+async def timed(
+    urls: Sequence[str], concurrency: int, call: Callable[[str], Awaitable[object]]
+) -> tuple[float, float, int]:
+    """Run `call` on every URL, `concurrency` at a time: (wall seconds, CPU seconds, failures)."""
     bound = asyncio.Semaphore(concurrency)
     failed = 0
 
@@ -83,13 +83,20 @@ async def ingest(label: str, urls: Sequence[str], concurrency: int, database: Pa
         nonlocal failed
         async with bound:
             try:
-                await briefing.add_url(url)
+                await call(url)
             except UserError:
                 failed += 1
 
     started, cpu_started = time.perf_counter(), time.process_time()
     await asyncio.gather(*(one(url) for url in urls))
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    return time.perf_counter() - started, time.process_time() - cpu_started, failed
+
+
+async def ingest(label: str, urls: Sequence[str], concurrency: int, database: Path) -> Run:
+    """Fetch and store every URL through Fetcher + Briefing, `concurrency` at a time."""
+    library = Library.open(f"sqlite:///{database.as_posix()}")
+    briefing = Briefing(library, fetcher=Fetcher(allow=[HOST]))
+    seconds, cpu, failed = await timed(urls, concurrency, briefing.add_url)
     stored = library.count()
     library.engine.dispose()
     return Run(label, len(urls), stored, failed, seconds, cpu)
@@ -98,20 +105,7 @@ async def ingest(label: str, urls: Sequence[str], concurrency: int, database: Pa
 async def fetch_only(label: str, urls: Sequence[str], concurrency: int) -> Run:
     """The fetch layer alone (guard, HTTP, limits, decoding, extraction), nothing stored."""
     fetcher = Fetcher(allow=[HOST])
-    bound = asyncio.Semaphore(concurrency)
-    failed = 0
-
-    async def one(url: str) -> None:
-        nonlocal failed
-        async with bound:
-            try:
-                await fetcher.fetch_document(url)
-            except UserError:
-                failed += 1
-
-    started, cpu_started = time.perf_counter(), time.process_time()
-    await asyncio.gather(*(one(url) for url in urls))
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    seconds, cpu, failed = await timed(urls, concurrency, fetcher.fetch_document)
     return Run(label, len(urls), len(urls) - failed, failed, seconds, cpu)
 
 
