@@ -30,11 +30,23 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message: its name, the size the platform reports (None when it does
+    not say), and how to download it. The router calls `download` only after the access,
+    admin, type and size checks passed, so a refused file is never fetched."""
+
+    filename: str
+    size: int | None
+    download: Callable[[], Awaitable[bytes]] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class Incoming:
     """A message as an adapter hands it to the router.
 
     Adapters decide what reaches the router (in groups: commands, replies to the bot, mentions);
-    `reply_to_message_id` is the bot message the user replied to, if any.
+    `reply_to_message_id` is the bot message the user replied to, if any; a message with an
+    `attachment` is an /add of that file (its text, a caption, is not read).
     """
 
     chat: ChatRef
@@ -44,6 +56,7 @@ class Incoming:
     reply_to_message_id: str | None = None
     user_language: str | None = None
     workspace_id: str | None = None
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True)

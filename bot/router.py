@@ -17,12 +17,12 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
 from bot import texts
-from bot.commands import ActionHandler, Command, Incoming, Press, Request, Text
+from bot.commands import ActionHandler, Attachment, Command, Incoming, Press, Request, Text
 from bot.config import Settings
 from bot.conversation import Context, Conversations
 from summarizer.brief import point_key
 from summarizer.errors import UserError
-from summarizer.models import Answer, ArticleRef, Digest
+from summarizer.models import Added, Answer, ArticleRef, Digest
 from summarizer.reply import Button, ChatRef, Reply, ReplyKind
 from summarizer.service import Briefing
 
@@ -276,6 +276,10 @@ class Router:
     # --- dispatch --------------------------------------------------------------------------
 
     async def _dispatch(self, message: Incoming, language: str) -> list[Reply]:
+        if message.attachment is not None:
+            if not self.is_admin(message.chat.platform, message.user_id):
+                return [self._reply(texts.ADMIN_ONLY, language, kind="refusal")]
+            return await self._add_file(message, message.attachment, language)
         text = message.text.strip()
         if not text:
             return [self._reply(texts.EMPTY, language, kind="usage")]
@@ -443,15 +447,36 @@ class Router:
             added = await asyncio.to_thread(self.briefing.add, path)
         else:
             added = await asyncio.to_thread(self.briefing.add, source)
+        return await self._added(added, request.message.chat, language)
+
+    async def _add_file(
+        self, message: Incoming, attachment: Attachment, language: str
+    ) -> list[Reply]:
+        """/add of a sent file: type and reported size are checked before it is downloaded."""
+        suffix = Path(attachment.filename).suffix.lower()
+        if suffix not in FILE_SUFFIXES:
+            shown = suffix or attachment.filename[:40] or "?"
+            return [self._reply(texts.FILE_TYPE, language, kind="error", suffix=shown)]
+        limit = self.settings.fetch_max_bytes
+        if attachment.size is not None and attachment.size > limit:
+            return [self._too_big(attachment.size, limit, language)]
+        data = await attachment.download()
+        if len(data) > limit:
+            return [self._too_big(len(data), limit, language)]
+        added = await asyncio.to_thread(self.briefing.add, data, filename=attachment.filename)
+        return await self._added(added, message.chat, language)
+
+    async def _added(self, added: Added, chat: ChatRef, language: str) -> list[Reply]:
+        """The "saved" line with the first points of a new article, or "already there"."""
         article = added.article
         title = article.short_name or texts.UNTITLED.get(language)
         if not added.created:
             line = texts.ALREADY_THERE.format(language, title=title)
-            self.conversations.create(request.message.chat, topic=None, article_ids=[article.id])
+            self.conversations.create(chat, topic=None, article_ids=[article.id])
             return [Reply(line, language=language, title=line)]
         digest = await asyncio.to_thread(self.briefing.digest, article, points=ADD_PREVIEW_POINTS)
         context = self.conversations.create(
-            request.message.chat,
+            chat,
             topic=None,
             article_ids=[article.id],
             shown=[point_key(p.text) for p in digest.points],
@@ -618,10 +643,24 @@ class Router:
     def _too_long(self, text: str, limit: int, language: str) -> Reply:
         return self._reply(texts.TOO_LONG, language, kind="usage", length=len(text), limit=limit)
 
+    def _too_big(self, size: int, limit: int, language: str) -> Reply:
+        return self._reply(
+            texts.FILE_TOO_BIG, language, kind="error", size=_bytes(size), limit=_bytes(limit)
+        )
+
 
 def _cite(ref: ArticleRef, language: str) -> str:
     title = ref.title or texts.UNTITLED.get(language)
     return f"{title} – {ref.url}" if ref.url else title
+
+
+def _bytes(size: int) -> str:
+    """1234567 -> "1.2 MB", 4200 -> "4 kB", for size limits a person reads."""
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f} MB"
+    if size >= 1_000:
+        return f"{size / 1_000:.0f} kB"
+    return f"{size} B"
 
 
 def _cited(digest: Digest) -> set[str]:

@@ -18,6 +18,7 @@ from telegram import Bot as TelegramAPI
 from telegram import (
     BotCommand,
     CallbackQuery,
+    Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -45,7 +46,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import Incoming, Press
+from bot import texts
+from bot.commands import Attachment, Incoming, Press
 from bot.config import Settings
 from bot.render import TelegramMessage, mention_to_command, telegram_messages
 from bot.retry import (
@@ -60,6 +62,7 @@ from bot.retry import (
 from bot.router import Router
 from bot.seen_updates import SeenUpdates
 from schedules.sending import ChatGone, RetryAfter, SendError, TransientSendError
+from summarizer.errors import UserError
 from summarizer.reply import ChatRef, Reply
 
 log = logging.getLogger(__name__)
@@ -77,6 +80,28 @@ def webhook_secret_for(token: str) -> str:
     """A stable secret derived from the bot token when TELEGRAM_WEBHOOK_SECRET is unset, so
     every replica checks the same one and no one without the token can forge it."""
     return hmac.new(token.encode(), b"briefbot-telegram-webhook", hashlib.sha256).hexdigest()
+
+
+FILENAME_BY_TYPE = {"text/plain": "document.txt", "text/markdown": "document.md",
+                    "text/html": "document.html"}  # fmt: skip
+"""A name (for its suffix) when Telegram gives a document's type but no file name."""
+
+
+def attachment_of(document: Document) -> Attachment:
+    """The router's view of a sent file; it is downloaded (getFile, then the file URL) only
+    when the router asks, after its checks, and Telegram's `file_size` is known up front."""
+    filename = document.file_name or FILENAME_BY_TYPE.get(document.mime_type or "", "document")
+
+    async def download() -> bytes:
+        try:
+            file = await document.get_file()
+            return bytes(await file.download_as_bytearray())
+        except TelegramError as error:
+            log.warning("telegram file %s not downloaded: %s", document.file_id, error)
+            failed = texts.FILE_DOWNLOAD_FAILED
+            raise UserError("download", de=failed.de, en=failed.en) from error
+
+    return Attachment(filename=filename, size=document.file_size, download=download)
 
 
 def is_group(chat: ChatRef) -> bool:
@@ -351,6 +376,10 @@ class TelegramBot:
         )
         if not private and command is None and not reply_to_bot and not mentioned:
             return None
+        document = message.document
+        asked_to_add = command is not None and command.partition("@")[0].lower() == "/add"
+        if document is not None and not private and not mentioned and not asked_to_add:
+            return None  # in groups a file is added only when asked: "/add" or a mention
         if mentioned and command is None:
             stripped = " ".join(w for w in text.split() if w.lower() != mention)
             names = [name for name, _ in self.router.command_menu(self.router.settings.language)]
@@ -368,6 +397,7 @@ class TelegramBot:
             is_private=private,
             reply_to_message_id=str(original.message_id) if original and reply_to_bot else None,
             user_language=user.language_code if user else None,
+            attachment=attachment_of(document) if document is not None else None,
         )
 
     async def _on_press(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -183,6 +183,18 @@ PATH_UNREADABLE = Text(
     de="Die Datei lässt sich nicht lesen (keine Berechtigung?).",
     en="That file cannot be read (no permission?).",
 )
+FILE_TYPE = Text(
+    de="Dieser Dateityp geht nicht ({suffix}): bitte .txt, .md oder .html schicken.",
+    en="That file type is not supported ({suffix}): please send .txt, .md or .html.",
+)
+FILE_TOO_BIG = Text(
+    de="Die Datei ist zu groß ({size}); höchstens {limit} gehen.",
+    en="That file is too large ({size}); at most {limit} is accepted.",
+)
+FILE_DOWNLOAD_FAILED = Text(
+    de="Die Datei ließ sich nicht herunterladen. Bitte noch einmal schicken.",
+    en="The file could not be downloaded. Please send it again.",
+)
 ADD_NO_FETCHER = Text(
     de="Das Laden von URLs ist hier nicht eingerichtet.",
     en="Fetching URLs is not set up here.",

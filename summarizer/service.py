@@ -50,14 +50,16 @@ class Briefing:
         *,
         url: str | None = None,
         language: str | None = None,
+        filename: str | None = None,
     ) -> Added:
-        """Store a file (Path), pasted text (str) or file content (bytes); once per text."""
+        """Store a file (Path), pasted text (str) or file content (bytes, its type told by
+        `filename`'s suffix when given); once per text."""
         if isinstance(source, Path):
             document = extract.from_path(source, language=language)
             if url is not None:
                 document = _with_url(document, url)
         elif isinstance(source, bytes):
-            document = extract.from_bytes(source, url=url, language=language)
+            document = extract.from_bytes(source, filename=filename, url=url, language=language)
         else:
             document = extract.from_text(source, url=url, language=language)
         return self.add_document(document)

@@ -480,3 +480,101 @@ async def test_polling_bot_after_a_restart_skips_an_update_it_already_claimed(
         finally:
             await telegram_bot.application.shutdown()
     assert len(api.sent()) == 1
+
+
+# ------------------------------------------------------------------ files sent to the bot
+
+UPLOADS = FIXTURES / "uploads"
+
+
+def document_update(api: FakeTelegramAPI, name: str, *, fixture: str = "private_document.json",
+                    **changes: Any) -> dict[str, Any]:  # fmt: skip
+    """A document message carrying `name` from tests/fixtures/telegram/uploads, served by the fake."""
+    data = (UPLOADS / name).read_bytes()
+    api.add_file("doc-hafen", data)
+    changes.setdefault("message__document__file_size", len(data))
+    return update(fixture, **changes)
+
+
+def downloads(api: FakeTelegramAPI) -> list[str]:
+    return [c.method for c in api.calls if c.method in ("getFile", "file")]
+
+
+async def test_private_text_file_is_stored_and_answered_with_title_and_points(
+    bot: TelegramBot, app: App, api: FakeTelegramAPI
+) -> None:
+    before = app.library.count()
+    await feed(bot, document_update(api, "hafen_wasserstoff.txt"))
+    await feed(bot, document_update(api, "hafen_wasserstoff.txt", update_id=5021))
+    assert app.library.count() == before + 1
+    assert downloads(api) == ["getFile", "file", "getFile", "file"]
+    saved, again = (parse_telegram_html(p["text"]) for p in api.sent())
+    assert "Gespeichert" in saved and "Hafen Rostock plant Terminal" in saved
+    assert saved.count("•") >= 2 and "Wasserstoff" in saved.split("•", 1)[1]
+    assert "Schon vorhanden" in again and "Hafen Rostock" in again
+    assert app.briefing.brief("wasserstoff").points
+
+
+async def test_pdf_is_refused_before_download_and_nothing_is_stored(
+    bot: TelegramBot, app: App, api: FakeTelegramAPI
+) -> None:
+    before = app.library.count()
+    data = document_update(api, "hafen_wasserstoff.txt")
+    data["message"]["document"].update(file_name="bericht.pdf", mime_type="application/pdf")
+    await feed(bot, data)
+    [reply] = api.sent()
+    assert "Dateityp" in reply["text"] and ".pdf" in reply["text"]
+    assert app.library.count() == before
+    assert downloads(api) == []
+
+
+async def test_oversized_file_is_refused_without_any_download(
+    tmp_path: Path, api: FakeTelegramAPI
+) -> None:
+    app = briefed_app(tmp_path, fetch_max_bytes=500)
+    before = app.library.count()
+    telegram_bot = make_bot(app, api)
+    await telegram_bot.application.initialize()
+    try:
+        await feed(telegram_bot, document_update(api, "hafen_wasserstoff.txt"))
+    finally:
+        await telegram_bot.application.shutdown()
+    [reply] = api.sent()
+    assert "zu groß" in reply["text"] and "500 B" in reply["text"]
+    assert downloads(api) == []
+    assert app.library.count() == before
+
+
+async def test_non_admin_upload_is_refused_without_download(
+    tmp_path: Path, api: FakeTelegramAPI
+) -> None:
+    app = briefed_app(tmp_path, admins=["999"])
+    before = app.library.count()
+    telegram_bot = make_bot(app, api)
+    await telegram_bot.application.initialize()
+    try:
+        await feed(telegram_bot, document_update(api, "hafen_wasserstoff.txt"))
+    finally:
+        await telegram_bot.application.shutdown()
+    [reply] = api.sent()
+    assert "Gespeichert" not in reply["text"]
+    assert downloads(api) == []
+    assert app.library.count() == before
+
+
+async def test_group_file_is_added_only_when_asked_with_add_or_a_mention(
+    bot: TelegramBot, app: App, api: FakeTelegramAPI
+) -> None:
+    before = app.library.count()
+    await feed(bot, document_update(api, "hafen_wasserstoff.txt", fixture="group_document.json"))
+    assert api.sent() == [] and downloads(api) == []
+    caption = f"/add@{BOT_USERNAME}"
+    asked = document_update(api, "hafen_wasserstoff.txt", fixture="group_document.json",
+                            update_id=5031, message__caption=caption)  # fmt: skip
+    asked["message"]["caption_entities"] = [
+        {"type": "bot_command", "offset": 0, "length": len(caption)}
+    ]
+    await feed(bot, asked)
+    [reply] = api.sent()
+    assert "Added" in reply["text"] and reply["reply_parameters"]["message_id"] == 40
+    assert app.library.count() == before + 1

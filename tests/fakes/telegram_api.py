@@ -1,6 +1,6 @@
 """A fake Telegram Bot API server (aiohttp, 127.0.0.1) that python-telegram-bot reaches via
 `base_url`. Written by hand because no offline Bot API double exists: it serves the methods the
-bot uses, records every call, checks HTML like Telegram does ("can't parse entities", "message is
+bot uses (getFile, and the files at /file/bot<token>/<path>), records every call, checks HTML like Telegram does ("can't parse entities", "message is
 too long"), and can be told to answer 429 with retry_after, 500, or hang.
 """
 
@@ -108,6 +108,7 @@ class FakeTelegramAPI:
         self.check_html = check_html
         self.updates: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] | None = None
+        self.files: dict[str, bytes] = {}
         self._next_update_id = 1000
         self._next_message_id = 1
         self._new_update = asyncio.Event()
@@ -124,6 +125,7 @@ class FakeTelegramAPI:
     async def start(self) -> FakeTelegramAPI:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -145,6 +147,10 @@ class FakeTelegramAPI:
         self.updates.append(update)
         self._new_update.set()
         return update
+
+    def add_file(self, file_id: str, data: bytes) -> None:
+        """Serve `data` for getFile(file_id) and its download (recorded as method "file")."""
+        self.files[file_id] = data
 
     def fail(self, method: str, status: int, *, retry_after: int | None = None,
              times: int = 1, hang: float = 0.0, description: str = "") -> None:  # fmt: skip
@@ -227,7 +233,27 @@ class FakeTelegramAPI:
             self._new_call.set()
         return web.json_response({"ok": True, "result": result})
 
+    async def _download(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        self.calls.append(Call("file", {"path": path, "token": request.match_info["token"]}))
+        self._new_call.set()
+        data = self.files.get(path.removeprefix("documents/"))
+        if data is None or request.match_info["token"] != TOKEN:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=data, content_type="application/octet-stream")
+
     # ------------------------------------------------------------------ methods
+    async def _m_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.files:
+            raise _BadRequest("invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_size": len(self.files[file_id]),
+            "file_path": f"documents/{file_id}",
+        }
+
     async def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": BOT_ID,
