@@ -373,10 +373,13 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.app import build_app, build_components, serve
+    from bot.app import build_app, build_components, chat_platforms, serve
     from bot.observability import Metrics, configure_logging
 
     settings = _settings(args)
+    if not chat_platforms(settings) and "log_level" not in settings.model_fields_set:
+        # console mode: log lines would print into the chat; LOG_LEVEL still overrides this
+        settings = settings.model_copy(update={"log_level": "WARNING"})
     configure_logging(settings)
     app = build_app(settings, metrics=Metrics())
     try:

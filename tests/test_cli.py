@@ -308,6 +308,7 @@ def test_run_without_tokens_starts_the_console(tmp_path: Path) -> None:
     assert "Kernpunkte: rathaus" in result.stdout and "Abonniert: rathaus" in result.stdout
     assert "Traceback" not in result.stderr
     assert "apscheduler" not in result.stderr  # its INFO lines would land in the chat
+    assert " INFO " not in result.stderr  # console mode logs warnings only, unless LOG_LEVEL says
 
 
 def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
