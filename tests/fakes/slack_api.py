@@ -7,31 +7,24 @@ told to answer 429 (Retry-After) or 500.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+
+from tests.fakes.recording import CallLog
 
 BOT_TOKEN = "xoxb-test-token"
 SIGNING_SECRET = "test-signing-secret"
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
 TEAM_ID = "T0TEAM001"
-
-
-@dataclass
-class Call:
-    method: str
-    params: dict[str, Any]
-    at: float = field(default_factory=time.perf_counter)
-    result: dict[str, Any] | None = None
 
 
 @dataclass
@@ -75,13 +68,12 @@ def form_body(payload: dict[str, str]) -> str:
     return urlencode(payload)
 
 
-class FakeSlackAPI:
+class FakeSlackAPI(CallLog):
     """Start with `await api.start()`; `api.base_url` goes to `AsyncWebClient(base_url=...)`."""
 
     def __init__(self) -> None:
-        self.calls: list[Call] = []
+        super().__init__()
         self._failures: dict[str, list[Failure]] = {}
-        self._new_call = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_open = asyncio.Event()
@@ -128,19 +120,6 @@ class FakeSlackAPI:
             if c.method == "chat.postMessage" and c.result
         )  # fmt: skip
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            matching = [c for c in self.calls if c.method == method]
-            if len(matching) >= count:
-                return matching
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                raise AssertionError(f"{method} called {len(matching)} times, expected {count}")
-            self._new_call.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new_call.wait(), remaining)
-
     async def send_envelope(self, kind: str, payload: dict[str, Any]) -> str:
         """Socket Mode: push an envelope ("slash_commands", "events_api", "interactive") to the
         connected app; its acknowledgement is recorded as a "socket_ack" call."""
@@ -164,10 +143,6 @@ class FakeSlackAPI:
             if message.type == web.WSMsgType.TEXT:
                 self._record("socket_ack", json.loads(message.data))
         return socket
-
-    def _record(self, method: str, params: dict[str, Any]) -> None:
-        self.calls.append(Call(method, params))
-        self._new_call.set()
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         if not request.can_read_body:

@@ -10,11 +10,13 @@ import asyncio
 import contextlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.recording import CallLog
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_ID = 123456
@@ -84,15 +86,6 @@ def _entity_at(source: str, index: int) -> bool:
 
 
 @dataclass
-class Call:
-    """One recorded API call."""
-
-    method: str
-    params: dict[str, Any]
-    at: float = field(default_factory=time.perf_counter)
-
-
-@dataclass
 class Failure:
     status: int
     retry_after: int | None = None
@@ -100,11 +93,11 @@ class Failure:
     description: str = ""
 
 
-class FakeTelegramAPI:
+class FakeTelegramAPI(CallLog):
     """Start with `await api.start()`; `api.base_url` goes to PTB's `base_url`."""
 
     def __init__(self, *, check_html: bool = True) -> None:
-        self.calls: list[Call] = []
+        super().__init__()
         self.check_html = check_html
         self.updates: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] | None = None
@@ -112,7 +105,6 @@ class FakeTelegramAPI:
         self._next_update_id = 1000
         self._next_message_id = 1
         self._new_update = asyncio.Event()
-        self._new_call = asyncio.Event()
         self._failures: dict[str, list[Failure]] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -163,20 +155,6 @@ class FakeTelegramAPI:
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        """Wait until `count` successful-or-not calls of `method` were made; fail after timeout."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            matching = [c for c in self.calls if c.method == method]
-            if len(matching) >= count:
-                return matching
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                raise AssertionError(f"{method} called {len(matching)} times, expected {count}")
-            self._new_call.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new_call.wait(), remaining)
-
     # ------------------------------------------------------------------ server
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
@@ -195,8 +173,7 @@ class FakeTelegramAPI:
         method = request.match_info["method"]
         params = await self._params(request)
         if method != "getUpdates":
-            self.calls.append(Call(method, params))
-            self._new_call.set()
+            self._record(method, params)
         failures = self._failures.get(method)
         if failures:
             failure = failures.pop(0)
@@ -229,14 +206,12 @@ class FakeTelegramAPI:
                 {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"}, status=400
             )
         if method == "getUpdates" and result:
-            self.calls.append(Call(method, params))
-            self._new_call.set()
+            self._record(method, params)
         return web.json_response({"ok": True, "result": result})
 
     async def _download(self, request: web.Request) -> web.Response:
         path = request.match_info["path"]
-        self.calls.append(Call("file", {"path": path, "token": request.match_info["token"]}))
-        self._new_call.set()
+        self._record("file", {"path": path, "token": request.match_info["token"]})
         data = self.files.get(path.removeprefix("documents/"))
         if data is None or request.match_info["token"] != TOKEN:
             return web.Response(status=404, text="Not Found")

@@ -1,0 +1,47 @@
+"""What both fake platform servers share: a log of every call and a way to wait for one."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Call:
+    """One recorded API call (`result`: what the fake answered, where a test needs it)."""
+
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.perf_counter)
+    result: dict[str, Any] | None = None
+
+
+class CallLog:
+    """Records calls; `wait_for` lets a test await calls made by a background task."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._new_call = asyncio.Event()
+
+    def _record(self, method: str, params: dict[str, Any]) -> Call:
+        call = Call(method, params)
+        self.calls.append(call)
+        self._new_call.set()
+        return call
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait until `count` calls of `method` were made; fail after `timeout` seconds."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            matching = [c for c in self.calls if c.method == method]
+            if len(matching) >= count:
+                return matching
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"{method} called {len(matching)} times, expected {count}")
+            self._new_call.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_call.wait(), remaining)
