@@ -61,6 +61,7 @@ class Bench:
 
 BENCHES = (
     Bench("answers", quick=("--limit", "3")),
+    Bench("neural", quick=("--limit", "1")),
     Bench("digests", quick=("--limit", "6")),
     Bench("boilerplate", quick=("--limit", "3")),
     Bench("splitting", quick=("--limit", "60")),

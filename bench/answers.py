@@ -131,7 +131,7 @@ def load(language: str, data: Path, limit: int | None) -> list[Case]:
     return cases
 
 
-def _position_of(spans: Sequence[tuple[int, int]], offset: int) -> int | None:
+def position_of(spans: Sequence[tuple[int, int]], offset: int) -> int | None:
     for position, (start, end) in enumerate(spans):
         if start <= offset < end:
             return position
@@ -149,7 +149,7 @@ def evaluate(cases: Sequence[Case]) -> dict[str, Tally]:
         positions = {s.index: i for i, s in enumerate(article.sentences)}
         texts = [s.text for s in article.sentences]
         for question in case.questions:
-            gold = _position_of(case.spans, question.offset)
+            gold = position_of(case.spans, question.offset)
             started = time.perf_counter()
             reply = qa.answer(question.text, [article])
             elapsed = time.perf_counter() - started

@@ -447,8 +447,44 @@ def replicas_specs(data: Any) -> list[Spec]:
     ]
 
 
+# --- neural ceiling probe ---------------------------------------------------------------------
+
+
+def neural_specs(_: Any) -> list[Spec]:
+    """Rows of bench.neural: how far e5 re-ranking, or a perfect pick between ours and e5, gets."""
+
+    def probe(language: str, key: str, goal: float) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            found = data[language]["all"]
+            ours, probed = float(found["ours_p_at_1"]), float(found[key])
+            return f"{ours:.3f} (ours)", f"{probed:.3f}", times(probed, ours), probed >= goal
+
+        return read
+
+    def cost(data: Any) -> Figures:
+        spent = data["de"]["cost"]
+        per_sentence, ours_ms = float(spent["e5_ms_per_sentence"]), float(spent["our_rank_ms_p50"])
+        return (
+            f"{ours_ms:.2f} ms (our whole answer, p50)",
+            f"{per_sentence:.0f} ms per sentence, {float(spent['e5_ms_per_question']):.0f} ms "
+            "per question",
+            NONE,
+            None,
+        )
+
+    labels = (("fused_p_at_1", "ours + e5 re-ranking"), ("oracle_p_at_1", "oracle ours-or-e5"))
+    specs = [
+        Spec(f"probe: P@1 {label} ({language})", f"≥ {goal:.2f}", probe(language, key, goal))
+        for language, goal in (("de", 0.85), ("en", 0.88))
+        for key, label in labels
+    ]
+    specs.append(Spec("probe: e5 cost (one thread, de)", NONE, cost))
+    return specs
+
+
 SPECS: dict[str, Callable[[Any], list[Spec]]] = {
     "answers": answers_specs,
+    "neural": neural_specs,
     "digests": digests_specs,
     "boilerplate": boilerplate_specs,
     "splitting": splitting_specs,

@@ -79,8 +79,17 @@ REPLICAS = {
     "failover": {"mode": "kill", "rounds": 5, "median_s": 3.1, "max_s": 4.0,
                  "within_budget": True, "failover_budget_s": 30.0},
 }  # fmt: skip
+NEURAL = {
+    lang: {
+        "articles": 48, "weight": 8.0,
+        "all": {"questions": 1190, "ours_p_at_1": ours, "e5_p_at_1": 0.75,
+                "fused_p_at_1": fused, "oracle_p_at_1": oracle},
+        "cost": {"e5_ms_per_sentence": 62.0, "e5_ms_per_question": 19.0, "our_rank_ms_p50": 0.6},
+    }
+    for lang, ours, fused, oracle in (("de", 0.77, 0.80, 0.86), ("en", 0.79, 0.82, 0.87))
+}  # fmt: skip
 RECORDED: dict[str, Any] = {
-    "answers": ANSWERS, "digests": DIGESTS, "boilerplate": BOILERPLATE, "splitting": SPLITTING,
+    "answers": ANSWERS, "neural": NEURAL, "digests": DIGESTS, "boilerplate": BOILERPLATE, "splitting": SPLITTING,
     "speed": SPEED, "ingest": INGEST, "chat": CHAT, "fanout": FANOUT, "replicas": REPLICAS,
 }  # fmt: skip
 
@@ -116,6 +125,16 @@ def test_quality_rows_compare_with_the_baseline_and_judge_the_target() -> None:
     r2 = digests["digests ROUGE-2 F1 (Klexikon)"]
     assert r2.baseline == "10.00 (lead)" and r2.ratio == "1.20×" and r2.met is True
     assert "digests ROUGE-2 F1, held-out half" in digests
+
+
+def test_neural_probe_rows_compare_with_ours() -> None:
+    neural = table("neural", NEURAL)
+    fused = neural["probe: P@1 ours + e5 re-ranking (de)"]
+    assert fused.baseline == "0.770 (ours)" and fused.ours == "0.800" and fused.ratio == "1.04×"
+    assert fused.met is False
+    assert neural["probe: P@1 oracle ours-or-e5 (de)"].met is True  # 0.86 >= 0.85
+    assert neural["probe: P@1 oracle ours-or-e5 (en)"].met is False  # 0.87 < 0.88
+    assert neural["probe: e5 cost (one thread, de)"].ours.startswith("62 ms per sentence")
 
 
 def test_speed_and_operations_rows() -> None:
