@@ -6,9 +6,10 @@ the last reply. "/quit" or end of input (Ctrl-D) ends it. Reading happens in a d
 so a blocked `readline` never keeps the process alive, and piped (non-TTY) input works.
 
 Pasted articles span many lines, so /add collects them into one message: a bare "/add" reads
-the lines after it until a line holding only "." (or end of input); "/add Headline" whose next
-lines arrive with it (pasted or piped together, within `PASTE_WINDOW`) does the same. A single
-typed "/add text", "/add URL" or "/add path" is sent at once, as before.
+the lines after it until a line holding only "." (or a command line, or end of input);
+"/add Headline" whose next lines arrive with it (pasted or piped together, within
+`PASTE_WINDOW`) does the same. A single typed "/add text", "/add URL" (any scheme) or
+"/add path" is sent at once, as before.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from bot.commands import Incoming, Press, Text
-from bot.router import FILE_SUFFIXES, Router
+from bot.router import FILE_SUFFIXES, Router, parse_command
 from summarizer.reply import Button, ChatRef, Reply
 
 CHAT = ChatRef("console", "console")
@@ -50,7 +51,8 @@ BUTTON_HINT = Text(de="Knöpfe: {buttons}", en="Buttons: {buttons}")
 NO_SUCH_BUTTON = Text(de="Diesen Knopf gibt es nicht.", en="There is no such button.")
 
 _ADD = re.compile(r"/add(?:@\S*)?(?:[ \t]+(?P<rest>.*))?", re.IGNORECASE)
-_SINGLE_SOURCE = re.compile(r"https?://\S+", re.IGNORECASE)
+_SINGLE_SOURCE = re.compile(r"[a-z][a-z0-9+.-]*://\S*", re.IGNORECASE)
+"""Any URL, also a broken or unsupported one ("http://", "ftp://…"): the router answers it."""
 
 
 class _TimedOut:
@@ -67,9 +69,12 @@ class _Lines:
     def __init__(self) -> None:
         self.queue: asyncio.Queue[str | None] = asyncio.Queue()
         self._pending: asyncio.Future[str | None] | None = None
+        self._returned: list[str] = []
         self.ended = False
 
     async def get(self, timeout: float | None = None) -> str | _TimedOut | None:
+        if self._returned:
+            return self._returned.pop()
         if self.ended:
             return None
         if self._pending is None:
@@ -81,6 +86,10 @@ class _Lines:
         if line is None:
             self.ended = True
         return line
+
+    def unget(self, line: str) -> None:
+        """Put `line` back: the next `get` returns it."""
+        self._returned.append(line)
 
     def close(self) -> None:
         if self._pending is not None:
@@ -161,17 +170,33 @@ class Console:
             return line
         if following.strip() == END_OF_TEXT:
             return line
-        return "/add " + await self._until_end(lines, [first, following.rstrip("\r\n")])
+        if self._is_command(following):  # the next message, not a pasted body
+            lines.unget(following)
+            return line
+        collected = [first, following.rstrip("\r\n")]
+        return "/add " + await self._until_end(lines, collected)
 
     async def _until_end(self, lines: _Lines, collected: list[str]) -> str:
-        """Lines up to one holding only "." or the end of input, joined."""
+        """Lines up to one holding only ".", a command line (put back to be answered: a user
+        who forgot the "." loses neither the text nor the command) or the end of input."""
         while True:
             if self.prompt and collected:
                 self._write("… ")
             line = await lines.get()
             if not isinstance(line, str) or line.strip() == END_OF_TEXT:
                 return "\n".join(collected).strip()
+            if self._is_command(line):
+                lines.unget(line)
+                return "\n".join(collected).strip()
             collected.append(line.rstrip("\r\n"))
+
+    def _is_command(self, line: str) -> bool:
+        """A line naming one of the router's commands (or /quit): never part of a pasted text."""
+        parsed = parse_command(line)
+        if parsed is None:
+            return False
+        names = {n for c in self.router.commands for n in (c.name, *c.aliases)}
+        return parsed[0] in names or line.strip().lower() in QUIT
 
     async def _answer(self, line: str) -> None:
         text = line.strip()

@@ -181,3 +181,48 @@ def test_single_line_add_is_sent_at_once(tmp_path: Path) -> None:
     assert result.returncode == 0 and "Traceback" not in out + result.stderr
     assert "Gespeichert: Warnstreik legt den Hafen von Lindholm lahm" in out
     assert out.count("Gespeichert: ") == 2 and "Text einfügen;" not in out
+
+
+def test_add_of_an_unsupported_url_does_not_swallow_the_next_lines(tmp_path: Path) -> None:
+    """ "/add ftp://…" and "/add http://" are single sources: the lines piped after them are
+    the next messages, never the body of a pasted article."""
+    result = console(
+        tmp_path,
+        [
+            "/add ftp://example.org/artikel",
+            "/add http://",
+            f"/add {FIXTURES / 'hafen_de.txt'}",
+            "/sources",
+        ],
+    )
+    out = result.stdout
+    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    assert "Gespeichert: Warnstreik legt den Hafen von Lindholm lahm" in out
+    assert "Gespeicherte Artikel" in out
+    assert "2. " not in out.split("Gespeicherte Artikel", 1)[1]  # no article made of commands
+
+
+def test_a_command_line_ends_a_pasted_text(tmp_path: Path) -> None:
+    """A bare /add whose "." was forgotten, and "/add Headline" followed by commands: the
+    text is stored and every command after it is still answered."""
+    rathaus = (FIXTURES / "rathaus_de.txt").read_text(encoding="utf-8").splitlines()
+    result = console(
+        tmp_path,
+        [
+            "/add",
+            *rathaus,
+            "/brief rathaus",
+            "/add Nur eine Zeile über den Stadtrat von Lindholm und seinen Beschluss.",
+            "/sources",
+            "/add",
+            "/lang en",
+        ],
+    )
+    out = result.stdout
+    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    assert "Gespeichert: Neues Rathaus in Lindholm wird teurer als geplant" in out
+    assert "Kernpunkte: rathaus" in out
+    assert "Gespeicherte Artikel" in out
+    assert "/brief" not in out.split("Gespeicherte Artikel", 1)[1]  # not stored as text
+    assert "Verwendung: /add" in out  # the bare /add with nothing pasted
+    assert "I will reply in English now." in out
