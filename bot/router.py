@@ -50,7 +50,9 @@ LANGUAGES = {
 FILE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
 _COMMAND = re.compile(r"/(?P<name>[^\s@/]*)(?:@\S*)?(?:\s+(?P<args>.*))?", re.DOTALL)
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s/?#]+\S*", re.IGNORECASE)
+_ANY_URL = re.compile(r"[a-z][a-z0-9+.-]*:/\S*", re.IGNORECASE)
+"""Something typed as an address ("ftp://…", "http://", "file:///…"); only `_URL` is fetched."""
 
 BuiltinAction = Callable[[Press, str, str], Awaitable[list[Reply]]]
 Observer = Callable[[str, Sequence[Reply], float], None]
@@ -435,6 +437,10 @@ class Router:
         console = request.message.chat.platform == "console"
         if _URL.fullmatch(source):
             added = await self.briefing.add_url(source)
+        elif _ANY_URL.fullmatch(source):
+            # stored as text it would be "no article text in it", which misleads
+            shown = source if len(source) <= 80 else source[:80] + "…"
+            return [self._reply(texts.ADD_NOT_WEB_URL, language, kind="usage", url=shown)]
         elif _looks_like_path(source) or (console and _existing_path(source)):
             # an existing file without a known suffix is still a file ("unsupported file
             # type"), never its name stored as text; elsewhere the server's files stay private

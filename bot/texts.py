@@ -207,3 +207,10 @@ LANG_CURRENT = Text(
     de="Aktuelle Sprache: Deutsch. Wechseln mit /lang en.",
     en="Current language: English. Switch with /lang de.",
 )
+
+# --- /add of an address that is no web page --------------------------------------------------
+
+ADD_NOT_WEB_URL = Text(
+    de="„{url}“ ist keine Webadresse: /add nimmt nur http:// und https://.",
+    en="“{url}” is not a web address: /add takes only http:// and https://.",
+)

@@ -289,6 +289,17 @@ async def test_add_url_goes_through_the_fetcher(build: Callable[..., Router]) ->
     assert (await one(router, "/add")).kind == "usage"
 
 
+@pytest.mark.parametrize("address", ["ftp://news.example/bridge", "http://", "file:///etc/hosts"])
+async def test_add_of_an_address_that_is_no_web_page(
+    build: Callable[..., Router], address: str
+) -> None:
+    """Not stored as text ("no article text in it" would mislead): says http(s) only."""
+    router = build()
+    reply = await one(router, f"/add {address}")
+    assert reply.kind == "usage" and address in reply.text and "https://" in reply.text
+    assert await asyncio.to_thread(router.briefing.sources) == []
+
+
 async def test_extract_errors_are_one_translated_line(build: Callable[..., Router]) -> None:
     router = build()
     reply = await one(router, "/add    \n   ")
