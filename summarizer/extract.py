@@ -32,6 +32,11 @@ _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
 _HEADING_LINE = re.compile(r"^\s*(#{1,6}|={1,6})\s*(.*?)\s*=*\s*$")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+•]|>+)\s+")
 _TAG_HINT = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|article|p|div)\b", re.IGNORECASE)
+_DATELINE = re.compile(
+    r"^[A-ZÄÖÜ][\w'’.-]*(?:[ /](?:[A-ZÄÖÜ][\w'’.-]*|am|an|der|im|upon|on)){0,3}"
+    r"(?:\s*\([^()]{1,30}\))?\s+[–—-]\s"
+)
+"""A news lead's "Berlin – ", "Frankfurt am Main (dpa) – ": such a paragraph opens the body."""
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.IGNORECASE)
 
 
@@ -151,6 +156,7 @@ def _split_head(
             and not body[0].heading
             and len(words(body[0].text)) <= TEASER_MAX_WORDS
             and not clean.is_boilerplate(body[0].text, language)
+            and not _DATELINE.match(body[0].text)
         ):
             teaser = body[0].text
             body = body[1:]

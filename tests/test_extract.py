@@ -190,3 +190,22 @@ def test_from_text_never_raises_anything_but_extract_error(raw: str) -> None:
         return
     assert document.sentences
     assert document.language in ("de", "en")
+
+
+@pytest.mark.parametrize(
+    "dateline", ["Passau – ", "Frankfurt am Main (dpa) – ", "LONDON - ", "Halle (Saale) — "]
+)
+def test_a_datelined_lead_is_body_not_teaser(dateline: str) -> None:
+    """The lead of a news text holds its main facts: it must be in the sentences (points and
+    answers come only from those), not set aside as a teaser."""
+    raw = (
+        "Hochwasser in Bayern: Pegel steigen weiter\n\n"
+        f"{dateline}Nach tagelangem Regen steigen die Pegel an Donau und Inn weiter. "
+        "Die Stadt rief am Montag den Katastrophenfall aus.\n\n"
+        "Rund 2.000 Helfer von Feuerwehr und THW sind im Einsatz.\n\n"
+        "Der Deutsche Wetterdienst erwartet erst am Mittwoch ein Ende der Niederschläge.\n"
+    )
+    document = extract.from_text(raw)
+    assert document.teaser == ""
+    assert document.sentences[0].text.startswith(dateline.strip())
+    assert any("Katastrophenfall" in s.text for s in document.sentences)
