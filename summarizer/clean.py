@@ -123,6 +123,10 @@ _SENTENCE_END = re.compile(r"[.!?…:;\"“”»«'’)]\s*$")
 
 CREDIT_MAX_WORDS = 40
 BOILERPLATE_MAX_WORDS = 80
+GARBLED_SHARE = 0.2  # prose has a few symbols; binary read as Latin-1 has 40 % and more
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+_ODD = re.compile(r"[^\w\s.,;:!?…„“”‚‘’\"'«»‹›()\[\]/%&€$£§+*#@°=–—-]")
 
 
 def is_credit(text: str) -> bool:
@@ -158,6 +162,15 @@ def is_boilerplate(text: str, language: str) -> bool:
     if not hits:
         return False
     return len(words(stripped)) <= BOILERPLATE_MAX_WORDS * hits
+
+
+def is_garbled(text: str) -> bool:
+    """Binary data or mojibake read as text: control characters, or more than a fifth of the
+    visible characters neither letters, digits nor punctuation prose uses."""
+    if _CONTROL.search(text):
+        return True
+    visible = len(text) - sum(c.isspace() for c in text)
+    return visible > 0 and len(_ODD.findall(text)) > GARBLED_SHARE * visible
 
 
 def is_heading(text: str) -> bool:

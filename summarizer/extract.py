@@ -206,7 +206,7 @@ def _document(
     texts: list[str] = []
     for number, paragraph in enumerate(paragraphs):
         kept = clean.clean_sentences(split_sentences(paragraph, lang), lang)
-        kept = [s for s in kept if any(c.isalpha() for c in s)]
+        kept = [s for s in kept if any(c.isalpha() for c in s) and not clean.is_garbled(s)]
         if not kept:
             continue
         texts.append(" ".join(kept))

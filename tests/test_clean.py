@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.clean import clean_paragraphs, is_boilerplate, is_credit
+from summarizer.clean import clean_paragraphs, is_boilerplate, is_credit, is_garbled
 from summarizer.text import split_sentences
 from tests.conftest import FIXTURES
 
@@ -139,3 +139,22 @@ def test_fixtures_are_written_in_our_own_words(shared_data: Path) -> None:
         text = path.read_text(encoding="utf-8", errors="ignore")
         copied = [s for s in sentences if s in text]
         assert not copied, (path.name, copied[:3])
+
+
+def test_garbled_text_is_recognised_and_prose_is_not(shared_data: Path) -> None:
+    """Binary read as Latin-1 is garbled; every sentence of the seed article (numbers, quotes,
+    dashes, percent signs included) is not."""
+    garbage = bytes(range(32, 256)).decode("latin-1")
+    assert is_garbled(garbage)
+    assert is_garbled("Ein Satz mit \x07 Steuerzeichen.")
+    assert is_garbled("D <ýæñÂk0ùÇÝäu4¢ ~|^` ¬¦¤ ¨¯¸ ¶·× ©®±")
+    assert not is_garbled(
+        "Der Kurs stieg um 3,5 % auf 1.234,56 € – so hoch wie nie (Stand: 17. Juni)."
+    )
+    assert not is_garbled(
+        "Wind farms supplied 29% of Britain's power, the grid said: “a milestone”."
+    )
+    for article in sorted((shared_data / "articles").glob("*.txt")):
+        text = article.read_text(encoding="utf-8")
+        for sentence in split_sentences(" ".join(text.split()), "de"):
+            assert not is_garbled(sentence), sentence

@@ -209,3 +209,20 @@ def test_a_datelined_lead_is_body_not_teaser(dateline: str) -> None:
     assert document.teaser == ""
     assert document.sentences[0].text.startswith(dateline.strip())
     assert any("Katastrophenfall" in s.text for s in document.sentences)
+
+
+def test_binary_garbage_is_no_article() -> None:
+    """Random bytes pasted or read as Latin-1 are refused as "no article text", not stored
+    with junk key points."""
+    garbage = bytes((i * 97 + 13) % 256 for i in range(600)).decode("latin-1")
+    with pytest.raises(ExtractError) as caught:
+        extract.from_text(garbage.replace("\x00", ""))
+    assert caught.value.code == "empty"
+    document = extract.from_text(
+        "Brücke wieder offen\n\n"
+        "Die Brücke über den Fluss ist seit Montag wieder für den Verkehr geöffnet.\n\n"
+        f"{garbage[200:260]}\n\n"
+        "Die Reparatur hatte acht Monate gedauert und 4,2 Millionen Euro gekostet.\n"
+    )
+    assert document.teaser.startswith("Die Brücke über den Fluss")  # the lead, as usual
+    assert [s.text[:13] for s in document.sentences] == ["Die Reparatur"]
