@@ -1,7 +1,8 @@
 """A fake Slack Web API (aiohttp, 127.0.0.1) for slack_sdk's `AsyncWebClient(base_url=...)`, plus
-`response_url` endpoints. Written by hand because Slack offers no offline double: it records every
-call, enforces Block Kit limits as Slack does (50 blocks, 3,000 characters per section) and can be
-told to answer 429 (Retry-After) or 500.
+`response_url` endpoints and shared files (files.info and their url_private downloads). Written
+by hand because Slack offers no offline double: it records every call, enforces Block Kit limits
+as Slack does (50 blocks, 3,000 characters per section) and can be told to answer 429
+(Retry-After) or 500.
 """
 
 from __future__ import annotations
@@ -27,11 +28,35 @@ BOT_ID = "BBOT0001"
 TEAM_ID = "T0TEAM001"
 
 
+ENDLESS_LIMIT = 64_000_000
+SIGN_IN_PAGE = b"""<!DOCTYPE html>
+<html><head><title>Sign in | Slack</title></head>
+<body><form action="/signin"><input name="email"><button>Sign in</button></form></body></html>
+"""
+"""What Slack serves instead of a file to a request without a valid token (status 200)."""
+
+
 @dataclass
 class Failure:
     status: int
     retry_after: int | None = None
     error: str | None = None
+
+
+@dataclass
+class SharedFile:
+    """A file the fake serves: its bytes and their content type; `sign_in_page` answers every
+    download with Slack's HTML sign-in page instead, as Slack does for a refused token."""
+
+    data: bytes
+    content_type: str
+    sign_in_page: bool = False
+    endless: bool = False
+    """Stream `data` over and over (up to ENDLESS_LIMIT bytes) until the client hangs up."""
+    streamed: int = 0
+    """Bytes written to the client so far."""
+    redirect: str | None = None
+    """Answer the download URL (not url_private) with a 302 to this address."""
 
 
 def block_problems(blocks: list[dict[str, Any]]) -> list[str]:
@@ -74,6 +99,8 @@ class FakeSlackAPI(CallLog):
     def __init__(self) -> None:
         super().__init__()
         self._failures: dict[str, list[Failure]] = {}
+        self.files: dict[str, SharedFile] = {}
+        self._file_objects: dict[str, dict[str, Any]] = {}
         self._runner: web.AppRunner | None = None
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_open = asyncio.Event()
@@ -89,6 +116,8 @@ class FakeSlackAPI(CallLog):
     async def start(self) -> FakeSlackAPI:
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
+        app.router.add_get("/api/{method}", self._handle)  # files.info is a GET
+        app.router.add_get("/files-pri/{key}/{path:.+}", self._download)
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
@@ -109,6 +138,27 @@ class FakeSlackAPI(CallLog):
         """Next `times` calls of `method`: HTTP `status` (429 with Retry-After, 500), or
         `{"ok": false, "error": error}` with status 200 (e.g. "channel_not_found")."""
         self._failures.setdefault(method, []).extend([Failure(status, retry_after, error)] * times)
+
+    def add_file(self, file_id: str, name: str, data: bytes, *, mimetype: str = "text/plain",
+                 filetype: str = "text", size: int | None = None, sign_in_page: bool = False,
+                 endless: bool = False, redirect: str | None = None) -> dict[str, Any]:  # fmt: skip
+        """Serve `data` as Slack file `file_id`; returns its file object as events and
+        files.info carry it. `size` overrides the reported size (a wrong one); downloads are
+        recorded as method "file" and can be made to fail with `fail("file", 403)`."""
+        self.files[file_id] = SharedFile(data, mimetype, sign_in_page, endless, redirect=redirect)
+        root = f"http://127.0.0.1:{self.port}/files-pri/{TEAM_ID}-{file_id}"
+        self._file_objects[file_id] = {
+            "id": file_id, "created": 1764250500, "timestamp": 1764250500, "name": name,
+            "title": name, "mimetype": mimetype, "filetype": filetype, "user": "U0ANNA001",
+            "mode": "hosted", "is_external": False, "is_public": False,
+            "size": len(data) if size is None else size,
+            "url_private": f"{root}/{name}", "url_private_download": f"{root}/download/{name}",
+        }  # fmt: skip
+        return dict(self._file_objects[file_id])
+
+    def downloads(self) -> list[dict[str, Any]]:
+        """Every file download request (its path and Authorization header)."""
+        return self.posted("file")
 
     def posted(self, method: str = "chat.postMessage") -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
@@ -162,6 +212,34 @@ class FakeSlackAPI(CallLog):
         self._record("response_url", params)
         return web.Response(text="ok")
 
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        """A url_private(_download): the file for "Bearer <bot token>", else the sign-in page."""
+        authorization = request.headers.get("Authorization", "")
+        self._record("file", {"path": request.path, "authorization": authorization})
+        failures = self._failures.get("file")
+        if failures:
+            return web.Response(status=failures.pop(0).status, text="denied")
+        file = self.files.get(request.match_info["key"].removeprefix(f"{TEAM_ID}-"))
+        if file is None:
+            return web.Response(status=404, text="file not found")
+        if file.redirect and "/download/" in request.path:
+            raise web.HTTPFound(file.redirect)
+        if file.sign_in_page or authorization != f"Bearer {BOT_TOKEN}":
+            return web.Response(body=SIGN_IN_PAGE, content_type="text/html")
+        if not file.endless:
+            file.streamed += len(file.data)
+            return web.Response(body=file.data, content_type=file.content_type)
+        response = web.StreamResponse(headers={"Content-Type": file.content_type})
+        await response.prepare(request)
+        try:
+            while file.streamed < ENDLESS_LIMIT:
+                await response.write(file.data)
+                file.streamed += len(file.data)
+        except (ConnectionError, RuntimeError):
+            return response  # the client hung up
+        await response.write_eof()
+        return response
+
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
@@ -187,6 +265,11 @@ class FakeSlackAPI(CallLog):
                  "user": "briefbot", "team_id": TEAM_ID, "user_id": BOT_USER_ID,
                  "bot_id": BOT_ID, "is_enterprise_install": False}
             )  # fmt: skip
+        if method == "files.info":
+            found = self._file_objects.get(str(params.get("file", "")))
+            if found is None:
+                return web.json_response({"ok": False, "error": "file_not_found"})
+            return web.json_response({"ok": True, "file": found})
         if method in ("chat.postMessage", "chat.update"):
             problems = block_problems(list(params.get("blocks") or []))
             if problems:
