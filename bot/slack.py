@@ -1,14 +1,17 @@
-"""Slack adapter: a slack-bolt AsyncApp that converts slash commands, mentions, thread replies
-and button presses into router calls, and router replies into Block Kit messages (rendered by
-bot/render.py). Socket Mode with an app token, HTTP mode (/slack/events) with a signing secret.
+"""Slack adapter: a slack-bolt AsyncApp that converts slash commands, mentions, thread replies,
+shared files and button presses into router calls, and router replies into Block Kit messages
+(rendered by bot/render.py). Socket Mode with an app token, HTTP mode (/slack/events) with a
+signing secret.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -18,7 +21,8 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import Incoming, Press
+from bot import texts
+from bot.commands import Attachment, Incoming, Press
 from bot.config import Settings
 from bot.render import SLACK_ACTION_PREFIX, SlackMessage, mention_to_command, slack_messages
 from bot.retry import (
@@ -33,6 +37,7 @@ from bot.retry import (
 from bot.router import Router
 from bot.seen_updates import SeenUpdates
 from schedules.sending import ChatGone, RetryAfter, SendError, TransientSendError
+from summarizer.errors import UserError
 from summarizer.reply import ChatRef, Reply
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,16 @@ GONE_ERRORS = {"channel_not_found", "is_archived", "not_in_channel", "account_in
 PRIVATE_KINDS = {"refusal", "error", "usage"}
 """Replies to a slash command only the asking user sees (ephemeral, via response_url)."""
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+FILE_HOST = "files.slack.com"
+"""Where Slack serves uploaded files (url_private, url_private_download)."""
+FILENAME_BY_TYPE = {"text/plain": "document.txt", "text/markdown": "document.md",
+                    "text/html": "document.html", "text": "document.txt",
+                    "markdown": "document.md", "html": "document.html"}  # fmt: skip
+"""A name (for its suffix) when a Slack file has a mimetype or filetype but no name."""
+UNKNOWN_FILENAME = "slack-file.txt"
+"""Stands in for the name of a file Slack described only by its id and files.info failed for."""
+MAX_FILE_REDIRECTS = 3
+_REDIRECTS = {301, 302, 303, 307, 308}
 
 
 def is_direct(channel_id: str) -> bool:
@@ -127,6 +142,152 @@ def _send_error(chat: ChatRef, error: SlackApiError) -> SendError:
     return SendError(f"slack refused the message: {code}")
 
 
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of a URL, the port filled in for http/https; None when unusable."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:
+        return None
+    if not parts.hostname or port is None:
+        return None
+    return parts.scheme, parts.hostname.lower(), port
+
+
+def _download_failed() -> UserError:
+    failed = texts.FILE_DOWNLOAD_FAILED
+    return UserError("download", de=failed.de, en=failed.en)
+
+
+async def _unavailable() -> bytes:
+    raise _download_failed()
+
+
+class SlackFiles:
+    """Turns a file shared in Slack into the router's `Attachment`, downloaded only when the
+    router asks (after its access, admin, type and size checks).
+
+    A bare file object (Slack Connect sends only an id) is completed with files.info. The bot
+    token goes only to Slack's file host and to the Web API's own origin (a test double in
+    tests), redirects included; the body is read up to `max_bytes` + 1 bytes whatever size
+    Slack reported, and a non-200 answer or Slack's HTML sign-in page fails as
+    texts.FILE_DOWNLOAD_FAILED.
+    """
+
+    def __init__(self, client: AsyncWebClient, *, api_url: str, max_bytes: int) -> None:
+        self.client = client
+        self.max_bytes = max_bytes
+        origins = {("https", FILE_HOST, 443), _origin(api_url)}
+        self.allowed_origins = frozenset(o for o in origins if o is not None)
+
+    async def attachment(self, file: Mapping[str, Any]) -> Attachment:
+        """The router's view of one Slack file object (as an event carries it)."""
+        if file.get("file_access") == "check_file_info" or not _file_url(file):
+            file = await self._info(file)
+        name = str(file.get("name") or "")
+        if not _file_url(file):
+            # files.info failed as well: let the router's checks run on what is known (a
+            # stand-in .txt name when nothing is), then answer "could not be downloaded"
+            return Attachment(filename=name or UNKNOWN_FILENAME, size=None, download=_unavailable)
+        kind = str(file.get("mimetype") or "")
+        filename = (
+            name
+            or FILENAME_BY_TYPE.get(kind)
+            or FILENAME_BY_TYPE.get(str(file.get("filetype") or ""), "document")
+        )
+        size = file.get("size")
+        reported = size if isinstance(size, int) and not isinstance(size, bool) else None
+
+        async def download() -> bytes:
+            return await self.download(file, filename=filename, size=reported)
+
+        return Attachment(filename=filename, size=reported, download=download)
+
+    async def _info(self, file: Mapping[str, Any]) -> Mapping[str, Any]:
+        """files.info for a file object without its URLs; the bare object when that fails
+        (its download then fails with the user-facing message)."""
+        file_id = str(file.get("id") or "")
+        if not file_id:
+            return file
+        try:
+            response = await self.client.files_info(file=file_id)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            log.warning("slack files.info %s failed: %s", file_id, error)
+            return file
+        info = response.get("file")
+        return info if isinstance(info, Mapping) else file
+
+    def may_send_token(self, url: str) -> bool:
+        """True only for Slack's file host and the Web API's own origin."""
+        return _origin(url) in self.allowed_origins
+
+    async def download(self, file: Mapping[str, Any], *, filename: str, size: int | None) -> bytes:
+        """The file's bytes, at most `max_bytes` + 1 of them (the router refuses more)."""
+        url = _file_url(file)
+        file_id = file.get("id")
+        timeout = aiohttp.ClientTimeout(total=self.client.timeout)
+        headers = {"Authorization": f"Bearer {self.client.token}"}
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            for _ in range(MAX_FILE_REDIRECTS + 1):
+                if not self.may_send_token(url):
+                    log.warning("slack file %s: %r is not a Slack file host", file_id, url[:200])
+                    raise _download_failed()
+                try:
+                    async with session.get(
+                        url,
+                        headers=headers,
+                        allow_redirects=False,
+                        ssl=self.client.ssl if self.client.ssl is not None else True,
+                        proxy=self.client.proxy,
+                    ) as response:
+                        location = response.headers.get("Location")
+                        if response.status in _REDIRECTS and location:
+                            url = urljoin(url, location)
+                            continue
+                        if response.status != 200:
+                            log.warning("slack file %s: HTTP %s", file_id, response.status)
+                            raise _download_failed()
+                        data = await self._read(response)
+                        if len(data) > self.max_bytes:
+                            return data  # the router answers "too large"
+                        if _is_sign_in_page(response.content_type, data, filename, size):
+                            log.warning("slack file %s: got an HTML page, not the file", file_id)
+                            raise _download_failed()
+                        return data
+                except (aiohttp.ClientError, TimeoutError) as error:
+                    log.warning("slack file %s not downloaded: %r", file_id, error)
+                    raise _download_failed() from error
+        log.warning("slack file %s: too many redirects", file_id)
+        raise _download_failed()
+
+    async def _read(self, response: aiohttp.ClientResponse) -> bytes:
+        """Stream the body and stop after `max_bytes` + 1 bytes: a wrong `size` cannot make
+        the bot hold more than that."""
+        chunks: list[bytes] = []
+        total = 0
+        async for chunk in response.content.iter_chunked(64 * 1024):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > self.max_bytes:
+                break
+        return b"".join(chunks)[: self.max_bytes + 1]
+
+
+def _file_url(file: Mapping[str, Any]) -> str:
+    return str(file.get("url_private_download") or file.get("url_private") or "")
+
+
+def _is_sign_in_page(content_type: str, data: bytes, filename: str, size: int | None) -> bool:
+    """Slack answers a request it does not accept with its HTML sign-in page and status 200.
+    An HTML answer is the file only when an HTML file was shared and (when Slack reported
+    its size) the length matches."""
+    if content_type != "text/html":
+        return False
+    if PurePosixPath(filename).suffix.lower() not in (".html", ".htm"):
+        return True
+    return size is not None and len(data) != size
+
+
 class SlackBot:
     """The Slack Component. Socket Mode when `app_token` is given, else HTTP mode: mount
     `routes()` on the HTTP server (Slack's request URL: https://<host>/slack/events)."""
@@ -160,6 +321,9 @@ class SlackBot:
         )
         self.sender = SlackSender(
             self.client, limiter=limiter, policy=policy, on_delivered=router.delivered
+        )
+        self.files = SlackFiles(
+            self.client, api_url=api_url, max_bytes=router.settings.fetch_max_bytes
         )
         self._seen = RecentIds()
         self._socket: Any = None
@@ -286,6 +450,7 @@ class SlackBot:
         names = [name for name, _ in self.router.command_menu(self.router.settings.language)]
         thread = event.get("thread_ts")
         chat = ChatRef(PLATFORM, str(event.get("channel", "")), thread)
+        files = _files_of(event)
         await self._route(
             Incoming(
                 chat=chat,
@@ -294,22 +459,30 @@ class SlackBot:
                 is_private=is_direct(chat.chat_id),
                 reply_to_message_id=thread,
                 workspace_id=body.get("team_id"),
-            )
+                attachment=await self.files.attachment(files[0]) if files else None,
+            ),
+            files=files,
         )
 
     async def _on_message(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        """Direct messages, and replies in threads under the bot's own posts; nothing else."""
-        if event.get("subtype") or event.get("bot_id"):
+        """Direct messages, and replies in threads under the bot's own posts; nothing else.
+        A shared file (subtype file_share) there is added; other subtypes (edits, deletions,
+        bot messages) are ignored."""
+        subtype = event.get("subtype")
+        if (subtype and subtype != "file_share") or event.get("bot_id"):
+            return
+        files = _files_of(event)
+        if subtype and not files:
             return
         bot_user = context.bot_user_id
         text = str(event.get("text", ""))
-        if bot_user and f"<@{bot_user}" in text:
-            return  # app_mention answers it
         channel = str(event.get("channel", ""))
         thread = event.get("thread_ts")
         direct = event.get("channel_type") == "im" or is_direct(channel)
+        if not direct and bot_user and f"<@{bot_user}" in text:
+            return  # app_mention answers it (Slack sends none for direct messages)
         under_own_post = (
             thread is not None
             and thread != event.get("ts")
@@ -319,7 +492,7 @@ class SlackBot:
             return
         if direct:  # "brief nordkorea" in a DM works like the command
             names = [name for name, _ in self.router.command_menu(self.router.settings.language)]
-            text = mention_to_command(text, names)
+            text = mention_to_command(_MENTION.sub(" ", text), names)
         await self._route(
             Incoming(
                 chat=ChatRef(PLATFORM, channel, thread),
@@ -328,7 +501,9 @@ class SlackBot:
                 is_private=direct,
                 reply_to_message_id=thread,
                 workspace_id=body.get("team_id"),
-            )
+                attachment=await self.files.attachment(files[0]) if files else None,
+            ),
+            files=files,
         )
 
     async def _on_action(
@@ -349,8 +524,16 @@ class SlackBot:
         )
         await self._post_all(chat, await self.router.press(press))
 
-    async def _route(self, incoming: Incoming) -> None:
-        await self._post_all(incoming.chat, await self.router.handle(incoming))
+    async def _route(self, incoming: Incoming, *, files: Sequence[Mapping[str, Any]] = ()) -> None:
+        """Answer one message; when it carried several files (only the first is read), say
+        so after the answer, unless the chat or user was refused."""
+        replies = await self.router.handle(incoming)
+        if len(files) > 1 and not any(reply.kind == "refusal" for reply in replies):
+            language = self.router.language_for(incoming.chat, incoming.user_language)
+            name = incoming.attachment.filename if incoming.attachment else "?"
+            note = texts.FILE_ONLY_FIRST.format(language, name=name, count=len(files))
+            replies = [*replies, Reply(note, language=language)]
+        await self._post_all(incoming.chat, replies)
 
     async def _post_all(self, chat: ChatRef, replies: list[Reply]) -> None:
         for reply in replies:
@@ -364,3 +547,11 @@ class SlackBot:
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("slack request failed: %r", error, exc_info=error)
+
+
+def _files_of(event: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The file objects a message or mention carries (Slack's `files` list), in order."""
+    files = event.get("files")
+    if not isinstance(files, list):
+        return []
+    return [file for file in files if isinstance(file, Mapping)]

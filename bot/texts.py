@@ -208,6 +208,14 @@ LANG_CURRENT = Text(
     en="Current language: English. Switch with /lang de.",
 )
 
+# --- files shared in Slack --------------------------------------------------------------------
+
+FILE_ONLY_FIRST = Text(
+    de="Von den {count} Dateien habe ich nur die erste gelesen ({name}). "
+    "Die anderen bitte einzeln schicken.",
+    en="Of the {count} files I read only the first ({name}). Please send the others one by one.",
+)
+
 # --- /add of an address that is no web page --------------------------------------------------
 
 ADD_NOT_WEB_URL = Text(

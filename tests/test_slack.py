@@ -363,6 +363,7 @@ def test_manifest_declares_what_the_adapter_handles(app: App) -> None:
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"app_mentions:read", "chat:write", "commands", "channels:history"} <= scopes
+    assert {"files:read", "im:history", "groups:history"} <= scopes  # shared files
 
 
 async def test_socket_mode_acks_the_envelope_and_answers(app: App, api: FakeSlackAPI) -> None:
