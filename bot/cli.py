@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -196,6 +197,9 @@ def _app(args: argparse.Namespace) -> App:
     return build_app(_settings(args))
 
 
+_OTHER_URL = re.compile(r"[a-z][a-z0-9+.-]+://", re.IGNORECASE)
+
+
 def _is_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
 
@@ -203,6 +207,13 @@ def _is_url(source: str) -> bool:
 async def _add_one(app: App, source: str) -> Added:
     if _is_url(source):
         return await app.briefing.add_url(source)
+    if _OTHER_URL.match(source):  # not a file name: "the file does not exist" would mislead
+        raise CliError(
+            _say(
+                f"{source}: Das ist keine Webadresse; nur http:// und https:// gehen.",
+                f"{source}: That is not a web address; only http:// and https:// work.",
+            )
+        )
     if source == "-":
         return app.briefing.add(sys.stdin.buffer.read())
     return app.briefing.add(_check_path(source))
@@ -444,9 +455,28 @@ class Parser(argparse.ArgumentParser):
     """argparse with one-line errors ("briefbot: --points/-n: …") instead of the usage block."""
 
     def error(self, message: str) -> NoReturn:
-        message = message.removeprefix("argument ")
+        message = _argparse_german(message.removeprefix("argument "))
         hint = _say("briefbot --help zeigt die Befehle", "briefbot --help lists the commands")
         self.exit(EXIT_USAGE, f"{self.prog}: {message} ({hint})\n")
+
+
+_ARGPARSE_GERMAN = (
+    ("the following arguments are required: ", "es fehlt: "),
+    ("unrecognized arguments: ", "unbekannte Argumente: "),
+    ("expected one argument", "erwartet einen Wert"),
+    ("invalid choice: ", "ungültige Wahl: "),
+    ("(choose from ", "(möglich: "),
+)
+"""argparse's own messages a user meets, so a German error line is German throughout."""
+
+
+def _argparse_german(message: str) -> str:
+    """`message` with argparse's English phrases in German when the user reads German."""
+    if _language() != "de":
+        return message
+    for english, german in _ARGPARSE_GERMAN:
+        message = message.replace(english, german)
+    return message
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -259,6 +259,33 @@ def test_a_folder_as_source_is_named_as_such(
     assert err == f"briefbot: {tmp_path}: Das ist ein Ordner, keine Datei.\n"
 
 
+def test_argparse_errors_speak_the_users_language(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A German line is German throughout, not "the following arguments are required"."""
+    err = usage_error(capsys, "ask", str(HAFEN))
+    assert err.startswith("briefbot ask: es fehlt: QUESTION (briefbot --help zeigt")
+    assert "unbekannte Argumente: --frob" in usage_error(capsys, "sources", "--frob")
+    monkeypatch.setenv("BRIEFBOT_LANGUAGE", "en")
+    err = usage_error(capsys, "ask", str(HAFEN))
+    assert "the following arguments are required: QUESTION" in err
+
+
+def test_add_of_a_non_web_address_says_so(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "ftp://…" is no missing file: the line says only http(s) addresses work."""
+    code, out, err = run(capsys, "add", "ftp://news.example/a", str(BRIDGE))
+    assert code == 1 and "added: Harbour bridge" in out
+    assert err == (
+        "briefbot: ftp://news.example/a: Das ist keine Webadresse; "
+        "nur http:// und https:// gehen.\n"
+    )
+    monkeypatch.setenv("BRIEFBOT_LANGUAGE", "en")
+    code, _, err = run(capsys, "add", "file:///etc/hosts")
+    assert code == 1 and "not a web address" in err
+
+
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main([])
