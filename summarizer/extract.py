@@ -8,6 +8,7 @@ author and date from its metadata, and then the same cleaning as plain text.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,10 @@ _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
 _HEADING_LINE = re.compile(r"^\s*(#{1,6}|={1,6})\s*(.*?)\s*=*\s*$")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+•]|>+)\s+")
 _TAG_HINT = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|article|p|div)\b", re.IGNORECASE)
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+"""trafilatura logs a page it cannot parse as ERROR lines ("empty HTML tree"); we turn that into
+one ExtractError for the user, so its lines were only noise (printed into the console chat)."""
+
 _DATELINE = re.compile(
     r"^[A-ZÄÖÜ][\w'’.-]*(?:[ /](?:[A-ZÄÖÜ][\w'’.-]*|am|an|der|im|upon|on)){0,3}"
     r"(?:\s*\([^()]{1,30}\))?\s+[–—-]\s"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -226,3 +227,12 @@ def test_binary_garbage_is_no_article() -> None:
     )
     assert document.teaser.startswith("Die Brücke über den Fluss")  # the lead, as usual
     assert [s.text[:13] for s in document.sentences] == ["Die Reparatur"]
+
+
+def test_an_unparsable_page_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    """One ExtractError for the user; no trafilatura ERROR lines (they showed in the console)."""
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(ExtractError) as caught:
+        extract.from_html("\x01\x02<<<")
+    assert caught.value.code == "not_article"
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
