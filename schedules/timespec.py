@@ -147,6 +147,8 @@ def parse_subscription(text: str) -> SubscriptionRequest:
         days = tuple(
             sorted({d for token in tokens[start:position] for d in parse_days(token) or ()})
         )
+    if start > 0:
+        _check_not_a_broken_day_list(tokens[start - 1])
     topic = " ".join(tokens[:start]).strip().strip("\"'„“”")
     if not topic:
         raise UserError(
@@ -201,6 +203,29 @@ def parse_days(token: str) -> tuple[int, ...] | None:
         else:
             return None
     return tuple(sorted(days))
+
+
+def _check_not_a_broken_day_list(token: str) -> None:
+    """UserError for "mo,xx" or "mon-frx" right before the days or time: a day list with a
+    typo, which would otherwise become part of the topic ("fussball mo,xx", daily)."""
+    if parse_days(token) is not None:
+        return
+    lowered = token.lower().strip(",")
+    if "," in lowered:
+        parts = [p for p in re.split(r"[,-]", lowered) if p]
+    else:  # "mo-xx", but not a hyphenated topic word such as "Do-it-yourself"
+        parts = lowered.split("-")
+        if len(parts) != 2 or min(len(p) for p in parts) == 0 or max(map(len, parts)) > 4:
+            return
+    known = [p for p in parts if p in _DAY_WORDS or p in _DAY_GROUPS]
+    if not known or len(known) == len(parts):
+        return
+    unknown = next(p for p in parts if p not in known)
+    raise UserError(
+        "bad_day",
+        de=f"„{unknown}“ ist kein Wochentag. Beispiel: /subscribe nordkorea mo,do 18:00",
+        en=f"“{unknown}” is not a day of the week. Example: /subscribe nordkorea mon,thu 18:00",
+    )
 
 
 def parse_timezone(name: str) -> str:

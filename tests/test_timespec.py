@@ -36,6 +36,9 @@ from summarizer.errors import UserError
         ("nordkorea täglich 07:30", "nordkorea", TimeSpec(7, 30, ALL_DAYS)),
         ("Krieg in der Ukraine 06:00", "Krieg in der Ukraine", TimeSpec(6, 0)),
         ("g7 gipfel 0:00", "g7 gipfel", TimeSpec(0, 0)),
+        ("Kim Jong-un 06:00", "Kim Jong-un", TimeSpec(6, 0)),
+        ("Do-it-yourself 06:00", "Do-it-yourself", TimeSpec(6, 0)),
+        ("Bahn, Streik 06:00", "Bahn, Streik", TimeSpec(6, 0)),
     ],
 )
 def test_understands(text: str, topic: str, spec: TimeSpec) -> None:
@@ -57,6 +60,9 @@ def test_understands(text: str, topic: str, spec: TimeSpec) -> None:
         ("nordkorea morgens", "no_time", "Uhrzeit"),
         ("nordkorea 07:30 UTC Europe/Berlin", "bad_spec", "Europe/Berlin"),
         ("x" * 81 + " 07:30", "topic_too_long", "80"),
+        ("fussball mo,xx 08:00", "bad_day", "xx"),  # was the topic "fussball mo,xx", daily
+        ("fussball mon,thu,fry 08:00", "bad_day", "fry"),
+        ("fussball mo-xx 08:00", "bad_day", "xx"),
     ],
 )
 def test_refuses_clearly_in_german_and_english(text: str, code: str, words: str) -> None:
