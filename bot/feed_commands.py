@@ -33,6 +33,9 @@ FEEDS_SUMMARY = Text(de="Verfolgte Feeds mit letztem Abruf", en="Followed feeds 
 UNFEED_USAGE = Text(de="/unfeed N – z. B. /unfeed 2", en="/unfeed N – e.g. /unfeed 2")
 UNFEED_SUMMARY = Text(de="Einem Feed nicht mehr folgen", en="Stop following a feed")
 
+_ANY_URL = re.compile(r"[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+"""Anything typed as an address; other schemes are refused by the fetcher's guard."""
+
 FEED_HOW = Text(
     de="So folgst du einem Feed: /feed https://…/rss [Minuten {low}–{high}]",
     en="To follow a feed: /feed https://…/rss [minutes {low}–{high}]",
@@ -110,6 +113,8 @@ def feed_commands(
             if not parts[1].isdigit() or not low <= int(parts[1]) <= high:
                 return reply(BAD_INTERVAL, request, "usage", low=low, high=high)
             minutes = int(parts[1])
+        if not _ANY_URL.match(parts[0].strip("<>")):  # "kein-link" is no address at all
+            return reply(FEED_HOW, request, "usage", low=low, high=high)
         url = canonical_url(parts[0].strip("<>"))
         known = next((f for f in store.all() if f.url == url), None)
         if known is not None:

@@ -102,7 +102,7 @@ async def test_feeds_shows_last_success_and_errors(web: WebServer, parts) -> Non
         ("/feed {base}/fehlt.xml", "Die Seite antwortete mit 404."),
         ("/feed http://127.0.0.1:1/rss", "Diese Adresse ist nicht erlaubt."),
         ("/feed file:///etc/passwd", "Diese Adresse ist nicht erlaubt."),
-        ("/feed kein-link", "Diese Adresse ist nicht erlaubt."),
+        ("/feed kein-link", "So folgst du einem Feed: /feed https://"),  # not "not allowed"
         ("/unfeed", "Welcher Feed?"),
         ("/unfeed zwei", "Welcher Feed?"),
         ("/unfeed 99999999999999", "Welcher Feed?"),
