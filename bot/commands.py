@@ -87,7 +87,8 @@ class Command:
 
 @dataclass(frozen=True)
 class Press:
-    """An inline button press: `action` is the Button's action string ("more:abc")."""
+    """An inline button press: `action` is the Button's action string ("more:abc");
+    `is_private` as on `Incoming` (a digest it brings says "just write" only then)."""
 
     chat: ChatRef
     user_id: str
@@ -95,6 +96,7 @@ class Press:
     message_id: str | None = None
     user_language: str | None = None
     workspace_id: str | None = None
+    is_private: bool = False
 
 
 ActionHandler = Callable[[Press, "Router"], Awaitable[list[Reply]]]

@@ -209,7 +209,7 @@ class Console:
                 self._print(NO_SUCH_BUTTON.get(language))
                 return
             action = self._buttons[number - 1].action
-            replies = await self.router.press(Press(CHAT, USER, action))
+            replies = await self.router.press(Press(CHAT, USER, action, is_private=True))
         else:
             replies = await self.router.handle(Incoming(CHAT, USER, line, is_private=True))
         for reply in replies:

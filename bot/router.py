@@ -563,7 +563,11 @@ class Router:
         )
         self.conversations.set_last(press.chat, context.id)
         title = texts.BRIEF_MORE_TITLE.format(language, topic=topic or digest.title)
-        return [self.digest_reply(digest, language, context_id=context.id, title=title)]
+        return [
+            self.digest_reply(
+                digest, language, context_id=context.id, title=title, private=press.is_private
+            )
+        ]
 
     async def _more_of_article(self, context: Context) -> Digest:
         """Next points of a single added article (contexts made by /add have no topic)."""

@@ -71,6 +71,8 @@ def test_a_whole_session(tmp_path: Path) -> None:
     assert "31 Frachtschiffe" in out
     assert "Dazu steht nichts in den Quellen." in out
     assert "Weitere Punkte: lindholm" in out  # !1 = more
+    more = out.split("Weitere Punkte: lindholm", 1)[1].split("Knöpfe:", 1)[0]
+    assert "Fragen dazu? Einfach schreiben" in more  # the console is a private chat
     assert "Quellen zu „lindholm“" in out  # !2 = sources of that brief
     assert "Diesen Knopf gibt es nicht." in out
     assert "Gespeicherte Artikel" in out and "Neues Rathaus in Lindholm" in out

@@ -529,6 +529,13 @@ async def test_the_follow_up_hint_fits_the_kind_of_chat(router: Router) -> None:
     assert group.text.endswith("Fragen dazu? Auf diese Nachricht antworten.")
     scheduled = router.digest_reply(router.briefing.brief("rathaus"), "en", "Daily: rathaus")
     assert scheduled.text.endswith("Reply to this message to ask a follow-up.")  # any chat
+    # "more points" keeps the hint of the chat it is pressed in
+    lindholm = await one(router, "/brief lindholm")
+    more = Press(PRIVATE, "7", f"more:{lindholm.context_id}", is_private=True)
+    [private_more] = await router.press(more)
+    assert private_more.kind == "digest" and "Einfach schreiben" in private_more.text
+    [group_more] = await router.press(Press(GROUP, "7", f"more:{lindholm.context_id}"))
+    assert group_more.text.endswith("Fragen dazu? Auf diese Nachricht antworten.")
 
 
 async def test_add_of_an_existing_file_of_another_type_in_the_console(
