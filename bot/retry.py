@@ -114,6 +114,10 @@ class RecentIds:
         self.size = size
         self._ids: dict[str, None] = {}
 
+    def __contains__(self, key: object) -> bool:
+        """Whether `key` is remembered, without remembering it."""
+        return key in self._ids
+
     def first_time(self, key: str) -> bool:
         """True the first time `key` is seen, False for every repeat."""
         if key in self._ids:
