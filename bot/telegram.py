@@ -234,9 +234,11 @@ class TelegramBot:
             self.application.bot, limiter=limiter, policy=policy, on_delivered=router.delivered
         )
         self._seen = RecentIds()
+        self._claimed: set[int] = set()
         self.application.add_handler(TypeHandler(Update, self._dedupe), group=-1)
         self.application.add_handler(MessageHandler(filters.ALL, self._on_message))
         self.application.add_handler(CallbackQueryHandler(self._on_press))
+        self.application.add_handler(TypeHandler(Update, self._handled), group=1)
         self.application.add_error_handler(self._on_error)
 
     @classmethod
@@ -309,7 +311,8 @@ class TelegramBot:
 
     async def handle_webhook(self, request: web.Request) -> web.Response:
         """Check the secret token, then process the update before answering 200, so an update
-        whose processing crashed is redelivered by Telegram (duplicates are dropped)."""
+        whose replica died while processing it is redelivered by Telegram and, once the dead
+        claim's lease passed, answered by whichever replica gets it (duplicates are dropped)."""
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
             return web.Response(status=401, text="bad secret token")
@@ -318,17 +321,40 @@ class TelegramBot:
             update = Update.de_json(data, self.application.bot)
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400, text="not an update")
-        await self.application.process_update(update)
+        try:
+            await self.application.process_update(update)
+        except Exception:  # this replica lives and failed: a redelivery would fail the same way
+            self._finish(update)
+            raise
+        self._finish(update)  # not when cancelled mid-way (shutdown): then the lease runs out
         return web.Response(text="ok")
 
     # ------------------------------------------------------------------ handlers
     async def _dedupe(self, update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Claim the update before any handler sees it (webhook and polling alike): with
-        `seen_updates` the claim is shared by every replica and survives restarts. A claimed
-        update whose processing then fails is not retried: answering twice is the worse fault."""
-        if isinstance(update, Update) and not self._first_time(str(update.update_id)):
-            log.info("update %s seen before: skipped", update.update_id)
+        `seen_updates` the claim is shared by every replica and survives restarts. The claim
+        is marked done once the update was handled (`_finish`), also when a handler raised:
+        answering twice is the worse fault. Only a claim whose replica died is taken over."""
+        if not isinstance(update, Update):
+            return
+        if not self._first_time(str(update.update_id)):
+            log.info("update %s seen before or in flight: skipped", update.update_id)
             raise ApplicationHandlerStop
+        self._claimed.add(update.update_id)
+
+    async def _handled(self, update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The last handler group, reached after the handlers ran or raised (polling mode's
+        only end of an update; the webhook finishes it after process_update too)."""
+        self._finish(update)
+
+    def _finish(self, update: object) -> None:
+        """Mark this process's claim on `update` done, once; a skipped update is another
+        replica's claim and stays as it is."""
+        if not isinstance(update, Update) or update.update_id not in self._claimed:
+            return
+        self._claimed.discard(update.update_id)
+        if self.seen_updates is not None:
+            self.seen_updates.done(PLATFORM, str(update.update_id))
 
     def _first_time(self, update_id: str) -> bool:
         if self.seen_updates is not None:

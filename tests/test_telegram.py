@@ -3,21 +3,23 @@ policy, follow-ups, buttons, duplicates, platform errors, access control."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import ClientSession, web
+from sqlalchemy import select
 from telegram import Bot, Update
 from telegram.request import HTTPXRequest
 
 from bot.app import App, build_app
 from bot.retry import RetryPolicy
-from bot.seen_updates import SeenUpdates
+from bot.seen_updates import SeenUpdateRow, SeenUpdates
 from bot.telegram import SECRET_HEADER, TelegramBot, TelegramSender
 from schedules.clock import ManualClock
 from schedules.ratelimit import RateLimiter
@@ -480,6 +482,137 @@ async def test_polling_bot_after_a_restart_skips_an_update_it_already_claimed(
         finally:
             await telegram_bot.application.shutdown()
     assert len(api.sent()) == 1
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@contextlib.asynccontextmanager
+async def webhook_replica(
+    app: App, api: FakeTelegramAPI, seen_updates: SeenUpdates
+) -> AsyncIterator[Callable[[dict[str, Any]], Awaitable[int]]]:
+    """One replica in webhook mode on a real HTTP server; yields "post this update", which
+    returns the status Telegram would see."""
+    telegram_bot = make_bot(app, api, webhook_url="https://bot.example.org/telegram",
+                            webhook_secret="s3cret", seen_updates=seen_updates)  # fmt: skip
+    await telegram_bot.start()
+    server = web.Application()
+    server.add_routes(telegram_bot.routes())
+    runner = web.AppRunner(server)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/telegram"
+    good = {SECRET_HEADER: "s3cret", "Content-Type": "application/json"}
+    try:
+        async with ClientSession() as http:
+
+            async def post(data: dict[str, Any]) -> int:
+                async with http.post(url, data=json.dumps(data), headers=good) as response:
+                    return response.status
+
+            yield post
+    finally:
+        await runner.cleanup()
+        await telegram_bot.stop()
+
+
+def claim_row(app: App, update_id: int) -> tuple[datetime, datetime | None]:
+    """(claimed at, done at) of a Telegram update (the app's SQLite file hands back naive UTC)."""
+    with app.engine.connect() as connection:
+        seen_at, done_at = connection.execute(
+            select(SeenUpdateRow.seen_at, SeenUpdateRow.done_at).where(
+                SeenUpdateRow.platform == "telegram", SeenUpdateRow.event_id == str(update_id)
+            )
+        ).one()
+    return seen_at.replace(tzinfo=UTC), done_at.replace(tzinfo=UTC) if done_at else None
+
+
+def digests(api: FakeTelegramAPI) -> int:
+    return sum("Nordkorea" in parse_telegram_html(p["text"]) for p in api.sent())
+
+
+async def test_webhook_update_of_a_replica_that_died_is_answered_on_redelivery(
+    app: App, api: FakeTelegramAPI
+) -> None:
+    """A replica claimed the update 3 minutes ago and was killed before answering: Telegram's
+    redelivery is answered once, and the next redelivery is skipped as done."""
+    data = update("private_brief.json")
+    now = datetime.now(UTC)
+    SeenUpdates(app.engine, now=lambda: now - timedelta(minutes=3)).claim(
+        "telegram", str(data["update_id"])
+    )
+    clock = Clock(now)
+    async with webhook_replica(app, api, SeenUpdates(app.engine, now=clock)) as post:
+        assert await post(data) == 200
+        assert digests(api) == 1
+        seen_at, done_at = claim_row(app, data["update_id"])
+        assert seen_at == now and done_at == now  # taken over, then finished
+        clock.now = now + timedelta(minutes=10)
+        assert await post(data) == 200
+    async with webhook_replica(app, api, SeenUpdates(app.engine, now=clock)) as post:
+        assert await post(data) == 200  # another replica, past the lease: done is done
+    assert digests(api) == 1
+
+
+async def test_webhook_update_claimed_moments_ago_is_skipped_as_in_flight(
+    app: App, api: FakeTelegramAPI
+) -> None:
+    """Another replica took the update 5 s ago and is still at work: the redelivery is skipped,
+    and that replica's claim is left unfinished (it is not ours to mark done)."""
+    data = update("private_brief.json")
+    now = datetime.now(UTC)
+    SeenUpdates(app.engine, now=lambda: now - timedelta(seconds=5)).claim(
+        "telegram", str(data["update_id"])
+    )
+    async with webhook_replica(app, api, SeenUpdates(app.engine, now=lambda: now)) as post:
+        assert await post(data) == 200
+    assert digests(api) == 0
+    assert claim_row(app, data["update_id"]) == (now - timedelta(seconds=5), None)
+
+
+async def test_webhook_update_processed_then_redelivered_is_skipped(
+    app: App, api: FakeTelegramAPI
+) -> None:
+    """Answered (and once more with every send failing: the error was handled, so that update is
+    finished too), then redelivered after the lease: neither is answered again."""
+    clock = Clock(datetime.now(UTC))
+    first = update("private_brief.json")
+    failing = update("private_brief.json", update_id=first["update_id"] + 1)
+    async with webhook_replica(app, api, SeenUpdates(app.engine, now=clock)) as post:
+        assert await post(first) == 200
+        api.fail("sendMessage", 500, times=4)  # every attempt of the retry policy
+        assert await post(failing) == 200
+        assert digests(api) == 1 + 4  # answered once, then 4 refused attempts
+        assert claim_row(app, failing["update_id"])[1] == clock.now
+        clock.now += timedelta(minutes=5)
+        assert await post(first) == 200
+        assert await post(failing) == 200
+    assert digests(api) == 1 + 4
+
+
+async def test_polling_marks_a_handled_update_done(app: App, api: FakeTelegramAPI) -> None:
+    """Polling has no webhook request to finish: the update is marked done after its handlers,
+    so a copy is skipped even after the lease."""
+    clock = Clock(datetime.now(UTC))
+    data = update("private_brief.json")
+    telegram_bot = make_bot(app, api, seen_updates=SeenUpdates(app.engine, now=clock))
+    await telegram_bot.application.initialize()
+    try:
+        await feed(telegram_bot, data)
+        assert claim_row(app, data["update_id"])[1] == clock.now
+        restarted = make_bot(app, api, seen_updates=SeenUpdates(app.engine, now=clock))
+        clock.now += timedelta(minutes=5)
+        await restarted.application.initialize()
+        await feed(restarted, data)
+        await restarted.application.shutdown()
+    finally:
+        await telegram_bot.application.shutdown()
+    assert digests(api) == 1
 
 
 # ------------------------------------------------------------------ files sent to the bot
