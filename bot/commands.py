@@ -29,6 +29,13 @@ class Text:
         return self.get(language).format(**values)
 
 
+FILENAME_BY_TYPE = {"text/plain": "document.txt", "text/markdown": "document.md",
+                    "text/html": "document.html", "text": "document.txt",
+                    "markdown": "document.md", "html": "document.html"}  # fmt: skip
+"""A name (for its suffix, which the router checks) for a sent file whose platform gives its
+type (a MIME type, or Slack's filetype) but no name."""
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A file sent with a message: its name, the size the platform reports (None when it does

@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import texts
-from bot.commands import Attachment, Incoming, Press
+from bot.commands import FILENAME_BY_TYPE, Attachment, Incoming, Press
 from bot.config import Settings
 from bot.render import SLACK_ACTION_PREFIX, SlackMessage, mention_to_command, slack_messages
 from bot.retry import (
@@ -51,10 +51,6 @@ PRIVATE_KINDS = {"refusal", "error", "usage"}
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 FILE_HOST = "files.slack.com"
 """Where Slack serves uploaded files (url_private, url_private_download)."""
-FILENAME_BY_TYPE = {"text/plain": "document.txt", "text/markdown": "document.md",
-                    "text/html": "document.html", "text": "document.txt",
-                    "markdown": "document.md", "html": "document.html"}  # fmt: skip
-"""A name (for its suffix) when a Slack file has a mimetype or filetype but no name."""
 UNKNOWN_FILENAME = "slack-file.txt"
 """Stands in for the name of a file Slack described only by its id and files.info failed for."""
 MAX_FILE_REDIRECTS = 3

@@ -47,7 +47,7 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.commands import Attachment, Incoming, Press
+from bot.commands import FILENAME_BY_TYPE, Attachment, Incoming, Press
 from bot.config import Settings
 from bot.render import TelegramMessage, mention_to_command, telegram_messages
 from bot.retry import (
@@ -80,11 +80,6 @@ def webhook_secret_for(token: str) -> str:
     """A stable secret derived from the bot token when TELEGRAM_WEBHOOK_SECRET is unset, so
     every replica checks the same one and no one without the token can forge it."""
     return hmac.new(token.encode(), b"briefbot-telegram-webhook", hashlib.sha256).hexdigest()
-
-
-FILENAME_BY_TYPE = {"text/plain": "document.txt", "text/markdown": "document.md",
-                    "text/html": "document.html"}  # fmt: skip
-"""A name (for its suffix) when Telegram gives a document's type but no file name."""
 
 
 def attachment_of(document: Document) -> Attachment:
