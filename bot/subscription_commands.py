@@ -35,8 +35,8 @@ _WEEKDAYS = {
 }
 
 SUBSCRIBE_USAGE = Text(
-    de="/subscribe THEMA [TAGE] HH:MM [ZONE] – z. B. /subscribe nordkorea 07:30, /subscribe nordkorea werktags 8:00, /subscribe nordkorea mo,do 18:00 Europe/Berlin",
-    en="/subscribe TOPIC [DAYS] HH:MM [ZONE] – e.g. /subscribe nordkorea 07:30, /subscribe nordkorea weekdays 8:00, /subscribe nordkorea mon,thu 18:00 Europe/Berlin",
+    de="/subscribe THEMA [TAGE] UHRZEIT [ZONE] – z. B. /subscribe nordkorea 07:30, /subscribe nordkorea werktags 8 Uhr, /subscribe nordkorea mo,do 18:00 Europe/Berlin",
+    en="/subscribe TOPIC [DAYS] TIME [ZONE] – e.g. /subscribe nordkorea 07:30, /subscribe nordkorea weekdays 8am, /subscribe nordkorea mon,thu 6:30 pm Europe/London",
 )
 SUBSCRIBE_SUMMARY = Text(
     de="Tägliches Briefing zu einem Thema abonnieren", en="Get a daily briefing on a topic"

@@ -2,6 +2,7 @@
 
     nordkorea 07:30 · nordkorea 7.30 · nordkorea 07:30 Europe/Berlin · nordkorea weekdays 08:00
     nordkorea mon,thu 18:00 · nordkorea mo,do 18:00 · nordkorea werktags 8:00 Uhr
+    fussball 9 Uhr · news 7.30 Uhr · news 18h · fussball 9am · x 9:30 pm Europe/London
 
 Hand-written (a few lines of token rules) because date parsers such as dateparser guess a full
 date from any number and know neither German day lists nor our topic-first word order.
@@ -54,8 +55,17 @@ _SHORT = {
     "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
 }
-_TIME = re.compile(r"^(\d{1,2})[:.](\d{2})(?:h|uhr)?$", re.IGNORECASE)
+_TIME = re.compile(
+    r"^(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<mark>uhr|h|am|pm|a\.m\.|p\.m\.)?$",
+    re.IGNORECASE,
+)
+_MARKS = {"uhr", "h", "am", "pm", "a.m.", "p.m."}
+"""Words that make a number a time: "9 Uhr", "18 h", "9 am", "9:30 pm"."""
 _CLOCK_WORDS = {"uhr", "h", "o'clock"}
+"""Skipped after a time ("7:30 o'clock", a repeated "Uhr"). "o'clock" does not make a number a
+time: "9 o'clock" may mean 21:00."""
+_FILLERS = {"um", "at", "am", "on"}
+"""Joining words ("fussball um 9 Uhr", "am wochenende") that belong to neither topic nor time."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +123,7 @@ def days_from_cron(field: str) -> tuple[int, ...]:
 
 def parse_subscription(text: str) -> SubscriptionRequest:
     """`TOPIC [DAYS] TIME [DAYS] [ZONE]` -> topic and TimeSpec, or UserError."""
-    tokens = text.split()
+    tokens = _join_marks(text.split())
     position = next(
         (i for i in range(len(tokens) - 1, -1, -1) if _looks_like_time(tokens[i])), None
     )
@@ -127,7 +137,7 @@ def parse_subscription(text: str) -> SubscriptionRequest:
     days: tuple[int, ...] | None = None
     zone: str | None = None
     for token in tokens[position + 1 :]:
-        if token.lower() in _CLOCK_WORDS:
+        if token.lower() in _CLOCK_WORDS or token.lower() in _FILLERS:
             continue
         token_days = parse_days(token)
         if token_days is not None and days is None:
@@ -140,13 +150,13 @@ def parse_subscription(text: str) -> SubscriptionRequest:
                 de=f"„{token}“ verstehe ich hier nicht. Beispiel: /subscribe nordkorea mo,do 18:00 Europe/Berlin",
                 en=f"I don't understand “{token}” here. Example: /subscribe nordkorea mon,thu 18:00 Europe/Berlin",
             )
-    start = position
+    start = _before_filler(tokens, position)
+    end = start
     while start > 0 and days is None and parse_days(tokens[start - 1]) is not None:
         start -= 1
-    if start < position:
-        days = tuple(
-            sorted({d for token in tokens[start:position] for d in parse_days(token) or ()})
-        )
+    if start < end:
+        days = tuple(sorted({d for token in tokens[start:end] for d in parse_days(token) or ()}))
+        start = _before_filler(tokens, start)
     if start > 0:
         _check_not_a_broken_day_list(tokens[start - 1])
     topic = " ".join(tokens[:start]).strip().strip("\"'„“”")
@@ -166,15 +176,31 @@ def parse_subscription(text: str) -> SubscriptionRequest:
 
 
 def parse_clock(token: str) -> tuple[int, int]:
-    """ "07:30", "7:30", "7.30", "7:30h" -> (7, 30); 25:00 or 7:61 -> UserError."""
+    """A time of day as people write it -> (hour, minute); impossible times -> UserError.
+
+    Accepted: "07:30", "7:30", "7.30" (optionally followed by "h" or "Uhr"); a whole hour with
+    "Uhr" or "h" ("9 Uhr", "18h"); an hour or H:MM/H.MM with am/pm ("9am", "9:30 pm",
+    "7.30 p.m."; 12 am is 00:00, 12 pm is 12:00). Not accepted: a bare number ("9" may be part
+    of the topic, "Formel 1"), "o'clock" (am or pm?) and phrases such as "halb 8" or
+    "viertel nach 7", which need a grammar of their own and are easily misread.
+    """
     match = _TIME.match(token.strip())
-    if match is None:
+    if match is None or (match["minute"] is None and match["mark"] is None):
         raise UserError(
             "bad_time",
             de=f"„{token}“ ist keine Uhrzeit. Bitte so: 07:30",
             en=f"“{token}” is not a time. Please write it like 07:30",
         )
-    hour, minute = int(match.group(1)), int(match.group(2))
+    hour, minute = int(match["hour"]), int(match["minute"] or 0)
+    mark = (match["mark"] or "").lower().replace(".", "")
+    if mark in ("am", "pm"):
+        if not 1 <= hour <= 12 or minute > 59:
+            raise UserError(
+                "bad_time",
+                de=f"{token} gibt es nicht: mit am/pm Stunden 1–12, Minuten 0–59.",
+                en=f"{token} is not a time of day: with am/pm hours 1–12, minutes 0–59.",
+            )
+        return hour % 12 + (12 if mark == "pm" else 0), minute
     if hour > 23 or minute > 59:
         raise UserError(
             "bad_time",
@@ -246,4 +272,30 @@ def _zone_names() -> dict[str, str]:
 
 
 def _looks_like_time(token: str) -> bool:
-    return re.match(r"^\d{1,2}[:.]\d{2}(?:h|uhr)?$", token, re.IGNORECASE) is not None
+    """A time, possible or not ("25 Uhr" too, so it gets a clear error), but no bare number."""
+    match = _TIME.match(token)
+    return match is not None and (match["minute"] is not None or match["mark"] is not None)
+
+
+def _join_marks(tokens: list[str]) -> list[str]:
+    """ "9", "Uhr" -> "9 Uhr"; "9:30", "pm" -> "9:30 pm": a number and its time word are one
+    token, so "Uhr" never ends up in the topic nor "pm" in the time zone."""
+    joined: list[str] = []
+    for token in tokens:
+        if (
+            joined
+            and token.lower() in _MARKS
+            and re.fullmatch(r"\d{1,2}(?:[:.]\d{2})?", joined[-1])
+        ):
+            joined[-1] = f"{joined[-1]} {token}"
+        else:
+            joined.append(token)
+    return joined
+
+
+def _before_filler(tokens: list[str], position: int) -> int:
+    """`position`, or one less when a joining word such as "um" comes right before it
+    ("fussball um 9 Uhr": the topic is "fussball")."""
+    if position > 0 and tokens[position - 1].lower() in _FILLERS:
+        return position - 1
+    return position

@@ -84,6 +84,51 @@ async def test_variants_of_the_time_and_days(tmp_path: Path) -> None:
     assert len(bot.subscriptions.for_chat(CHAT)) == 3
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("/subscribe fussball 9 Uhr", "de", "Abonniert: fussball, täglich 09:00 (Europe/Berlin)."),
+        ("/subscribe fussball 9am", "en", "Subscribed: fussball, daily 09:00 (Europe/Berlin)."),
+        ("/subscribe news 7.30 Uhr", "de", "Abonniert: news, täglich 07:30 (Europe/Berlin)."),
+        ("/subscribe news 18 h", "en", "Subscribed: news, daily 18:00 (Europe/Berlin)."),
+        (
+            "/subscribe fussball wochenende 9 Uhr",
+            "de",
+            "Abonniert: fussball, am Wochenende 09:00 (Europe/Berlin).",
+        ),
+        (
+            "/subscribe x 9:30 pm Europe/London",
+            "en",
+            "Subscribed: x, daily 21:30 (Europe/London).",
+        ),
+    ],
+)
+async def test_times_as_people_write_them_are_confirmed_as_hh_mm(
+    tmp_path: Path, text: str, language: str, expected: str
+) -> None:
+    bot = make_bot(tmp_path)
+    assert (await bot.say(text, language=language)).startswith(expected)
+    [subscription] = bot.subscriptions.for_chat(CHAT)
+    assert job_id(subscription.id) in bot.jobs()
+
+
+@pytest.mark.parametrize(
+    ("text", "de", "en"),
+    [
+        ("/subscribe fussball 13 pm", "13 pm gibt es nicht", "13 pm is not a time of day"),
+        ("/subscribe fussball 25 Uhr", "25 Uhr gibt es nicht", "25 Uhr is not a time of day"),
+        ("/subscribe fussball 7:60", "7:60 gibt es nicht", "7:60 is not a time of day"),
+    ],
+)
+async def test_impossible_times_are_refused_in_both_languages(
+    tmp_path: Path, text: str, de: str, en: str
+) -> None:
+    bot = make_bot(tmp_path)
+    assert de in await bot.say(text)
+    assert en in await bot.say(text, language="en")
+    assert bot.subscriptions.for_chat(CHAT) == [] and not bot.jobs()
+
+
 async def test_a_topic_without_articles_is_allowed_with_a_note(tmp_path: Path) -> None:
     bot = make_bot(tmp_path)
     answer = await bot.say("/subscribe vulkanausbruch 07:30")

@@ -47,6 +47,41 @@ def test_understands(text: str, topic: str, spec: TimeSpec) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "topic", "spec"),
+    [
+        ("fussball 9 Uhr", "fussball", TimeSpec(9, 0)),
+        ("fussball 9Uhr", "fussball", TimeSpec(9, 0)),
+        ("fussball 9am", "fussball", TimeSpec(9, 0)),
+        ("news 7.30 Uhr", "news", TimeSpec(7, 30)),
+        ("news 18 h", "news", TimeSpec(18, 0)),
+        ("news 18h", "news", TimeSpec(18, 0)),
+        ("news 0 Uhr", "news", TimeSpec(0, 0)),
+        ("fussball wochenende 9 Uhr", "fussball", TimeSpec(9, 0, (5, 6))),
+        ("fussball 9 Uhr am Wochenende", "fussball", TimeSpec(9, 0, (5, 6))),
+        ("fussball am wochenende um 9 Uhr", "fussball", TimeSpec(9, 0, (5, 6))),
+        ("fussball um 9 Uhr", "fussball", TimeSpec(9, 0)),
+        ("x 9:30 pm Europe/London", "x", TimeSpec(21, 30, timezone="Europe/London")),
+        ("x 9:30PM", "x", TimeSpec(21, 30)),
+        ("x 7.30 p.m.", "x", TimeSpec(19, 30)),
+        ("news at 6 am", "news", TimeSpec(6, 0)),
+        ("news 12 am", "news", TimeSpec(0, 0)),
+        ("news 12:15 am", "news", TimeSpec(0, 15)),
+        ("news 12 pm", "news", TimeSpec(12, 0)),
+        ("news weekdays 8am", "news", TimeSpec(8, 0, WEEKDAYS)),
+        # numbers in the topic stay there; "Uhr" is never part of it
+        ("Formel 1 9 Uhr", "Formel 1", TimeSpec(9, 0)),
+        ("Formel 1 20:15", "Formel 1", TimeSpec(20, 15)),
+        ("Rock am Ring 20 Uhr", "Rock am Ring", TimeSpec(20, 0)),
+        ("g7 gipfel 18 Uhr Europe/Berlin", "g7 gipfel", TimeSpec(18, 0, timezone="Europe/Berlin")),
+    ],
+)
+def test_understands_times_as_people_write_them(text: str, topic: str, spec: TimeSpec) -> None:
+    parsed = parse_subscription(text)
+    assert (parsed.topic, parsed.spec) == (topic, spec)
+    assert "Uhr" not in parsed.topic
+
+
+@pytest.mark.parametrize(
     ("text", "code", "words"),
     [
         ("nordkorea 25:00", "bad_time", "0–23"),
@@ -63,6 +98,17 @@ def test_understands(text: str, topic: str, spec: TimeSpec) -> None:
         ("fussball mo,xx 08:00", "bad_day", "xx"),  # was the topic "fussball mo,xx", daily
         ("fussball mon,thu,fry 08:00", "bad_day", "fry"),
         ("fussball mo-xx 08:00", "bad_day", "xx"),
+        ("fussball 13 pm", "bad_time", "1–12"),
+        ("fussball 0 am", "bad_time", "1–12"),
+        ("fussball 9:75 am", "bad_time", "0–59"),
+        ("fussball 25 Uhr", "bad_time", "0–23"),
+        ("fussball 24h", "bad_time", "0–23"),
+        ("fussball 7:60", "bad_time", "0–59"),
+        ("fussball 7.60 Uhr", "bad_time", "0–59"),
+        ("fussball 9", "no_time", "Uhrzeit"),  # a bare number may be part of a topic
+        ("fussball 9 o'clock", "no_time", "Uhrzeit"),  # am or pm?
+        ("fussball halb 8", "no_time", "Uhrzeit"),
+        ("um 9 Uhr", "empty_topic", "Thema"),
     ],
 )
 def test_refuses_clearly_in_german_and_english(text: str, code: str, words: str) -> None:
@@ -108,3 +154,22 @@ def test_every_valid_time_and_day_set_round_trips(
 def test_no_impossible_hour_gets_through(hour: int, minute: int) -> None:
     with pytest.raises(UserError):
         parse_subscription(f"hafen {hour}:{minute:02d}")
+
+
+@given(st.integers(0, 23), st.integers(0, 59), st.sampled_from(["am", "AM", " am", " a.m."]))
+def test_every_am_pm_time_means_the_same_24_hour_time(hour: int, minute: int, mark: str) -> None:
+    twelve = hour % 12 or 12
+    if hour >= 12:
+        mark = mark.replace("a", "p").replace("A", "P")
+    parsed = parse_subscription(f"hafen {twelve}:{minute:02d}{mark}")
+    assert parsed.spec == TimeSpec(hour, minute) and parsed.topic == "hafen"
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [("fussball 13 pm", "13 pm is not a time of day"), ("x 25 Uhr", "25 Uhr is not a time")],
+)
+def test_bad_times_are_explained_in_english_too(text: str, english: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_subscription(text)
+    assert english in caught.value.message("en")
