@@ -13,6 +13,7 @@ import asyncio
 import logging
 import re
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -53,6 +54,9 @@ _COMMAND = re.compile(r"/(?P<name>[^\s@/]*)(?:@\S*)?(?:\s+(?P<args>.*))?", re.DO
 _URL = re.compile(r"https?://[^\s/?#]+\S*", re.IGNORECASE)
 _ANY_URL = re.compile(r"[a-z][a-z0-9+.-]*:/\S*", re.IGNORECASE)
 """Something typed as an address ("ftp://…", "http://", "file:///…"); only `_URL` is fetched."""
+_BLANK = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+"""Characters drawn as nothing though Unicode calls them letters or symbols (Hangul fillers,
+the blank Braille pattern); `visible` drops them with the format characters."""
 
 BuiltinAction = Callable[[Press, str, str], Awaitable[list[Reply]]]
 Observer = Callable[[str, Sequence[Reply], float], None]
@@ -64,7 +68,25 @@ def parse_command(text: str) -> tuple[str, str] | None:
     match = _COMMAND.fullmatch(text.strip())
     if match is None:
         return None
-    return match.group("name").lower(), (match.group("args") or "").strip()
+    args = (match.group("args") or "").strip()
+    # "/brief\u200b" or "/brief\x00 x": invisible characters are no part of the name
+    name, _, rest = visible(match.group("name")).strip().partition(" ")
+    if rest.strip():
+        args = f"{rest.strip()} {args}".strip()
+    return name.lower(), args
+
+
+def visible(text: str) -> str:
+    """`text` as it shows: control characters become spaces, invisible ones (zero-width
+    space, byte order mark, soft hyphen, fillers) vanish, so a topic of only those is empty."""
+    kept: list[str] = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cc":
+            kept.append(" ")
+        elif category not in ("Cf", "Cs") and char not in _BLANK:
+            kept.append(char)
+    return "".join(kept)
 
 
 class Router:
@@ -368,7 +390,7 @@ class Router:
 
     async def _brief(self, request: Request) -> list[Reply]:
         language = request.language
-        topic = unquote(" ".join(request.args.split()))
+        topic = unquote(" ".join(visible(request.args).split()))
         if not topic:
             return [self.usage(self._by_name["brief"], language)]
         if len(topic) > MAX_TOPIC:

@@ -98,6 +98,9 @@ async def one(router: Router, text: str, chat: ChatRef = PRIVATE, **kwargs: Any)
         ("/BRIEF@x", ("brief", "")),
         ("  /add line one\nline two", ("add", "line one\nline two")),
         ("/", ("", "")),
+        ("/brief\u200b", ("brief", "")),
+        ("/brief\x00\x01 hafen", ("brief", "hafen")),
+        ("/\ufeff", ("", "")),
         ("hallo /brief", None),
         ("Wann?", None),
     ],
@@ -152,6 +155,33 @@ async def test_brief_without_articles_or_topic(router: Router) -> None:
     assert nothing.digest is None and "/sources" in nothing.text and "fußball" in nothing.text
     usage = await one(router, "/brief   ")
     assert usage.kind == "usage" and usage.text.startswith("Verwendung: /brief")
+
+
+@pytest.mark.parametrize(
+    "invisible",
+    [
+        "\x00\x01",
+        "\u200b\u200b",
+        "\ufeff",
+        "\u200b \x7f \u2060",
+        "\u00ad",
+        "\u2800\u3164",
+        "\x1b\x07\t",
+    ],
+)
+async def test_brief_of_only_invisible_characters_gets_the_usage_line(
+    router: Router, invisible: str
+) -> None:
+    for language in ("de", "en"):
+        for text in (f"/brief {invisible}", f"/brief{invisible}"):
+            reply = await one(router, text, user_language=language)
+            usage = texts.USAGE.format(language, usage=texts.BRIEF_USAGE.get(language))
+            assert (reply.kind, reply.text) == ("usage", usage), text
+
+
+async def test_invisible_characters_around_a_topic_are_ignored(router: Router) -> None:
+    reply = await one(router, "/brief \u200bhaf\u00aden\x00")
+    assert reply.title == "Kernpunkte: hafen" and reply.digest is not None
 
 
 async def test_follow_up_after_a_brief_in_a_private_chat(router: Router) -> None:
