@@ -76,6 +76,12 @@ def parse_command(text: str) -> tuple[str, str] | None:
     return name.lower(), args
 
 
+def is_question(text: str) -> bool:
+    """A question needs at least one letter or digit that shows: "???", "//", "..." or an emoji
+    alone is none, and answering it "not in the sources" would only puzzle."""
+    return any(char.isalnum() for char in visible(text))
+
+
 def visible(text: str) -> str:
     """`text` as it shows: control characters become spaces, invisible ones (zero-width
     space, byte order mark, soft hyphen, fillers) vanish, so a topic of only those is empty."""
@@ -311,6 +317,8 @@ class Router:
         if parsed is None:
             if len(text) > MAX_TEXT:
                 return [self._too_long(text, MAX_TEXT, language)]
+            if not is_question(text):  # "//", "???", "...", an emoji alone
+                return [self._reply(texts.EMPTY, language, kind="usage")]
             return await self._follow_up(message, text, language)
         name, args = parsed
         command = self._by_name.get(name)
@@ -422,8 +430,8 @@ class Router:
 
     async def _ask(self, request: Request) -> list[Reply]:
         language = request.language
-        question = " ".join(request.args.split())
-        if not question:
+        question = " ".join(visible(request.args).split())
+        if not is_question(question):
             return [self.usage(self._by_name["ask"], language)]
         if not await asyncio.to_thread(self.briefing.sources, limit=1):
             return [self._reply(texts.LIBRARY_EMPTY, language)]

@@ -228,3 +228,26 @@ def test_a_command_line_ends_a_pasted_text(tmp_path: Path) -> None:
     assert "/brief" not in out.split("Gespeicherte Artikel", 1)[1]  # not stored as text
     assert "Verwendung: /add" in out  # the bare /add with nothing pasted
     assert "I will reply in English now." in out
+
+
+def test_punctuation_alone_is_no_follow_up_question(tmp_path: Path) -> None:
+    result = console(
+        tmp_path,
+        [
+            f"/add {FIXTURES / 'hafen_de.txt'}",
+            "/brief lindholm",
+            "//",
+            "???",
+            "👍",
+            "/lang en",
+            "!!!",
+            "...",
+            "Wie viele Schiffe lagen vor der Einfahrt?",
+        ],
+    )
+    out = result.stdout
+    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    assert out.count("Schreib einen Befehl, z. B. /brief nordkorea, oder /help.") == 3
+    assert out.count("Send a command, e.g. /brief nordkorea, or /help.") == 2
+    assert "Dazu steht nichts in den Quellen." not in out and "The sources do not" not in out
+    assert "31 Frachtschiffe" in out  # the brief is still there for a real question

@@ -195,6 +195,24 @@ async def test_follow_up_after_a_brief_in_a_private_chat(router: Router) -> None
     assert missing.answer is None
 
 
+@pytest.mark.parametrize(
+    "junk", ["//", "!!!", "???", "...", "👍", "🇩🇪", "-_-", "€ % §", "\u200b", "\x00\x01"]
+)
+async def test_punctuation_or_symbols_alone_are_no_question(router: Router, junk: str) -> None:
+    await one(router, "/brief hafen")
+    for language in ("de", "en"):
+        reply = await one(router, junk, user_language=language)
+        assert (reply.kind, reply.text) == ("usage", texts.EMPTY.get(language))
+        assert reply.answer is None
+        ask = await one(router, f"/ask {junk}", user_language=language)
+        usage = texts.USAGE.format(language, usage=texts.ASK_USAGE.get(language))
+        assert (ask.kind, ask.text) == ("usage", usage)
+    # the brief is still there for a real question, also one of digits only
+    answer = await one(router, "Wie viele Beschäftigte legten die Arbeit nieder?")
+    assert answer.kind == "answer" and "2.400" in answer.text
+    assert (await one(router, "2400?")).kind != "usage"
+
+
 async def test_follow_up_without_context_gets_a_hint(router: Router) -> None:
     reply = await one(router, "Wie viele Beschäftigte streikten?")
     assert reply.text == texts.NO_CONTEXT.get("de")
