@@ -95,9 +95,11 @@ NOT_FOUND = Text(
 )
 REMOVED = Text(de="Abo beendet: {topics}.", en="Unsubscribed: {topics}.")
 ZONE_IS = Text(
-    de="Zeitzone dieses Chats: {zone}. Ändern: /timezone Europe/Berlin",
-    en="This chat's time zone: {zone}. Change it: /timezone Europe/Berlin",
+    de="Zeitzone dieses Chats: {zone}. Ändern, z. B.: /timezone {example}",
+    en="This chat's time zone: {zone}. To change it, e.g.: /timezone {example}",
 )
+ZONE_EXAMPLES = ("Europe/Berlin", "America/New_York")
+"""The zone /timezone suggests: the first that is not the chat's zone already."""
 ZONE_SET = Text(de="Zeitzone ist jetzt {zone}.", en="The time zone is now {zone}.")
 ZONE_MOVED_NONE = Text(
     de="Kein Abo folgt ihr (Abos mit eigener Zone bleiben).",
@@ -189,7 +191,9 @@ class SubscriptionCommands:
         chat = request.message.chat
         name = request.args.strip()
         if not name:
-            return [_reply(ZONE_IS.format(language, zone=self.chat_zone(chat)), language)]
+            zone = self.chat_zone(chat)
+            example = next(z for z in ZONE_EXAMPLES if z != zone)
+            return [_reply(ZONE_IS.format(language, zone=zone, example=example), language)]
         zone = parse_timezone(name)
         self.subscriptions.set_chat_zone(chat, zone)
         moved = self.subscriptions.move_to_zone(chat, zone, now=self.clock.now())

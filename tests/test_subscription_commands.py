@@ -201,6 +201,20 @@ async def test_timezone_moves_the_subscriptions_that_follow_the_chat(tmp_path: P
     assert "Kein Abo folgt ihr" in await bot.say("/timezone UTC", chat=other)
 
 
+async def test_timezone_alone_never_suggests_the_zone_the_chat_has(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    assert await bot.say("/timezone") == (
+        "Zeitzone dieses Chats: Europe/Berlin. Ändern, z. B.: /timezone America/New_York"
+    )
+    assert await bot.say("/timezone", language="en") == (
+        "This chat's time zone: Europe/Berlin. To change it, e.g.: /timezone America/New_York"
+    )
+    await bot.say("/timezone UTC")
+    assert (await bot.say("/timezone")).endswith("/timezone Europe/Berlin")
+    await bot.say("/timezone America/New_York")
+    assert (await bot.say("/timezone", language="en")).endswith("e.g.: /timezone Europe/Berlin")
+
+
 async def test_list_and_unsubscribe_by_number_topic_or_all(tmp_path: Path) -> None:
     bot = make_bot(tmp_path)
     assert "Keine Abos" in await bot.say("/subscriptions")
