@@ -251,3 +251,31 @@ def test_punctuation_alone_is_no_follow_up_question(tmp_path: Path) -> None:
     assert out.count("Send a command, e.g. /brief nordkorea, or /help.") == 2
     assert "Dazu steht nichts in den Quellen." not in out and "The sources do not" not in out
     assert "31 Frachtschiffe" in out  # the brief is still there for a real question
+
+
+def test_subscribe_with_times_as_people_write_them(tmp_path: Path) -> None:
+    result = console(
+        tmp_path,
+        [
+            "/subscribe fussball 9 Uhr",
+            "/subscribe news 7.30 Uhr",
+            "/subscribe fussball wochenende 9 Uhr",
+            "/subscribe news 25 Uhr",
+            "/timezone",
+            "/lang en",
+            "/subscribe x 9:30 pm Europe/London",
+            "/subscribe sport 18 h",
+            "/subscribe x 13 pm",
+        ],
+    )
+    out = result.stdout
+    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    assert "Abonniert: fussball, täglich 09:00" in out
+    assert "Abonniert: news, täglich 07:30" in out
+    assert "Geändert: fussball jetzt am Wochenende 09:00" in out
+    assert "25 Uhr gibt es nicht: Stunden 0–23" in out
+    assert "Ändern, z. B.: /timezone America/New_York" in out  # the console's zone is Berlin
+    assert "Subscribed: x, daily 21:30 (Europe/London)." in out
+    assert "Subscribed: sport, daily 18:00" in out
+    assert "13 pm is not a time of day" in out
+    assert "Bitte eine Uhrzeit angeben" not in out and "please give a time" not in out.lower()
