@@ -382,21 +382,24 @@ async def test_long_reply_is_split_with_buttons_on_the_last_part(
 # ------------------------------------------------------------------ webhook
 
 
+async def serve_webhook(telegram_bot: TelegramBot) -> tuple[web.AppRunner, str]:
+    """Start the bot and its webhook route on a real HTTP server on loopback; (runner, url)."""
+    await telegram_bot.start()
+    server = web.Application()
+    server.add_routes(telegram_bot.routes())
+    runner = web.AppRunner(server)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}/telegram"
+
+
 async def test_webhook_checks_the_secret_and_answers_each_update_once(
     app: App, api: FakeTelegramAPI
 ) -> None:
     telegram_bot = make_bot(
         app, api, webhook_url="https://bot.example.org/telegram", webhook_secret="s3cret"
     )
-    await telegram_bot.start()
-    server = web.Application()
-    server.add_routes(telegram_bot.routes())
-    runner = web.AppRunner(server)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    url = f"http://127.0.0.1:{port}/telegram"
+    runner, url = await serve_webhook(telegram_bot)
     body = json.dumps(update("private_brief.json"))
     try:
         async with ClientSession() as http:
@@ -442,14 +445,9 @@ async def test_webhook_update_redelivered_to_another_replica_is_answered_once(
     runners: list[web.AppRunner] = []
     urls: list[str] = []
     for telegram_bot in bots:
-        await telegram_bot.start()
-        server = web.Application()
-        server.add_routes(telegram_bot.routes())
-        runner = web.AppRunner(server)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        runner, url = await serve_webhook(telegram_bot)
         runners.append(runner)
-        urls.append(f"http://127.0.0.1:{runner.addresses[0][1]}/telegram")
+        urls.append(url)
     body = json.dumps(update("private_brief.json"))
     good = {SECRET_HEADER: "s3cret", "Content-Type": "application/json"}
     try:
@@ -500,13 +498,7 @@ async def webhook_replica(
     returns the status Telegram would see."""
     telegram_bot = make_bot(app, api, webhook_url="https://bot.example.org/telegram",
                             webhook_secret="s3cret", seen_updates=seen_updates)  # fmt: skip
-    await telegram_bot.start()
-    server = web.Application()
-    server.add_routes(telegram_bot.routes())
-    runner = web.AppRunner(server)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/telegram"
+    runner, url = await serve_webhook(telegram_bot)
     good = {SECRET_HEADER: "s3cret", "Content-Type": "application/json"}
     try:
         async with ClientSession() as http:
