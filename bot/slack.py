@@ -390,12 +390,17 @@ class SlackBot:
         to another replica: an event_id seen before (by any replica sharing `seen_updates`) is
         acknowledged and dropped. Slash commands and button presses carry no event_id and
         are left alone: Slack never redelivers them (a late ack shows the user an error), and
-        a second press of the same button is a new request with its own trigger_id."""
+        a second press of the same button is a new request with its own trigger_id.
+        Bolt acknowledges before the listener runs, so Slack never retries an event whose
+        processing died: the claim is marked done at once, and a late retry (Slack retries for
+        up to an hour) is skipped for good rather than answered again once the lease ran out."""
         event_id = body.get("event_id")
         if event_id and not self._first_time(str(event_id)):
             log.info("slack event %s seen before: skipped", event_id)
             return BoltResponse(status=200, body="")
         await next()
+        if event_id and self.seen_updates is not None:
+            self.seen_updates.done(PLATFORM, str(event_id))
         return None
 
     def _first_time(self, event_id: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -20,7 +21,7 @@ from bot.commands import Command, Request, Text
 from bot.retry import RetryPolicy
 from bot.router import Router
 from bot.seen_updates import SeenUpdates
-from bot.slack import SlackBot, SlackSender
+from bot.slack import PLATFORM, SlackBot, SlackSender
 from schedules.sending import ChatGone, RetryAfter
 from summarizer.reply import Button, ChatRef, Reply
 from tests.fakes.library import briefed_app
@@ -429,3 +430,34 @@ async def test_retried_event_on_another_replica_is_answered_once(
             await runner.cleanup()
         other.close()
     assert len(api.posted()) == 2  # the first delivery and the new event, no retry
+
+
+async def test_late_retry_after_the_claim_lease_is_still_skipped(
+    app: App, api: FakeSlackAPI
+) -> None:
+    """Slack retries an event for up to an hour; a retry that arrives after the claim's lease
+    (2 minutes) must not be answered again: the claim was marked done once the event was
+    taken."""
+    clock = [datetime(2026, 11, 27, 9, 0, tzinfo=UTC)]
+    seen = SeenUpdates(app.engine, now=lambda: clock[0])
+    bot = make_bot(app.router, api, seen_updates=seen)
+    server = web.Application()
+    server.add_routes(bot.routes())
+    runner = web.AppRunner(server)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+    body = event("event_app_mention.json")
+    headers = signed_headers(body, content_type="application/json")
+    retry = headers | {"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_timeout"}
+    try:
+        assert (await post(url, body, headers))[0] == 200
+        await api.wait_for("chat.postMessage")
+        clock[0] += timedelta(minutes=5)  # Slack's second retry comes about 5 minutes later
+        other = SeenUpdates(app.engine, now=lambda: clock[0])  # another replica's fresh memory
+        assert other.first_time(PLATFORM, json.loads(body)["event_id"]) is False
+        assert (await post(url, body, retry))[0] == 200
+        await asyncio.sleep(0.05)  # give a wrongly accepted retry the chance to show up
+    finally:
+        await runner.cleanup()
+    assert len(api.posted()) == 1
