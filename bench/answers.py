@@ -55,6 +55,8 @@ class Tally:
     right: int = 0
     reciprocal: float = 0.0
     baseline_right: int = 0
+    in_reply: int = 0  # the gold sentence is the first one or the runner-up shown with it
+    also_shown: int = 0
     baseline_reciprocal: float = 0.0
     own_declined: int = 0
     foreign_asked: int = 0
@@ -70,6 +72,8 @@ class Tally:
             "p_at_1": round(self.right / n, 3),
             "mrr": round(self.reciprocal / n, 3),
             "baseline_p_at_1": round(self.baseline_right / n, 3),
+            "in_reply": round(self.in_reply / n, 3),
+            "also_shown": round(self.also_shown / n, 3),
             "baseline_mrr": round(self.baseline_reciprocal / n, 3),
             "own_not_found": round(self.own_declined / n, 3),
             "foreign_not_found": round(self.foreign_declined / max(self.foreign_asked, 1), 3),
@@ -156,14 +160,18 @@ def evaluate(cases: Sequence[Case]) -> dict[str, Tally]:
             ranked = [positions[c.sentence_index] for c in qa.rank(question.text, [article])]
             baseline = bm25_rank(question.text, texts)
             first = positions[reply.sentence_indexes[0]] if reply.sentence_indexes else None
+            also = reply.also
+            runner_up = positions[also.sentence_indexes[0]] if also is not None else None
             for tally in targets:
                 tally.asked += 1
                 tally.seconds.append(elapsed)
                 tally.own_declined += not reply.found
+                tally.also_shown += runner_up is not None
                 if gold is None:
                     tally.unreachable += 1
                     continue
                 tally.right += first == gold
+                tally.in_reply += gold in (first, runner_up)
                 tally.baseline_right += bool(baseline) and baseline[0] == gold
                 if gold in ranked:
                     tally.reciprocal += 1 / (ranked.index(gold) + 1)
@@ -236,7 +244,8 @@ def run(languages: Sequence[str], data: Path, limit: int | None) -> dict[str, An
 
 def render(results: dict[str, Any]) -> str:
     header = (
-        f"{'lang':<5}{'split':<10}{'n':>6}{'P@1':>8}{'P@1 bm25':>10}{'MRR':>8}{'MRR bm25':>10}"
+        f"{'lang':<5}{'split':<10}{'n':>6}{'P@1':>8}{'P@1 bm25':>10}{'in reply':>10}"
+        f"{'MRR':>8}{'MRR bm25':>10}"
         f"{'own declined':>14}{'foreign declined':>18}{'ms p50':>9}{'ms p95':>9}{'no span':>9}"
     )
     lines = [header]
@@ -245,7 +254,8 @@ def render(results: dict[str, Any]) -> str:
             s = figures[split]
             lines.append(
                 f"{language:<5}{split:<10}{s['questions']:>6}{s['p_at_1']:>8.3f}"
-                f"{s['baseline_p_at_1']:>10.3f}{s['mrr']:>8.3f}{s['baseline_mrr']:>10.3f}"
+                f"{s['baseline_p_at_1']:>10.3f}{s['in_reply']:>10.3f}"
+                f"{s['mrr']:>8.3f}{s['baseline_mrr']:>10.3f}"
                 f"{s['own_not_found']:>14.3f}{s['foreign_not_found']:>18.3f}"
                 f"{s['answer_ms_p50']:>9.2f}{s['answer_ms_p95']:>9.2f}{s['unreachable']:>9}"
             )
@@ -260,6 +270,10 @@ def render(results: dict[str, Any]) -> str:
             )
     lines.append(
         "targets: P@1 >= 0.85 (de), >= 0.88 (en); foreign declined >= 0.80; own declined <= 0.10"
+    )
+    lines.append(
+        "in reply: the gold sentence is the first one or the close runner-up quoted after it "
+        "(summarizer.qa.ALSO_SHARE)"
     )
     return "\n".join(lines)
 

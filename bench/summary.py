@@ -143,9 +143,22 @@ def answers_specs(_: Any) -> list[Spec]:
 
         return read
 
+    def in_reply(language: str) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            figures = data[language]["all"]
+            first, shown = float(figures["p_at_1"]), float(figures["in_reply"])
+            also = float(figures["also_shown"])
+            ours = f"{shown:.3f} (runner-up quoted in {also:.0%} of replies)"
+            return f"{first:.3f} (first sentence)", ours, times(shown, first), None
+
+        return read
+
     specs = []
     for language, goal in (("de", 0.85), ("en", 0.88)):
         specs.append(Spec(f"answers P@1 ({language})", f"≥ {goal:.2f}", p_at_1(language, goal)))
+    for language in ("de", "en"):
+        specs.append(Spec(f"answers: gold sentence quoted in the reply ({language})", NONE,
+                          in_reply(language)))  # fmt: skip
     for language in ("de", "en"):
         specs.append(Spec(f"answers MRR ({language})", NONE, mrr(language)))
     for language in ("de", "en"):

@@ -167,15 +167,18 @@ def cmd_ask(args: argparse.Namespace) -> int:
                     "answer": a.text,
                     "sentence_indexes": list(a.sentence_indexes),
                     "score": round(a.score, 4),
-                }
+                }  # the contract; the runner-up (`also`) shows in the text output
                 for a in answers
             ]
         )
         return 0
-    not_found = "(nicht in der Quelle)" if _language() == "de" else "(not in the source)"
+    german = _language() == "de"
+    not_found = "(nicht in der Quelle)" if german else "(not in the source)"
     for answer in answers:
         print(f"? {answer.question}")
         print(f"  {answer.text if answer.found else not_found}")
+        if answer.also is not None:
+            print(f"  {'vielleicht auch' if german else 'possibly also'}: {answer.also.text}")
     return 0
 
 

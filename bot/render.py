@@ -40,6 +40,7 @@ _SPACE = re.compile(r"\s+")
 
 _LABELS = {
     "sources": {"de": "Quellen", "en": "Sources"},
+    "also": {"de": "Vielleicht auch", "en": "Possibly also"},
     "continued": {"de": "Fortsetzung", "en": "continued"},
 }
 
@@ -194,10 +195,17 @@ def _tg_digest_units(reply: Reply, digest: Digest) -> list[str]:
 
 
 def _tg_answer_units(reply: Reply, answer: Answer) -> list[str]:
-    units = []
-    if reply.title:
-        units.extend(_tg_fragments(reply.title, wrap=("<b>", "</b>")))
-    units.extend(_tg_fragments(answer.text, wrap=("<blockquote>", "</blockquote>")))
+    units = _tg_fragments(reply.title, wrap=("<b>", "</b>")) if reply.title else []
+    units.extend(_tg_quote_units(answer))
+    if answer.also is not None:
+        units.append(f"<i>{_label('also', reply.language)}:</i>")
+        units.extend(_tg_quote_units(answer.also))
+    return units
+
+
+def _tg_quote_units(answer: Answer) -> list[str]:
+    """The answer's text as a block quote, then a link to its source."""
+    units = _tg_fragments(answer.text, wrap=("<blockquote>", "</blockquote>"))
     if answer.source is not None:
         ref = answer.source
         units.append("— " + _tg_link(ref.url, telegram_escape(_short(ref.title or ref.url or ""))))
@@ -356,7 +364,16 @@ def _slack_digest_blocks(reply: Reply, digest: Digest) -> list[Block]:
 
 def _slack_answer_blocks(reply: Reply, answer: Answer) -> list[Block]:
     blocks = [_header(reply.title)] if reply.title else []
-    blocks.extend(_sections(answer.text, quote=True))
+    blocks.extend(_slack_quote_blocks(answer))
+    if answer.also is not None:
+        blocks.append(_section(f"_{_label('also', reply.language)}:_"))
+        blocks.extend(_slack_quote_blocks(answer.also))
+    return blocks
+
+
+def _slack_quote_blocks(answer: Answer) -> list[Block]:
+    """The answer's text as quoted sections, then a context line linking its source."""
+    blocks = _sections(answer.text, quote=True)
     if answer.source is not None:
         ref = answer.source
         blocks.extend(_context_blocks([_slack_link(ref.url, _short(ref.title or ref.url or ""))]))

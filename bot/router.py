@@ -652,15 +652,9 @@ class Router:
                 context_id=context_id,
                 meta={"found": "false"},
             )
-        source = answer.source
-        if source is None and answer.article_id:
-            article = self.briefing.article(answer.article_id)
-            if article is not None:
-                source = ArticleRef(article.id, article.short_name, article.url)
-        quoted = f"„{answer.text.strip()}“" if language == "de" else f"“{answer.text.strip()}”"
-        lines = [quoted]
-        if source is not None:
-            lines.append(texts.ANSWER_SOURCE.format(language, source=_cite(source, language)))
+        lines = self._quote(answer, language)
+        if answer.also is not None:
+            lines += [texts.ANSWER_ALSO.get(language), *self._quote(answer.also, language)]
         return Reply(
             "\n".join(lines),
             kind="answer",
@@ -669,6 +663,19 @@ class Router:
             context_id=context_id,
             meta={"found": "true"},
         )
+
+    def _quote(self, answer: Answer, language: str) -> list[str]:
+        """The answer's text in quotation marks, and the line citing its source."""
+        source = answer.source
+        if source is None and answer.article_id:
+            article = self.briefing.article(answer.article_id)
+            if article is not None:
+                source = ArticleRef(article.id, article.short_name, article.url)
+        text = answer.text.strip()
+        lines = [f"„{text}“" if language == "de" else f"“{text}”"]
+        if source is not None:
+            lines.append(texts.ANSWER_SOURCE.format(language, source=_cite(source, language)))
+        return lines
 
     @staticmethod
     def _digest_article_ids(digest: Digest) -> list[str]:

@@ -147,6 +147,8 @@ CONTEXT_SOURCES_TITLE_PLAIN = Text(de="Quellen", en="Sources")
 # --- answers ---------------------------------------------------------------------------------
 
 ANSWER_SOURCE = Text(de="Quelle: {source}", en="Source: {source}")
+ANSWER_ALSO = Text(de="Vielleicht auch:", en="Possibly also:")
+"""Introduces a close runner-up quoted after the answer (summarizer.qa.ALSO_SHARE)."""
 NOT_IN_SOURCES = Text(
     de="Dazu steht nichts in den Quellen.",
     en="The sources do not say.",

@@ -153,7 +153,8 @@ class Answer:
     """The sentence(s) that answer a question, or `found=False` with the best guess kept.
 
     `sentence_indexes` are positions in the article `article_id`; the first one is the
-    sentence that holds the answer, any further ones are context neighbours.
+    sentence that holds the answer, any further ones are context neighbours. `also` is a close
+    runner-up found elsewhere, shown after the answer when the scorer cannot tell the two apart.
     """
 
     question: str
@@ -163,6 +164,7 @@ class Answer:
     sentence_indexes: tuple[int, ...]
     score: float
     source: ArticleRef | None = None
+    also: Answer | None = None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,10 @@ def test_answer_bench_on_two_articles(shared_data: Path, capsys) -> None:
         == figures["tune"]["questions"] + figures["held-out"]["questions"]
     )
     assert figures["all"]["questions"] > 0
+    for split in ("all", "tune", "held-out"):
+        split_figures = figures[split]
+        assert split_figures["p_at_1"] <= split_figures["in_reply"] <= 1.0
+        assert 0.0 <= split_figures["also_shown"] <= 1.0
     speed = figures["follow_up"]
     assert speed["articles"] == 1 and speed["questions"] == figures["all"]["questions"]
     assert 0.0 < speed["ms_p50"] <= speed["ms_p95"] <= speed["ms_max"]

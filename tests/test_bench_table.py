@@ -21,7 +21,8 @@ ANSWERS = {
     language: {
         "all": {
             "p_at_1": p, "baseline_p_at_1": 0.7, "mrr": 0.9, "baseline_mrr": 0.8,
-            "own_not_found": 0.05, "foreign_not_found": 0.85,
+            "own_not_found": 0.05, "foreign_not_found": 0.85, "in_reply": p + 0.05,
+            "also_shown": 0.2,
         }
     }
     for language, p in (("de", 0.86), ("en", 0.80))
@@ -117,6 +118,9 @@ def test_quality_rows_compare_with_the_baseline_and_judge_the_target() -> None:
     assert answers["answers P@1 (de)"].met is True  # 0.86 >= 0.85
     assert answers["answers P@1 (en)"].met is False  # 0.80 < 0.88
     assert answers["answers MRR (en)"].met is None  # no target
+    shown = answers["answers: gold sentence quoted in the reply (de)"]
+    assert shown.baseline == "0.860 (first sentence)" and shown.ratio == "1.06×"
+    assert shown.ours == "0.910 (runner-up quoted in 20% of replies)" and shown.met is None
     assert answers["foreign questions declined, found=False (de)"].met is True
     assert answers["own questions declined, found=False (en)"].met is True
     digests = table("digests", DIGESTS)
@@ -211,7 +215,7 @@ def test_quick_run_of_two_benchmarks_prints_and_writes_the_table(
     recorded = json.loads((tmp_path / "run-answers.json").read_text(encoding="utf-8"))
     assert set(recorded) == {"de", "en"}
     rows = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
-    assert len(rows) == 9 and {row["command"] for row in rows} == {
+    assert len(rows) == 11 and {row["command"] for row in rows} == {
         "python -m bench.answers --limit 3",
         "python -m bench.boilerplate --limit 3",
     }

@@ -106,6 +106,18 @@ def test_ask_json_shape_one_entry_per_question(capsys: pytest.CaptureFixture[str
     assert code == 0 and "nicht in der Quelle" in out
 
 
+def test_ask_prints_a_close_runner_up_but_keeps_the_json_contract(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bath = Path(__file__).parent / "fixtures" / "qa" / "hallenbad_de.txt"
+    question = "Wann wird das Hallenbad in Lindenau eröffnet?"
+    code, out, _ = run(capsys, "ask", str(bath), question)
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 3 and lines[2].startswith("  vielleicht auch: ")
+    [entry] = run_json(capsys, "ask", str(bath), question)
+    assert set(entry) == {"question", "found", "answer", "sentence_indexes", "score"}
+
+
 # --- library commands ----------------------------------------------------------------------
 
 

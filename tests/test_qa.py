@@ -194,3 +194,44 @@ def test_seed_answers_never_quote_boilerplate(seed: Article, question: str) -> N
     text = qa.answer(question, [seed]).text
     for marker in ("Podigee", "Shutterstock", "Datenschutz", "einverstanden"):
         assert marker not in text
+
+
+BATH = (FIXTURES / "hallenbad_de.txt").read_text(encoding="utf-8")
+
+
+def test_a_close_runner_up_goes_along_and_a_clear_winner_comes_alone() -> None:
+    article = article_from(BATH, "bath", "de")
+    by_index = {s.index: s.text for s in article.sentences}
+    close = qa.answer("Wann wird das Hallenbad in Lindenau eröffnet?", [article])
+    assert close.found and close.also is not None and close.also.found
+    quoted = {by_index[close.sentence_indexes[0]], by_index[close.also.sentence_indexes[0]]}
+    assert any("am Montag" in text for text in quoted)
+    assert any("2027" in text for text in quoted)
+    assert not set(close.sentence_indexes) & set(close.also.sentence_indexes)
+    assert close.also.source is not None and close.also.source.id == "bath"
+    clear = qa.answer("Wie viel kostete das Hallenbad?", [article])
+    assert "zwölf Millionen" in clear.text and clear.also is None
+
+
+def test_no_runner_up_without_an_answer() -> None:
+    article = article_from(BATH, "bath", "de")
+    reply = qa.answer("Wer gewann die Fußballweltmeisterschaft?", [article])
+    assert not reply.found and reply.also is None
+
+
+def test_the_runner_up_is_never_part_of_the_quoted_answer(seed_article: Path) -> None:
+    """Questions made of each sentence's first words: where a runner-up goes along, it comes
+    with a found answer, is found itself, and never repeats a sentence the answer quotes."""
+    article = article_from(seed_article.read_text(encoding="utf-8"), "seed", "de")
+    runners_up = 0
+    for sentence in article.sentences:
+        for length in (4, 6):
+            question = " ".join(sentence.text.split()[:length]) + "?"
+            reply = qa.answer(question, [article])
+            if reply.also is None:
+                continue
+            runners_up += 1
+            assert reply.found and reply.also.found
+            assert not set(reply.sentence_indexes) & set(reply.also.sentence_indexes)
+            assert reply.also.text not in reply.text
+    assert runners_up > 0

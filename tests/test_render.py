@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -120,6 +121,39 @@ def test_telegram_answer_quotes_and_cites() -> None:
     [message] = telegram_messages(reply)
     assert "<blockquote>Rund 6.700 Container &lt;laut&gt; Quelle.</blockquote>" in message.html
     assert '<a href="https://example.org/a1">Bericht</a>' in message.html
+
+
+def close_call() -> Answer:
+    """An answer with a runner-up from another article, as summarizer.qa gives it."""
+    first = ArticleRef("a1", "Bericht", "https://example.org/a1")
+    second = ArticleRef("a2", "Meldung <2>", "https://example.org/a2")
+    also = Answer("Wann?", True, "Ein zweites Bad öffnet 2027.", "a2", (4,), 0.5, second)
+    return Answer("Wann?", True, "Das Bad öffnete am Montag.", "a1", (0,), 0.6, first, also)
+
+
+@pytest.mark.parametrize(
+    ("language", "label"), [("de", "Vielleicht auch"), ("en", "Possibly also")]
+)
+def test_telegram_answer_quotes_a_runner_up_after_its_label(language: str, label: str) -> None:
+    [message] = telegram_messages(Reply("…", kind="answer", answer=close_call(), language=language))
+    html = message.html
+    assert html.index("am Montag") < html.index(f"<i>{label}:</i>") < html.index("2027")
+    assert html.count("<blockquote>") == 2
+    assert '<a href="https://example.org/a2">Meldung &lt;2&gt;</a>' in html
+
+
+def test_slack_answer_quotes_a_runner_up_after_its_label() -> None:
+    [message] = slack_messages(Reply("…", kind="answer", answer=close_call(), language="en"))
+    texts_in_order = [b["text"]["text"] if "text" in b else b["elements"][0]["text"]
+                      for b in message.blocks]  # fmt: skip
+    assert texts_in_order == [
+        "> Das Bad öffnete am Montag.",
+        "<https://example.org/a1|Bericht>",
+        "_Possibly also:_",
+        "> Ein zweites Bad öffnet 2027.",
+        "<https://example.org/a2|Meldung &lt;2&gt;>",
+    ]
+    assert not block_problems(list(message.blocks))
 
 
 def test_telegram_plain_and_structured_replies_escape() -> None:

@@ -29,6 +29,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "router"
 HAFEN = FIXTURES / "hafen_de.txt"
 RATHAUS = FIXTURES / "rathaus_de.txt"
 BRIDGE = FIXTURES / "bridge_en.txt"
+QA_FIXTURES = Path(__file__).parent / "fixtures" / "qa"
 
 PRIVATE = ChatRef("telegram", "42")
 GROUP = ChatRef("telegram", "-100")
@@ -182,6 +183,20 @@ async def test_brief_of_only_invisible_characters_gets_the_usage_line(
 async def test_invisible_characters_around_a_topic_are_ignored(router: Router) -> None:
     reply = await one(router, "/brief \u200bhaf\u00aden\x00")
     assert reply.title == "Kernpunkte: hafen" and reply.digest is not None
+
+
+async def test_a_close_runner_up_is_quoted_after_the_answer(router: Router) -> None:
+    """Two sentences the scorer cannot tell apart: both are quoted and cited, the second
+    introduced as 'possibly also'."""
+    router.briefing.add(QA_FIXTURES / "hallenbad_de.txt")
+    await one(router, "/brief hallenbad")
+    reply = await one(router, "Wann wird das Hallenbad in Lindenau eröffnet?")
+    assert reply.answer is not None and reply.answer.also is not None
+    lines = reply.text.split("\n")
+    assert lines[2] == texts.ANSWER_ALSO.get("de")
+    assert lines[0].startswith("„") and lines[3].startswith("„")
+    assert lines[1] == lines[4] and "Hallenbad" in lines[1]  # both cite the article
+    assert {"am Montag" in reply.text, "2027" in reply.text} == {True}
 
 
 async def test_follow_up_after_a_brief_in_a_private_chat(router: Router) -> None:
