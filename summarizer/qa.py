@@ -38,8 +38,9 @@ NEXT_SHARE = 0.1  # the same for the next sentence
 DANGLING_SHARE = 0.3  # the previous share when a sentence starts with "Er", "It", "Dies", ...
 FOUND_COVERAGE = 0.22  # share of the question's weight the answer must cover to count as found
 ALSO_SHARE = 0.8  # a runner-up scoring at least this share of the best is shown as well
-# (XQuAD-R: about 1 answer in 5 gets one, and the gold sentence is that runner-up for about a
-# quarter of them, while the first sentence alone is right for under half of these close calls)
+# (XQuAD-R: 14 % (de) / 17 % (en) of answers get one; the gold sentence is that runner-up for
+# about a quarter of them, while the first sentence alone is right for under half; 0.8 is the
+# round value from a sweep of 0.7..0.95 over all questions, the held-out half gains as much)
 # (tuning split: 0.17..0.27 keeps own questions declined <= 0.10 and foreign ones >= 0.80)
 SHORT_SENTENCE_WORDS = 7
 
