@@ -8,11 +8,13 @@ through the real ingest path (`--library PATH` keeps the SQLite file and reuses 
 
 Topics, by rules written down here, not by hand:
 (a) names in 3–15 of the news articles, counted as whole words, case-sensitive, in the raw
-    texts; three kinds, the 15 most frequent of each (ties by name): persons (two capitalised
-    words, not opening a sentence, no stop word, no common-noun ending, whose last word also
-    stands alone in one of those articles: "Werner Faymann" … "Faymann"), acronyms (2–5
-    capitals: parties, companies, organisations) and countries (Babel's German CLDR names of
-    the ISO territories).
+    texts; three kinds, the 15 most frequent of each (ties by name):
+    - persons: two capitalised words, not opening a sentence, no stop word, no common-noun
+      ending, the first no adjective or job-title ending ("Nahen Osten", "Ministerin Maria"),
+      the last also standing alone in one of those articles ("Werner Faymann" … "Faymann"),
+      the first standing alone in at most one news article (unlike "Milliarde Euro");
+    - acronyms of 3–5 capitals, no stop word, no Roman numeral (parties, companies, media);
+    - countries: Babel's German CLDR names of the ISO territories.
 (b) Klexikon titles that at least two other articles of the library also name; the Klexikon
     children's version of that title is the reference summary.
 
@@ -77,7 +79,10 @@ NOUN_ENDINGS = (
     "ik",
 )
 _CAPITALISED = re.compile(r"(?<![\w-])([A-ZÄÖÜ][a-zäöüß]{2,})\s([A-ZÄÖÜ][a-zäöüß]{3,})(?![\w-])")
-_ACRONYM = re.compile(r"(?<![\w-])([A-ZÄÖÜ]{2,5})(?![\w-])")
+# adjectives and feminine job titles ("Nahen Osten", "Oberste Gerichtshof", "Ministerin X")
+NOT_GIVEN_ENDINGS = ("en", "er", "es", "em", "ste", "erin", "istin")
+_ROMAN = re.compile(r"[IVXLC]+")
+_ACRONYM = re.compile(r"(?<![\w-])([A-ZÄÖÜ]{3,5})(?![\w-])")
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,8 @@ def news_topics(data: Path, limit: int | None) -> list[TopicCase]:
                 continue
             if first.lower().endswith(NOUN_ENDINGS) or last.lower().endswith(NOUN_ENDINGS):
                 continue
+            if first.lower().endswith(NOT_GIVEN_ENDINGS):
+                continue
             persons.setdefault(f"{first} {last}", set()).add(item.line)
         for match in _ACRONYM.finditer(item.text):
             acronyms.setdefault(match.group(1), set()).add(item.line)
@@ -171,8 +178,20 @@ def news_topics(data: Path, limit: int | None) -> list[TopicCase]:
         return sorted(kept, key=lambda x: (-len(x[1]), x[0]))
 
     cases: list[TopicCase] = []
-    people = [n for n, ls in in_range(persons) if surname_alone(n, ls)]
+
+    def given_name_alone(name: str) -> bool:
+        """Is the first word used without the second elsewhere (a noun: "Milliarde Euro")?"""
+        first, last = name.split()
+        pattern = re.compile(rf"(?<![\w-]){first}(?![\w-])(?! {last})")
+        return sum(bool(pattern.search(t)) for t in texts.values()) > 1
+
+    people = [n for n, ls in in_range(persons) if surname_alone(n, ls) and not given_name_alone(n)]
     cases += [TopicCase(n, "person") for n in people[:PER_KIND]]
+    acronyms = {
+        n: ls
+        for n, ls in acronyms.items()
+        if n.lower() not in german and n.lower() not in stop_words("en") and not _ROMAN.fullmatch(n)
+    }
     cases += [TopicCase(n, "acronym") for n, _ in in_range(acronyms)[:PER_KIND]]
     countries: dict[str, set[int]] = {}
     for name in _country_names():

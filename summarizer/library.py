@@ -22,7 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     DDL,
@@ -34,6 +34,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     bindparam,
     column,
     event,
@@ -72,6 +73,8 @@ TITLE_SLOT = 0xFFFF  # the sentence index under which an article's title is in S
 SENTENCE_SLOTS = 0x10000  # SQLite rowid of a sentence: article seq * SENTENCE_SLOTS + index
 ID_LENGTH = 16
 VOCABULARY_WORD = 64
+HEAD_CACHE_SIZE = 200_000  # article heads kept in memory (about 300 bytes each)
+HEAD_BATCH = 5_000  # seqs per look-up of missing heads
 MIN_SUGGESTED = 4  # shorter topics get no spelling suggestions
 SPELLING_CUTOFF = 80.0  # rapidfuzz ratio (0..100) a suggestion needs
 CACHE_SIZE = 512
@@ -280,6 +283,18 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class Head(NamedTuple):
+    """An article's row without its text: what judging its centrality needs."""
+
+    id: str
+    title: str
+    language: str
+    sentence_count: int
+    dated: datetime
+    added: datetime
+    published: datetime | None
+
+
 class Library:
     """Stored articles: add once, read back with their ranking, search by topic."""
 
@@ -289,6 +304,7 @@ class Library:
         # articles never change once stored (the id is their content hash), so caching is safe
         self._cache: OrderedDict[str, Article] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._head_cache: dict[int, Head] = {}
 
     @classmethod
     def open(cls, url: str) -> Library:
@@ -550,76 +566,93 @@ class Library:
         how central each article is. A person's surname alone counts only in an article that
         names the whole name.
         """
-        found = self._naming(list(query.terms), since)
+        found = self._naming(list(query.terms))
         if query.surname is not None and found:
-            for seq, (_, indexes) in self._naming([query.surname], since).items():
+            for seq, indexes in self._naming([query.surname]).items():
                 if seq in found:
-                    found[seq][1].update(indexes)
+                    found[seq].update(indexes)
+        heads = self._heads(list(found))
+        since_utc = _utc(since)
         out: list[Mentions] = []
-        for head, indexes in found.values():
-            body = tuple(sorted(i for i in indexes if i != TITLE_SLOT))
+        for seq, indexes in found.items():
+            head = heads.get(seq)
+            if head is None or (since_utc is not None and head.added < since_utc):
+                continue
             out.append(
                 Mentions(
-                    article_id=head["id"],
-                    title=head["title"] or "",
-                    language=head["language"],
-                    sentence_count=int(head["sentence_count"] or 0),
-                    naming=body,
+                    article_id=head.id,
+                    title=head.title,
+                    language=head.language,
+                    sentence_count=head.sentence_count,
+                    naming=tuple(sorted(i for i in indexes if i != TITLE_SLOT)),
                     in_title=TITLE_SLOT in indexes,
-                    dated=_utc(head["dated"]) or datetime.now(UTC),
-                    added=_utc(head["added"]) or datetime.now(UTC),
-                    published=_utc(head["published"]),
-                    url=head["url"],
+                    dated=head.dated,
+                    added=head.added,
+                    published=head.published,
                 )
             )
         return out
 
-    def _naming(
-        self, terms: list[topic_search.Term], since: datetime | None
-    ) -> dict[int, tuple[dict[str, Any], set[int]]]:
-        """seq -> (article columns, indexes of its sentences where every term occurs)."""
-        head = "a.seq, a.id, a.title, a.language, a.sentence_count, a.dated, a.added, a.published, a.url"
-        params: dict[str, object] = {}
+    def _naming(self, terms: list[topic_search.Term]) -> dict[int, set[int]]:
+        """seq -> indexes of the article's sentences where every term occurs (TITLE_SLOT: the
+        title). Read straight from the driver: a common word has tens of thousands of rows."""
         if self._postgres:
             sql = (
-                f"SELECT f.idx AS idx, {head} FROM {SENTENCE_TABLE} AS f "
-                "JOIN articles AS a ON a.seq = f.seq, to_tsquery('simple', :query) AS q "
-                "WHERE f.document @@ q"
+                f"SELECT seq * {SENTENCE_SLOTS} + idx FROM {SENTENCE_TABLE} "
+                "WHERE document @@ to_tsquery('simple', %(query)s)"
             )
-            params["query"] = topic_search.tsquery(terms)
+            params: Any = {"query": topic_search.tsquery(terms)}
         else:
-            sql = (
-                f"SELECT {SENTENCE_TABLE}.rowid % {SENTENCE_SLOTS} AS idx, {head} "
-                f"FROM {SENTENCE_TABLE} JOIN articles AS a "
-                f"ON a.seq = {SENTENCE_TABLE}.rowid / {SENTENCE_SLOTS} "
-                f"WHERE {SENTENCE_TABLE} MATCH :query"
-            )
-            params["query"] = topic_search.fts5_query(terms)
-        since_utc = _utc(since)
-        statement = text(sql + (" AND a.added >= :since" if since_utc is not None else ""))
-        if since_utc is not None:
-            params["since"] = since_utc
-            statement = statement.bindparams(bindparam("since", type_=DateTime(timezone=True)))
-        columns = statement.columns(
-            column("idx", Integer),
-            column("seq", Integer),
-            column("id", String),
-            column("title", Text),
-            column("language", String),
-            column("sentence_count", Integer),
-            column("dated", DateTime(timezone=True)),
-            column("added", DateTime(timezone=True)),
-            column("published", DateTime(timezone=True)),
-            column("url", String),
-        )
-        found: dict[int, tuple[dict[str, Any], set[int]]] = {}
+            sql = f"SELECT rowid FROM {SENTENCE_TABLE} WHERE {SENTENCE_TABLE} MATCH ?"
+            params = (topic_search.fts5_query(terms),)
+        found: dict[int, set[int]] = {}
         with self.engine.connect() as conn:
-            for row in conn.execute(columns, params).mappings():
-                entry = found.get(row["seq"])
-                if entry is None:
-                    entry = found[row["seq"]] = (dict(row), set())
-                entry[1].add(int(row["idx"]))
+            for (slot,) in conn.exec_driver_sql(sql, params).fetchall():
+                seq, index = divmod(int(slot), SENTENCE_SLOTS)
+                found.setdefault(seq, set()).add(index)
         return found
+
+    def _heads(self, seqs: Sequence[int]) -> dict[int, Head]:
+        """What a brief needs of each article before loading any of it, cached: stored
+        articles never change, so a head read once serves every later brief."""
+        with self._cache_lock:
+            known = {seq: self._head_cache[seq] for seq in seqs if seq in self._head_cache}
+        missing = [seq for seq in seqs if seq not in known]
+        for start in range(0, len(missing), HEAD_BATCH):
+            batch = missing[start : start + HEAD_BATCH]
+            seqs_param: BindParameter[int] = bindparam("seqs", expanding=True)
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(
+                        _articles.c.seq,
+                        _articles.c.id,
+                        _articles.c.title,
+                        _articles.c.language,
+                        _articles.c.sentence_count,
+                        _articles.c.dated,
+                        _articles.c.added,
+                        _articles.c.published,
+                    ).where(_articles.c.seq.in_(seqs_param)),
+                    {"seqs": batch},
+                ).all()
+            loaded = {
+                row.seq: Head(
+                    row.id,
+                    row.title or "",
+                    row.language,
+                    int(row.sentence_count or 0),
+                    _utc(row.dated) or datetime.now(UTC),
+                    _utc(row.added) or datetime.now(UTC),
+                    _utc(row.published),
+                )
+                for row in rows
+            }
+            known.update(loaded)
+            with self._cache_lock:
+                if len(self._head_cache) + len(loaded) > HEAD_CACHE_SIZE:
+                    self._head_cache.clear()
+                self._head_cache.update(loaded)
+        return known
 
     def passages(
         self, wanted: dict[str, set[int]], *, heads: Sequence[str] = (), depth: int = 0
@@ -641,8 +674,7 @@ class Library:
             _sentences.c.rank,
             _sentences.c.score,
         )
-        # two look-ups along the primary key (article_id, index): an OR of both would scan
-        every_index = sorted({i for indexes in wanted.values() for i in indexes})
+        # look-ups along the primary key (article_id, index) only: heads, then wanted sentences
         with self.engine.connect() as conn:
             heads_rows = {
                 row.id: row
@@ -657,17 +689,23 @@ class Library:
                         _sentences.c.article_id.in_(list(heads)), _sentences.c.rank < depth
                     )
                 ).all()
-            if every_index:
-                rows += [
-                    row
-                    for row in conn.execute(
-                        select(*columns).where(
-                            _sentences.c.article_id.in_(list(wanted)),
-                            _sentences.c.index.in_(every_index),
+            if wanted:
+                # one primary-key range per article (SQLite and PostgreSQL both plan an OR of
+                # such terms as separate index look-ups; a row-value IN scans the table)
+                rows += conn.execute(
+                    select(*columns).where(
+                        or_(
+                            *(
+                                and_(
+                                    _sentences.c.article_id == article_id,
+                                    _sentences.c.index.in_(sorted(indexes)),
+                                )
+                                for article_id, indexes in wanted.items()
+                                if indexes
+                            )
                         )
                     )
-                    if row.index in wanted[row.article_id]
-                ]
+                ).all()
         unique = {(row.article_id, row.index): row for row in rows}
         rows = [unique[key] for key in sorted(unique)]
         by_article: dict[str, list[Any]] = {}

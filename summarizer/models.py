@@ -205,4 +205,3 @@ class Mentions:
     dated: datetime
     added: datetime
     published: datetime | None = None
-    url: str | None = None
