@@ -209,6 +209,53 @@ def digests_specs(_: Any) -> list[Spec]:
     ]
 
 
+# --- briefs -----------------------------------------------------------------------------------
+
+
+def briefs_specs(_: Any) -> list[Spec]:
+    baselines = ("lead", "topic-lead", "lexrank", "own-lead")
+
+    def share(group: str, key: str, goal: float | None) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            systems = data["groups"][group]
+            ours = float(systems["ours"][key])
+            lead = float(systems["lead"][key])
+            met = None if goal is None else ours >= goal
+            return f"{lead:.3f} (lead)", f"{ours:.3f}", times(ours, lead) if lead else NONE, met
+
+        return read
+
+    def rouge2(data: Any) -> Figures:
+        systems = data["groups"]["titles"]
+        best = max((b for b in baselines if b in systems), key=lambda b: systems[b]["rouge2"])
+        ours, base = float(systems["ours"]["rouge2"]), float(systems[best]["rouge2"])
+        return f"{base:.2f} ({best})", f"{ours:.2f}", times(ours, base), ours >= base
+
+    def clean(data: Any) -> Figures:
+        systems = [data["groups"][g]["ours"] for g in ("news", "titles")]
+        redundant = sum(int(s["redundant_pairs"]) for s in systems)
+        empty = sum(int(s["empty_briefs"]) for s in systems)
+        ok = redundant == 0 and empty == 0
+        return NONE, f"{redundant} redundant pairs, {empty} empty briefs", NONE, ok
+
+    return [
+        Spec("briefs: points about the topic (news names)", "≥ 0.90", share("news", "about", 0.9)),
+        Spec("briefs: points naming the topic (news names)", NONE, share("news", "naming", None)),
+        Spec(
+            "briefs: points about the topic (Klexikon titles)",
+            "≥ 0.90",
+            share("titles", "about", 0.9),
+        ),
+        Spec(
+            "briefs: points from the topic's own article",
+            "≥ 0.60",
+            share("titles", "own", 0.6),
+        ),
+        Spec("briefs: ROUGE-2 F1 vs Klexikon summary", "≥ best baseline", rouge2),
+        Spec("briefs: redundant pairs, empty briefs", "0, 0", clean),
+    ]
+
+
 # --- boilerplate ------------------------------------------------------------------------------
 
 
@@ -499,6 +546,7 @@ SPECS: dict[str, Callable[[Any], list[Spec]]] = {
     "answers": answers_specs,
     "neural": neural_specs,
     "digests": digests_specs,
+    "briefs": briefs_specs,
     "boilerplate": boilerplate_specs,
     "splitting": splitting_specs,
     "speed": speed_specs,
