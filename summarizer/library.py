@@ -689,23 +689,15 @@ class Library:
                         _sentences.c.article_id.in_(list(heads)), _sentences.c.rank < depth
                     )
                 ).all()
-            if wanted:
-                # one primary-key range per article (SQLite and PostgreSQL both plan an OR of
-                # such terms as separate index look-ups; a row-value IN scans the table)
-                rows += conn.execute(
-                    select(*columns).where(
-                        or_(
-                            *(
-                                and_(
-                                    _sentences.c.article_id == article_id,
-                                    _sentences.c.index.in_(sorted(indexes)),
-                                )
-                                for article_id, indexes in wanted.items()
-                                if indexes
-                            )
-                        )
-                    )
-                ).all()
+            # one primary-key range per article (SQLite and PostgreSQL both plan an OR of such
+            # terms as separate index look-ups; a row-value IN scans the table)
+            ranges = [
+                and_(_sentences.c.article_id == article_id, _sentences.c.index.in_(sorted(indexes)))
+                for article_id, indexes in wanted.items()
+                if indexes
+            ]
+            if ranges:
+                rows += conn.execute(select(*columns).where(or_(*ranges))).all()
         unique = {(row.article_id, row.index): row for row in rows}
         rows = [unique[key] for key in sorted(unique)]
         by_article: dict[str, list[Any]] = {}

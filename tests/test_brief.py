@@ -47,9 +47,10 @@ class Shelf:
         return self.briefing.brief(topic_text, **options)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def shelf(sqlite_url: str) -> Shelf:
-    return Shelf(sqlite_url)
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shelf(request: pytest.FixtureRequest) -> Shelf:
+    """The same briefs on SQLite (FTS5) and PostgreSQL (tsvector): both sentence indexes."""
+    return Shelf(request.getfixturevalue(f"{request.param}_url"))
 
 
 OUTLET_A = [
