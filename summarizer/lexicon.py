@@ -35,7 +35,7 @@ from summarizer.text import fold, words
 DICTIONARY_ENV = "BRIEFBOT_DICTIONARY"
 DICTIONARY_DEFAULT = Path("/usr/share/trans/de-en")
 CACHE_ENV = "BRIEFBOT_CACHE_DIR"  # where the compiled dictionary goes (~/.cache/briefbot)
-SCHEMA = 1  # bump when the compiled tables change
+SCHEMA = 4  # bump when the compiled tables change
 WORD_CACHE = 20_000
 MAX_TRANSLATIONS = 8  # per word: Ding lists the common senses first, the tail is noise
 MAX_PHRASE_WORDS = 3  # longer translations are explanations, not terms
@@ -60,6 +60,8 @@ _HISTORICAL: tuple[tuple[str, ...], ...] = (
 
 _ANNOTATION = re.compile(r"\{[^}]*\}|\[[^\]]*\]|\([^)]*\)|<[^>]*>|/[^/]*/")
 _ENGLISH_INFINITIVE = re.compile(r"^to\s+")
+# Ding's "someone/something" slots ("jdn. etw. tragen", "to carry sth."): not part of a term.
+_PLACEHOLDERS = frozenset("jd jdn jdm jds etw sb sth sich oneself".split())
 
 
 def fold_phrase(phrase: str) -> str:
@@ -93,18 +95,25 @@ def _groups_from_cldr() -> Iterator[set[str]]:
 
 def _clean(side: str) -> list[str]:
     """The synonyms of one side of a Ding sub-entry, annotations removed, folded."""
-    out: list[str] = []
+    return [folded for folded, _ in _clean_cased(side)]
+
+
+def _clean_cased(side: str) -> list[tuple[str, bool]]:
+    """(folded synonym, written with a capital) for one side of a Ding sub-entry: German
+    nouns are capitalised, so "Schiffe" (ships) and "schiffen" (to pee) stay apart."""
+    out: list[tuple[str, bool]] = []
     for synonym in side.split(";"):
         text = _ANNOTATION.sub(" ", synonym)
-        text = _ENGLISH_INFINITIVE.sub("", text.strip())
-        folded = fold_phrase(text)
+        text = _ENGLISH_INFINITIVE.sub("", text.strip()).strip()
+        folded = " ".join(w for w in fold_phrase(text).split() if w not in _PLACEHOLDERS)
         if folded and len(folded.split()) <= MAX_PHRASE_WORDS:
-            out.append(folded)
+            out.append((folded, text[:1].isupper()))
     return out
 
 
-def _ding_entries(path: Path) -> Iterator[tuple[bool, list[str], list[str]]]:
-    """(is a [geogr.] name, German synonyms, English synonyms) of each headword of Ding."""
+def _ding_entries(path: Path) -> Iterator[tuple[bool, list[tuple[str, bool]], list[str]]]:
+    """(is a [geogr.] name, German synonyms, English synonyms) of each headword of Ding and
+    of the sub-entry after it."""
     try:
         handle = path.open(encoding="utf-8", errors="replace")
     except OSError:
@@ -114,9 +123,11 @@ def _ding_entries(path: Path) -> Iterator[tuple[bool, list[str], list[str]]]:
             if line.startswith("#") or " :: " not in line:
                 continue
             german, english = line.rstrip("\n").split(" :: ", 1)
-            # The first sub-entry is the headword; the others are inflections and examples.
-            de_part, en_part = german.split(" | ", 1)[0], english.split(" | ", 1)[0]
-            yield "[geogr.]" in de_part, _clean(de_part), _clean(en_part)
+            # The first sub-entry is the headword, the second mostly its plural or participle
+            # ("Häfen {pl} :: harbours; ports"); the others are examples.
+            de_parts, en_parts = german.split(" | ", 2)[:2], english.split(" | ", 2)[:2]
+            for number, (de_part, en_part) in enumerate(zip(de_parts, en_parts, strict=False)):
+                yield number == 0 and "[geogr.]" in de_part, _clean_cased(de_part), _clean(en_part)
 
 
 def _cache_path(source: Path) -> Path | None:
@@ -138,13 +149,14 @@ def _compile(source: Path, target: Path) -> None:
         if not de_side or not en_side:
             continue
         if geographic:
-            names.append((de_side[0], en_side[0]))
-        for word in de_side:
+            names.append((de_side[0][0], en_side[0]))
+        for word, capital in de_side:
             if " " not in word:
-                _add(tables["de"], word, en_side)
+                _add(tables["de"], _german_key(word, capital), en_side)
+        german = [word for word, _ in de_side]
         for word in en_side:
             if " " not in word:
-                _add(tables["en"], word, de_side)
+                _add(tables["en"], word, german)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(f".{os.getpid()}.partial")
     partial.unlink(missing_ok=True)
@@ -232,12 +244,49 @@ def _translated(word: str, language: str) -> tuple[str, ...]:
     return tuple(row[0].split("\t")) if row and row[0] else ()
 
 
+# Endings tried, longest first, when an inflected word is not in the dictionary itself
+# ("weapons" -> "weapon", "Schiffen" -> "Schiff"); the first form found wins.
+_ENDINGS = {
+    "en": (("ies", "y"), ("ied", "y"), ("es", ""), ("ed", ""), ("ed", "e"), ("ing", ""),
+           ("ing", "e"), ("s", "")),
+    "de": (("ern", ""), ("en", ""), ("er", ""), ("es", ""), ("em", ""), ("e", ""), ("n", ""),
+           ("s", "")),
+}  # fmt: skip
+
+
+def _german_key(folded: str, capital: bool) -> str:
+    return ("N:" if capital else "w:") + folded
+
+
+def _lookups(word: str, language: str) -> Iterator[str]:
+    """The keys to try for a word, best first: as written, then without an inflection ending;
+    in German first as the noun or the verb its capital says, then as the other."""
+    key = fold_phrase(word)
+    forms = [key] + [
+        key[: -len(ending)] + replacement
+        for ending, replacement in _ENDINGS[language]
+        if key.endswith(ending) and len(key) - len(ending) >= 3
+    ]
+    if language == "en":
+        yield from forms
+        return
+    capital = word[:1].isupper()
+    for noun in (capital, not capital):
+        for form in forms:
+            yield _german_key(form, noun)
+
+
 def translations(word: str, language: str) -> frozenset[str]:
-    """Folded translations of one word from `language` ('de'/'en') into the other."""
+    """Folded translations of one word from `language` ('de'/'en') into the other. German
+    words are looked up as nouns when capitalised ("Schiffe"), else as verbs and adjectives."""
     key = fold_phrase(word)
     found = set(name_equivalents(key))
     if language in ("de", "en"):
-        found.update(_translated(key, language))
+        for lookup in _lookups(word, language):
+            translated = _translated(lookup, language)
+            if translated:
+                found.update(translated)
+                break
     found.discard(key)
     return frozenset(found)
 

@@ -136,3 +136,43 @@ QUESTION_WORDS = frozenset(
     "is are was were been be has have had can could would should will shall may might must "
     "according".split()
 )
+
+_NEGATION = re.compile(
+    r"\b(not|never|no|none|nobody|nothing|neither|nor|without|cannot|n't|nicht|nie|niemals"
+    r"|kein|keine|keinen|keinem|keiner|keines|ohne|niemand|nichts|weder)\b|n't\b",
+    re.IGNORECASE,
+)
+_CUES: dict[AnswerType, re.Pattern[str]] = {
+    AnswerType.TIME: _TIME_CUE,
+    AnswerType.NUMBER: _NUMBER_CUE,
+    AnswerType.REASON: _REASON_CUE,
+    AnswerType.PLACE: _PLACE_CUE,
+    AnswerType.PERSON: _NAME_CUE,
+}
+# What follows the question word and names the thing asked about: "how many *ships*",
+# "which *river*", "wie viele *Schiffe*", "welche *Partei*" (adjectives may come between).
+_FOCUS = re.compile(
+    r"\b(?:how many|how much|what|which|what kind of|what type of|wie ?viele?n?|welche[rnsm]?"
+    r"|was für(?: eine?[nmrs]?)?)\s+([\w'’-]+(?:\s+[\w'’-]+)?)",
+    re.IGNORECASE,
+)
+
+
+def negated(text: str) -> bool:
+    """Does the text hold a negation ("not", "never", "kein", "nicht", ...)?"""
+    return _NEGATION.search(text) is not None
+
+
+def new_cue(kind: AnswerType, sentence: str, question: str) -> bool:
+    """Does the sentence name a thing of `kind` (a date for TIME, ...) that the question does
+    not already hold? "When did X happen in 1990?" is not answered by the 1990 it names."""
+    asked = {m.group(0).casefold() for m in _CUES[kind].finditer(question)}
+    if kind is AnswerType.REASON:  # a reason cue is a connective; the question never has it
+        return _CUES[kind].search(sentence) is not None
+    return any(m.group(0).casefold() not in asked for m in _CUES[kind].finditer(sentence))
+
+
+def focus_words(question: str) -> tuple[str, ...]:
+    """The words right after "how many", "which", "welche", ... (what the question is about)."""
+    found = _FOCUS.search(question)
+    return tuple(found.group(1).split()) if found else ()
