@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from functools import lru_cache
 
 
 class AnswerType(Enum):
@@ -142,13 +143,36 @@ _NEGATION = re.compile(
     r"|kein|keine|keinen|keinem|keiner|keines|ohne|niemand|nichts|weder)\b|n't\b",
     re.IGNORECASE,
 )
+# What counts as naming a thing of each kind when judging an answer: the ingest patterns above
+# plus looser evidence (a time phrase "after the war", a single name "Lenin", a place after
+# "durch die", a multiple "das Zehnfache"). Looser, because a missed cue declines a right answer.
+_ORDINAL_TIME = (
+    r"|\d+(st|nd|rd|th)|centuries|jahrhunderte[n]?|\d{2,4}er(-jahre[n]?)?|ende|anfang|beginn|mitte"
+    r"|krieg\w*|weltkrieg\w*|war|during|after|before|since|until|während|nach|vor|seit|bis"
+    r"|früher|später|earlier|later|ago|jahre[n]?|years?|monate[n]?|months?|wochen?|weeks?"
+)
 _CUES: dict[AnswerType, re.Pattern[str]] = {
-    AnswerType.TIME: _TIME_CUE,
-    AnswerType.NUMBER: _NUMBER_CUE,
-    AnswerType.REASON: _REASON_CUE,
-    AnswerType.PLACE: _PLACE_CUE,
-    AnswerType.PERSON: _NAME_CUE,
+    AnswerType.TIME: re.compile(
+        r"\b(" + _TIME_CUE.pattern[3:-3] + _ORDINAL_TIME + r")\b", re.IGNORECASE
+    ),
+    AnswerType.NUMBER: re.compile(
+        _NUMBER_CUE.pattern + r"|\b(\w+fache[n]?|twice|double|triple|several|mehrere|dutzende"
+        r"|zahlreiche|numerous|few|wenige|viele|many|most|meisten|all|alle)\b",
+        re.IGNORECASE,
+    ),
+    AnswerType.REASON: re.compile(
+        _REASON_CUE.pattern + r"|\b(as|für|for|in response|aus|angesichts|to|um)\b",
+        re.IGNORECASE,
+    ),
+    AnswerType.PLACE: re.compile(
+        r"\b(in|im|nach|bei|aus|an|am|auf|vor|nahe|near|at|from|to|on|within|across|into|durch"
+        r"|through|innerhalb|inside|zwischen|between|über|over|unter|under|entlang|along)\s+"
+        r"(der |dem |den |des |die |das |einer |einem |eine |the |a |an )?[A-ZÄÖÜ]\w+"
+    ),
+    AnswerType.PERSON: re.compile(r"\b[A-ZÄÖÜ][\w'’-]+"),  # any name, group or noun
 }
+
+
 # What follows the question word and names the thing asked about: "how many *ships*",
 # "which *river*", "wie viele *Schiffe*", "welche *Partei*" (adjectives may come between).
 _FOCUS = re.compile(
@@ -156,6 +180,14 @@ _FOCUS = re.compile(
     r"|was für(?: eine?[nmrs]?)?)\s+([\w'’-]+(?:\s+[\w'’-]+)?)",
     re.IGNORECASE,
 )
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    """Words that name nothing ("The", "Die", "It"), however they are capitalised."""
+    from summarizer.text import stop_words
+
+    return stop_words("de") | stop_words("en")
 
 
 def negated(text: str) -> bool:
@@ -167,6 +199,8 @@ def new_cue(kind: AnswerType, sentence: str, question: str) -> bool:
     """Does the sentence name a thing of `kind` (a date for TIME, ...) that the question does
     not already hold? "When did X happen in 1990?" is not answered by the 1990 it names."""
     asked = {m.group(0).casefold() for m in _CUES[kind].finditer(question)}
+    asked |= {w.casefold() for w in re.findall(r"[\w'’-]+", question)}
+    asked |= _function_words()
     if kind is AnswerType.REASON:  # a reason cue is a connective; the question never has it
         return _CUES[kind].search(sentence) is not None
     return any(m.group(0).casefold() not in asked for m in _CUES[kind].finditer(sentence))
