@@ -35,7 +35,7 @@ from summarizer.text import fold, words
 DICTIONARY_ENV = "BRIEFBOT_DICTIONARY"
 DICTIONARY_DEFAULT = Path("/usr/share/trans/de-en")
 CACHE_ENV = "BRIEFBOT_CACHE_DIR"  # where the compiled dictionary goes (~/.cache/briefbot)
-SCHEMA = 4  # bump when the compiled tables change
+SCHEMA = 5  # bump when the compiled tables change
 WORD_CACHE = 20_000
 MAX_TRANSLATIONS = 8  # per word: Ding lists the common senses first, the tail is noise
 MAX_PHRASE_WORDS = 3  # longer translations are explanations, not terms
@@ -150,13 +150,11 @@ def _compile(source: Path, target: Path) -> None:
             continue
         if geographic:
             names.append((de_side[0][0], en_side[0]))
-        for word, capital in de_side:
-            if " " not in word:
-                _add(tables["de"], _german_key(word, capital), en_side)
+        for word, capital in de_side:  # words and phrases ("nuclear weapon" -> "Atomwaffe")
+            _add(tables["de"], _german_key(word, capital), en_side)
         german = [word for word, _ in de_side]
         for word in en_side:
-            if " " not in word:
-                _add(tables["en"], word, german)
+            _add(tables["en"], word, german)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(f".{os.getpid()}.partial")
     partial.unlink(missing_ok=True)
@@ -270,6 +268,9 @@ def _lookups(word: str, language: str) -> Iterator[str]:
     if language == "en":
         yield from forms
         return
+    if key.endswith("t") and len(key) > 5:  # participles: "gekostet" -> "kosten"
+        for base in (key[2:] if key.startswith("ge") else key, key):
+            forms += [base[:-2] + "en", base[:-1] + "en", base[:-1] + "n"]
     capital = word[:1].isupper()
     for noun in (capital, not capital):
         for form in forms:
@@ -277,8 +278,9 @@ def _lookups(word: str, language: str) -> Iterator[str]:
 
 
 def translations(word: str, language: str) -> frozenset[str]:
-    """Folded translations of one word from `language` ('de'/'en') into the other. German
-    words are looked up as nouns when capitalised ("Schiffe"), else as verbs and adjectives."""
+    """Folded translations of one word (or a phrase of up to three) from `language` ('de'/'en')
+    into the other. German words are looked up as nouns when capitalised ("Schiffe"), else as
+    verbs and adjectives; an inflected word falls back to its base form."""
     key = fold_phrase(word)
     found = set(name_equivalents(key))
     if language in ("de", "en"):

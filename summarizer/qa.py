@@ -183,6 +183,16 @@ def question_terms(question: str, language: str) -> tuple[QueryTerm, ...]:
                 out.append(QueryTerm(label, tuple(dict.fromkeys([*own, *stems])), True, True))
                 position += span
                 continue
+        if asked != language:  # a phrase the dictionary knows ("nuclear weapons")
+            span, translated_phrase = _phrase_at(written, position, asked, stops)
+            if span:
+                own = terms(" ".join(written[position : position + span]), language)
+                stems = [t for phrase in sorted(translated_phrase) for t in terms(phrase, language)]
+                # only the translations: the phrase's own words ("test") would match far more
+                alternatives = tuple(dict.fromkeys(stems))[:MAX_ALTERNATIVES]
+                out.append(QueryTerm(" ".join(own), alternatives, False))
+                position += span
+                continue
         word = written[position]
         folded = fold(word)
         position += 1
@@ -195,11 +205,29 @@ def question_terms(question: str, language: str) -> tuple[QueryTerm, ...]:
         translated: list[str] = []
         if asked != language and not number:
             for phrase in sorted(lexicon.translations(word, asked)):
-                translated.extend(terms(phrase, language))
+                if " " not in phrase:  # "zur Folge haben" explains "carry"; it is no term
+                    translated.extend(terms(phrase, language))
         for term in word_terms(word, language):
             alternatives = tuple(dict.fromkeys([term, *translated]))[:MAX_ALTERNATIVES]
             out.append(QueryTerm(term, alternatives, key, number or name or acronym))
     return tuple(out)
+
+
+def _phrase_at(
+    written: Sequence[str], position: int, language: str, stops: frozenset[str]
+) -> tuple[int, frozenset[str]]:
+    """(words, translations) of the longest phrase of two or three content words starting at
+    `position` that the dictionary translates; (0, {}) if none."""
+    for span in (3, 2):
+        part = written[position : position + span]
+        if len(part) < span or any(fold(w) in stops or fold(w) in QUESTION_WORDS for w in part):
+            continue
+        if any(any(c.isdigit() for c in w) for w in part):
+            continue
+        found = lexicon.translations(" ".join(part), language)
+        if found:
+            return span, found
+    return 0, frozenset()
 
 
 def _name_at(written: Sequence[str], position: int) -> tuple[int, frozenset[str]]:
@@ -240,7 +268,10 @@ def _score(question: str, indexes: Sequence[ArticleIndex]) -> tuple[list[_Scored
                 found: dict[str, float] = {}
                 if _language(ix.article) == lang:
                     for order, alternative in enumerate(term.alternatives):
-                        for w, r in ix.related(alternative).items():
+                        related = ix.related(alternative)
+                        if order and len(alternative) == 3:  # "Kai" in "Kaianlagen"
+                            related = {**ix.heads(alternative), **related}
+                        for w, r in related.items():
                             if order and len(w) < len(alternative) - 3:
                                 continue  # "stadt" is no translation of "capital" (Hauptstadt)
                             found[w] = max(found.get(w, 0.0), RELATION_WEIGHT[r])
