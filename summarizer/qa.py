@@ -556,4 +556,11 @@ def answer(question: str, articles: Sequence[Article]) -> Answer:
     return replace(best, also=_runner_up(question, ranking, best))
 
 
+def clear_cache() -> None:
+    """Forget parsed questions and the lexicon's tables (tests switch dictionaries)."""
+    question_terms.cache_clear()
+    _gram_text.cache_clear()
+    lexicon.clear_cache()
+
+
 __all__ = ["AnswerType", "Candidate", "answer", "rank"]
