@@ -25,6 +25,7 @@ import os
 import re
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from functools import lru_cache
@@ -59,6 +60,7 @@ _HISTORICAL: tuple[tuple[str, ...], ...] = (
 )
 
 _ANNOTATION = re.compile(r"\{[^}]*\}|\[[^\]]*\]|\([^)]*\)|<[^>]*>|/[^/]*/")
+_COMPILING = threading.Lock()
 _ENGLISH_INFINITIVE = re.compile(r"^to\s+")
 # Ding's "someone/something" slots ("jdn. etw. tragen", "to carry sth."): not part of a term.
 _PLACEHOLDERS = frozenset("jd jdn jdm jds etw sb sth sich oneself".split())
@@ -179,24 +181,25 @@ def _compile(source: Path, target: Path) -> None:
 
 @lru_cache(maxsize=1)
 def _database() -> sqlite3.Connection | None:
-    """The compiled dictionary, compiled on first use; None without the Ding file."""
-    source = dictionary_path()
-    target = _cache_path(source)
-    if target is None:
-        return None
-    if not target.is_file():
-        try:
-            _compile(source, target)
-        except OSError:  # no writable cache folder: compile in memory for this process
-            target = Path(":memory:")
-            memory = sqlite3.connect(":memory:", check_same_thread=False)
-            with tempfile.TemporaryDirectory() as folder:
-                scratch = Path(folder) / "lexicon.sqlite3"
-                _compile(source, scratch)
-                with closing(sqlite3.connect(scratch)) as disk:
-                    disk.backup(memory)
-            return memory
-    return sqlite3.connect(f"file:{target}?mode=ro", uri=True, check_same_thread=False)
+    """The compiled dictionary, compiled on first use; None without the Ding file. Answers run
+    in worker threads: one lock, so two first questions do not compile it twice."""
+    with _COMPILING:
+        source = dictionary_path()
+        target = _cache_path(source)
+        if target is None:
+            return None
+        if not target.is_file():
+            try:
+                _compile(source, target)
+            except OSError:  # no writable cache folder: compile in memory for this process
+                memory = sqlite3.connect(":memory:", check_same_thread=False)
+                with tempfile.TemporaryDirectory() as folder:
+                    scratch = Path(folder) / "lexicon.sqlite3"
+                    _compile(source, scratch)
+                    with closing(sqlite3.connect(scratch)) as disk:
+                        disk.backup(memory)
+                return memory
+        return sqlite3.connect(f"file:{target}?mode=ro", uri=True, check_same_thread=False)
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,3 +119,21 @@ def test_the_installed_ding_dictionary(tmp_path: Path, monkeypatch: pytest.Monke
         assert "soviet union" in lexicon.name_equivalents("Sowjetunion")
     finally:
         lexicon.clear_cache()
+
+
+def test_two_first_questions_at_once_compile_once(sample_dictionary: Path, tmp_path: Path) -> None:
+    """Answers run in worker threads: both get the translations, one compiled file is left."""
+    start = threading.Barrier(4)
+    results: list[frozenset[str]] = []
+
+    def ask() -> None:
+        start.wait()
+        results.append(lexicon.translations("Hafen", "de"))
+
+    workers = [threading.Thread(target=ask) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert results == [frozenset({"harbour", "port"})] * 4
+    assert len(list((tmp_path / "cache").iterdir())) == 1
