@@ -177,7 +177,60 @@ def answers_specs(_: Any) -> list[Spec]:
                 declined(language, "own_not_found", lambda share: share <= 0.10),
             )
         )
+    specs.extend(cross_lingual_specs())
+    specs.extend(squad_specs())
     return specs
+
+
+def cross_lingual_specs() -> list[Spec]:
+    """XQuAD-R with the question in one language and the article in the other."""
+
+    def p_at_1(way: str) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            figures = data["cross"][way]["all"]
+            ours, base = float(figures["p_at_1"]), float(figures["baseline_p_at_1"])
+            return f"{base:.3f} (BM25)", f"{ours:.3f}", times(ours, base), ours >= 0.50
+
+        return read
+
+    return [
+        Spec(f"answers across languages P@1 ({way.replace('->', '→')})", "≥ 0.50", p_at_1(way))
+        for way in ("en->de", "de->en")
+    ]
+
+
+SQUAD_P_AT_1_BEFORE = 0.684  # answerable P@1 before answerability (issue 13), measured the same way
+
+
+def squad_specs() -> list[Spec]:
+    """SQuAD 2.0: answer or decline, next to a BM25-score threshold set on the tuning half."""
+
+    def share(key: str, check: Callable[[float], bool]) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            figures = data["squad"]["all"]
+            ours, base = float(figures["ours"][key]), float(figures["bm25"][key])
+            return f"{base:.3f} (BM25 threshold)", f"{ours:.3f}", NONE, check(ours)
+
+        return read
+
+    floor = SQUAD_P_AT_1_BEFORE - 0.02
+    return [
+        Spec(
+            "SQuAD 2.0 unanswerable questions declined",
+            "≥ 0.50",
+            share("unanswerable_declined", lambda v: v >= 0.50),
+        ),
+        Spec(
+            "SQuAD 2.0 answerable questions declined",
+            "≤ 0.10",
+            share("answerable_declined", lambda v: v <= 0.10),
+        ),
+        Spec(
+            "SQuAD 2.0 answerable P@1 (declined or not)",
+            f"≥ {floor:.3f}",
+            share("p_at_1", lambda v: v >= floor),
+        ),
+    ]
 
 
 # --- digests ----------------------------------------------------------------------------------
