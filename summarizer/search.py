@@ -23,9 +23,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from summarizer import lexicon
 from summarizer.text import fold, stem, stop_words, words
 
 MIN_PREFIX = 4
+LONGEST_NAME = 3  # words of the longest country, language or nationality name looked up
 
 # Each row lists spellings of one name; a topic naming any of them searches for all of them.
 ALIASES: tuple[tuple[str, ...], ...] = (
@@ -184,6 +186,33 @@ _ALIAS_STEMS = {tuple(_prefix_of(t)[0] for t in key): key for key in _ALIAS_INDE
 _LONGEST_ALIAS = max(len(key) for key in _ALIAS_INDEX)
 
 
+def _spellings(key: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Every spelling of the name `key` is (its tokens), in German and English: the ALIASES
+    row it belongs to (also inflected: "Nordkoreas", "Europäischen Union"), and CLDR's and the
+    dictionary's names of countries, languages and nationalities (summarizer.lexicon:
+    "Schweden" / "Sweden", "Sowjetunion" / "Soviet Union"). Empty when it is no known name.
+    A spelling that is a stop word ("US" for the USA) is no way to find the name."""
+    inflected = (*key[:-1], _without_genitive(key[-1]))
+    stems = tuple(_prefix_of(t)[0] for t in key) if len(key) > 1 else ()
+    found: list[tuple[str, ...]] = []
+    for known in (key, inflected):
+        if known in _ALIAS_INDEX:
+            found.extend(_ALIAS_INDEX[known])
+            break
+    else:
+        if stems in _ALIAS_STEMS:
+            found.extend(_ALIAS_INDEX[_ALIAS_STEMS[stems]])
+    for spelling in [*found] or [key, inflected]:
+        for other in lexicon.name_equivalents(" ".join(spelling)):
+            found.append(tuple(other.split()))
+    if found and key not in found and inflected not in found:
+        found.insert(0, key)
+    unique = tuple(dict.fromkeys(found))
+    if len(unique) > 1 or (unique and unique[0] in _ALIAS_INDEX):
+        return tuple(s for s in unique if s and not (len(s) == 1 and _is_stop(s[0])))
+    return ()
+
+
 def _is_stop(token: str) -> bool:
     return token in stop_words("de") or token in stop_words("en")
 
@@ -213,20 +242,18 @@ def parse(topic: str, *, drop_stop_words: bool = True) -> list[Term]:
     i = 0
     while i < len(flat):
         match = None
-        for size in range(min(_LONGEST_ALIAS, len(flat) - i), 0, -1):
+        for size in range(min(max(_LONGEST_ALIAS, LONGEST_NAME), len(flat) - i), 0, -1):
             end = i + size
             if end < len(flat) and flat[end][1] == flat[end - 1][1]:
                 continue  # an alias covers whole words only ("Nordkorea-Besuch" is one phrase)
             key = tuple(token for token, _ in flat[i : i + size])
-            inflected = (*key[:-1], _without_genitive(key[-1]))
-            stems = tuple(_prefix_of(t)[0] for t in key) if size > 1 else ()
-            if key in _ALIAS_INDEX or inflected in _ALIAS_INDEX or stems in _ALIAS_STEMS:
-                known = key if key in _ALIAS_INDEX else inflected
-                match = (size, known if known in _ALIAS_INDEX else _ALIAS_STEMS[stems])
+            spellings = _spellings(key)
+            if spellings:
+                match = (size, key, spellings)
                 break
         if match is not None:
-            size, key = match
-            phrases = tuple(dict.fromkeys(p for s in _ALIAS_INDEX[key] for p in _name_phrases(s)))
+            size, key, spellings = match
+            phrases = tuple(dict.fromkeys(p for s in spellings for p in _name_phrases(s)))
             terms.append(Term(" ".join(key), phrases, name=True))
             i += size
             continue

@@ -253,3 +253,23 @@ def test_an_empty_library_and_an_empty_topic(shelf: Shelf) -> None:
     assert shelf.brief("Nordkorea").points == ()
     assert shelf.brief("...").points == ()
     assert brief.merge([], points=5) == ([], False)
+
+
+SCHWEDEN = [
+    "Schweden hat als erstes Land der Region eine Steuer auf Lieferflüge eingeführt.",
+    "Die Regierung in Stockholm erwartet Einnahmen von 90 Millionen Kronen im Jahr.",
+    "Schwedens Fluggesellschaften kündigten an, die Preise zu erhöhen.",
+]
+SOVIET = [
+    "The Soviet Union launched its first weather satellite in the spring of 1966.",
+    "Engineers in Moscow had worked on the design for five years.",
+    "The satellite sent pictures of cloud cover over the Soviet Union for two years.",
+]
+
+
+def test_names_of_countries_cross_between_german_and_english(shelf: Shelf) -> None:
+    german = shelf.add("schweden", document(SCHWEDEN, day=4, title="Flugsteuer"))
+    english = shelf.add("soviet", document(SOVIET, day=5, title="Satellite", language="en"))
+    assert {p.article_id for p in shelf.brief("Sweden").points} == {german}
+    assert {p.article_id for p in shelf.brief("Sowjetunion").points} == {english}
+    assert {p.article_id for p in shelf.brief("Griechenland").points} == set()
