@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,12 +27,16 @@ DUPLICATE_SIMILARITY = 0.55
 DUPLICATE_CONTAINMENT = 0.8
 RECENCY_HALF_LIFE_DAYS = 7.0
 RECENCY_FLOOR = 0.4  # an old article keeps this much of its weight
-DEPTH_DECAY = 0.35  # each further point of the same article counts this much less
+DEPTH_DECAY = 0.5  # each further point of the same article counts this much less
 PASSING_WEIGHT = 0.12  # a passing mention against a central article's centrality squared
-PASSING_POINTS = 3  # at most this many points from an article naming the topic in passing
+PASSING_POINTS = 2  # at most this many points from an article naming the topic in passing
+CENTRAL_POINTS = 3  # from an article centred on the topic, when there are others
+TITLED_POINTS = 5  # from one whose title names the topic, when there are others
+OTHER_LANGUAGE = 0.6  # the weight of an article in another language than the chat's
 NAMING_BOOST = 2.0  # a central article's sentence that names the topic weighs this much more
 UNRANKED_SCORE = 0.2  # a naming sentence outside the article's stored ranking
 MIN_SCORE = 0.05
+LEANING_ENDS = (":", "…", "...")  # a sentence introducing what follows it
 MAX_CENTRAL = 12  # articles centred on the topic a brief draws on, best first
 MAX_PASSING = 20  # articles naming it in passing
 NAMING_PER_CENTRAL = 12  # naming sentences loaded per article (and the sentence after each)
@@ -81,22 +86,37 @@ def _when(mentions: Mentions) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def sources_for(mentions: Sequence[Mentions]) -> list[tuple[Mentions, float, bool]]:
+def sources_for(
+    mentions: Sequence[Mentions], topic_text: str = "", language: str = ""
+) -> list[tuple[Mentions, float, bool]]:
     """The articles a brief draws on, best first: (mentions, weight, central).
 
     Central articles first (weight: centrality squared, so the article a topic is the title
     of leads by far), then passing mentions (PASSING_WEIGHT); both halve with age relative to
-    the newest naming article, but never below RECENCY_FLOOR. Below the floor (no naming
-    sentence and no title), nothing.
+    the newest naming article, but never below RECENCY_FLOOR, except an article titled just
+    the topic (the encyclopedia entry on it leads however old). An article in another language
+    than the chat's weighs OTHER_LANGUAGE less, and is left out where an article of the same
+    title in the chat's language is there (a translation). Below the floor (no naming sentence
+    and no title), nothing.
     """
     usable = [m for m in mentions if m.naming or m.in_title]
+    if language:
+        own_titles = {_title_key(m.title) for m in usable if m.language == language}
+        usable = [
+            m for m in usable if m.language == language or _title_key(m.title) not in own_titles
+        ]
     if not usable:
         return []
     newest = max(_when(m) for m in usable)
+    wanted = _title_key(topic_text)
     ranked: list[tuple[Mentions, float, bool]] = []
     for m in usable:
         age_days = max(0.0, (newest - _when(m)).total_seconds() / 86400)
         recency = RECENCY_FLOOR + (1 - RECENCY_FLOOR) * 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)
+        if wanted and _title_key(m.title) == wanted:
+            recency = 1.0
+        if language and m.language != language:
+            recency *= OTHER_LANGUAGE
         central = topic.is_central(m)
         level = topic.centrality(m) ** 2 if central else PASSING_WEIGHT
         ranked.append((m, level * recency, central))
@@ -104,6 +124,11 @@ def sources_for(mentions: Sequence[Mentions]) -> list[tuple[Mentions, float, boo
     centred = [r for r in ranked if r[2]][:MAX_CENTRAL]
     passing = [r for r in ranked if not r[2]][:MAX_PASSING]
     return centred + passing
+
+
+def _title_key(title: str) -> str:
+    """A title as compared with a topic: its words folded, without a bracketed addition."""
+    return " ".join(fold(w) for w in words(re.sub(r"\([^)]*\)", " ", title)))
 
 
 def wanted_sentences(mentions: Mentions, central: bool) -> set[int]:
@@ -152,9 +177,9 @@ def merge(
 
     Each source offers its candidates best first; the best offer (source weight x score, less
     for each point already taken from that source) wins, so a central article gives several
-    points and a passing mention at most PASSING_POINTS. A sentence that leans on one before
-    it never opens a point; it may follow its antecedent when that was just taken and it is
-    about the topic. `exclude` holds point keys and `shown` texts of points shown before:
+    points and a passing mention at most PASSING_POINTS. Every point stands on its own in a
+    list of bullets: a sentence that leans on one before it ("Er …", "Doch …", "Sieben
+    davon …") or on one after it (ending in ":") is never a point. `exclude` holds point keys and `shown` texts of points shown before:
     neither they nor a near-duplicate of them (the same fact from another outlet) come again.
     """
     excluded = set(exclude)
@@ -169,13 +194,13 @@ def merge(
     used: set[tuple[int, int]] = set()  # (source number, sentence index) already a point
     has_more = False
 
-    def acceptable(number: int, index: int, *, follows: bool) -> tuple[str, frozenset[str]] | None:
+    def acceptable(number: int, index: int) -> tuple[str, frozenset[str]] | None:
         source = sources[number]
         article = source.article
         sentence = _sentence(article, index)
         if sentence is None or (number, index) in used or point_key(sentence) in excluded:
             return None
-        if not follows and dangling(sentence, article.language):
+        if dangling(sentence, article.language) or sentence.rstrip().endswith(LEANING_ENDS):
             return None
         if not topic.is_about(index, sentence, article.language, source.mentions):
             return None
@@ -185,7 +210,14 @@ def merge(
         return sentence, own
 
     def cap(number: int) -> int:
-        return points if sources[number].central else PASSING_POINTS
+        """Points one article may give: all of them when it is the only one, else a few, so
+        a brief is not one article's digest (more for the article the topic is the title of)."""
+        source = sources[number]
+        if len(sources) == 1:
+            return points
+        if not source.central:
+            return PASSING_POINTS
+        return TITLED_POINTS if source.mentions.in_title else CENTRAL_POINTS
 
     while heap:
         negative_offer, number, place = heapq.heappop(heap)
@@ -197,27 +229,16 @@ def merge(
         if taken[number] >= cap(number):
             continue
         index = offers[number][place][1]
-        found = acceptable(number, index, follows=False)
+        found = acceptable(number, index)
         if found is None:
             continue
         if len(chosen) >= points:
             has_more = True
             break
-        score = round(-negative_offer, 4)
-        chosen.append(KeyPoint(found[0], source.article.id, index, score))
+        chosen.append(KeyPoint(found[0], source.article.id, index, round(-negative_offer, 4)))
         chosen_sets.append(found[1])
         used.add((number, index))
         taken[number] += 1
-        # a point that leans on this one ("Er …", "Dies …") comes right after it, or never
-        follow = acceptable(number, index + 1, follows=True)
-        if follow is not None and dangling(follow[0], source.article.language):
-            if len(chosen) >= points:
-                has_more = True
-                break
-            chosen.append(KeyPoint(follow[0], source.article.id, index + 1, score))
-            chosen_sets.append(follow[1])
-            used.add((number, index + 1))
-            taken[number] += 1
     return by_article(chosen), has_more
 
 

@@ -88,6 +88,13 @@ _ANYWHERE = [
     r"^verfügbar bis\b",
     r"^verfuegbar bis\b",
     r"^untertitel (?:ein|aus)blenden",
+    # an embedded tweet, and an agency's fixture box "(APA, 18.3.2016) A – B (Ort, …)"
+    r"pic\.twitter\.com/",
+    r"\(@\w{1,15}\)",
+    *(
+        rf"^\({agency}\b[^)]{{0,20}}\)"
+        for agency in ("apa", "dpa", "afp", "reuters", "sid", "ap", "red")
+    ),
 ]
 
 # A photo credit: "Bilder: A, B / Shutterstock.com", "Foto: dpa", "Image: X/Getty Images".
@@ -113,6 +120,7 @@ _ANYWHERE_ANCHORS = (
     "abonn", "vorbehalten", "rights reserved", "reached out", "request for comment",
     "requests for comment", "abspielen", "starten", "ansehen", "gemerkt", "melden sie sich",
     "video", "sign in", "log in", "verfügbar bis", "verfuegbar bis", "untertitel",
+    "twitter", "(@", "(apa", "(dpa", "(afp", "(reuters", "(sid", "(ap", "(red",
 )  # fmt: skip
 # Every credit pattern needs one of these (lower case).
 _CREDIT_ANCHORS = (
@@ -242,6 +250,10 @@ _DATELINE = re.compile(
 )
 
 
+def has_dateline(sentence: str) -> bool:
+    return strip_dateline(sentence) != sentence
+
+
 def strip_dateline(sentence: str) -> str:
     """The sentence without a dateline at its start ("Wien – ", "London (CNN)")."""
     match = _DATELINE.match(sentence)
@@ -270,3 +282,12 @@ def is_subhead(sentence: str) -> bool:
     a subhead split off its paragraph, never a point."""
     stripped = sentence.strip().strip("\"„“”»«‚‘’'")
     return 0 < len(words(stripped)) <= SUBHEAD_MAX_WORDS and not re.search(r"[.!?…]$", stripped)
+
+
+# Wikipedia's page references left behind by extraction: "… in 1882.:121,154", "Paris:12"
+_CITATION = re.compile(r"(?<=[^\W\d_]|[.,;\"”)\]]):\d{1,4}(?:[,–-]\d{1,4})*(?=[\s.,;]|$)")
+
+
+def strip_citations(sentence: str) -> str:
+    """The sentence without page-reference residue glued to a word (":121,154")."""
+    return _CITATION.sub("", sentence)

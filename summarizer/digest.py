@@ -40,12 +40,15 @@ _DANGLING = {
         "dadurch dafür dagegen daher darauf daraufhin darin darum davon dazu deshalb deswegen "
         "dennoch trotzdem außerdem zudem ebenso ebenfalls auch aber allerdings jedoch doch "
         "somit also folglich stattdessen solche solcher solches dort dorthin hier derselbe "
+        "dann und oder denn sondern zwar nun danach davor zuvor anschließend später ferner "
+        "weiterhin hingegen immerhin wobei weshalb womit wodurch worauf "
         "dieselbe dasselbe jener jene jenes letzterer letztere ersterer erstere".split()
     ),
     "en": frozenset(
         "this these those that he she it they them his her its their such there here thus "
         "therefore however also but moreover furthermore meanwhile hence consequently "
-        "nevertheless instead likewise similarly besides yet then still otherwise".split()
+        "nevertheless instead likewise similarly besides yet then still otherwise and or so "
+        "nor plus afterwards later".split()
     ),
 }
 # "In diesen Verhandlungen", "Bei dieser Gelegenheit", "In this case", "After that"
@@ -60,6 +63,15 @@ _DANGLING_PHRASE = re.compile(
 _POINTING_SUBJECT = re.compile(
     r"^(?:das|it)\s+(?:ist|war|sei|wäre|waren|sind|hat|hatte|wird|würde|bedeutet|zeigt|"
     r"is|was|has|had|will|would|means|shows|comes|came)\b",
+    re.IGNORECASE,
+)
+
+
+# "Sieben davon …", "Grundlage ist …", "Voraussetzung dafür …": a subject made of what came before
+_LEANING_NOUN = re.compile(
+    r"^(?:\w+ davon\b|(?:grundlage|voraussetzung|hintergrund|grund|anlass|ziel|folge|"
+    r"ergebnis|ursache|auslöser|konsequenz|kern)\s+(?:ist|sind|war|waren|sei|dafür|dessen|"
+    r"davon)\b)",
     re.IGNORECASE,
 )
 
@@ -128,7 +140,10 @@ def dangling(sentence: str, language: str) -> bool:
     head = first[0].lower()
     if head in _DANGLING.get(language, frozenset()):
         return True
-    if _POINTING_SUBJECT.match(sentence.strip()):
+    stripped = sentence.strip()
+    if _POINTING_SUBJECT.match(stripped) or _LEANING_NOUN.match(stripped):
+        return True
+    if stripped[:1].islower() and not stripped[1:2].isupper():  # "bedienen vor allem …"
         return True
     return bool(_DANGLING_PHRASE.match(sentence.strip())) and first[0].lower() not in {
         "der",

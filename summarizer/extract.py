@@ -37,6 +37,7 @@ HEAD_SCAN = 5  # paragraphs after the headline that may still be caption, credit
 LEAD_BLOCKS = 3  # a teaser sentence repeating the first paragraphs is not body again
 TEASER_MIN_WORDS = 7  # a shorter teaser sentence is a telegraphic line, not a news sentence
 SAID_SHARE = 0.8  # of a teaser sentence's content words found in one lead sentence: a repeat
+DATELINE_SCAN = 4  # a dateline this many sentences into the first paragraph opens the body
 PAGE_MIN_WORDS = 15  # a web page with less text than this after cleaning is no article
 
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -200,6 +201,25 @@ def _split_head(
     return title, teaser, body
 
 
+def _teaser_before_dateline(
+    sentences: list[str], teaser: str, title: str, language: str
+) -> tuple[str, list[str]]:
+    """(teaser, sentences) of a first paragraph whose body starts at a dateline after a few
+    lines ("Rüffel für den Minister – Will mehr Geld. Wien – Der Finanzminister …", as
+    scraped news often runs subtitle and body together): the lines before the dateline are
+    the teaser, and only its news sentences stay (see `_news_in_teaser`)."""
+    start = next(
+        (i for i, s in enumerate(sentences[: DATELINE_SCAN + 1]) if i and clean.has_dateline(s)),
+        None,
+    )
+    if start is None:
+        return teaser, sentences
+    head, rest = sentences[:start], sentences[start:]
+    lead = [clean.strip_dateline(s) for s in rest[:LEAD_BLOCKS]]
+    news = _news_sentences(head, [title, *lead] if title else lead, language)
+    return teaser or " ".join(head), [*news, *rest]
+
+
 def _news_in_teaser(teaser: str, title: str, body: list[_Block], language: str) -> str:
     """The sentences of a teaser that belong in the body: the lead is often the news itself
     ("Tony Blair has apologised to …"), and points and answers come only from the body.
@@ -213,18 +233,26 @@ def _news_in_teaser(teaser: str, title: str, body: list[_Block], language: str) 
     lead = [title] if title else []
     for block in body[:LEAD_BLOCKS]:
         lead.extend(split_sentences(block.text, language))
+    return " ".join(_news_sentences(split_sentences(teaser, language), lead, language))
+
+
+def _news_sentences(candidates: list[str], lead: list[str], language: str) -> list[str]:
+    """The teaser sentences that are news: statements of at least TEASER_MIN_WORDS words,
+    ended by a period (no question, no "…", no colon), that no lead sentence already says."""
     keys = {_key(line) for line in lead}
     kept = []
-    for sentence in split_sentences(teaser, language):
+    for sentence in candidates:
         stripped = sentence.rstrip()
         if len(words(sentence)) < TEASER_MIN_WORDS or stripped.endswith(("?", "…", "...")):
             continue
         if not stripped.endswith((".", "!", '"', "“", "»", "«")) or _key(sentence) in keys:
             continue
+        if len(re.findall(r"\s[–—]\s", sentence)) >= 2:  # "A – B – C.": a run of fragments
+            continue
         if any(_said_in(sentence, line, language) for line in lead):
             continue
         kept.append(sentence)
-    return " ".join(kept)
+    return kept
 
 
 def _said_in(sentence: str, other: str, language: str) -> bool:
@@ -279,8 +307,10 @@ def _document(
     texts: list[str] = []
     for number, paragraph in enumerate(paragraphs):
         kept = clean.clean_sentences(split_sentences(paragraph, lang), lang)
+        if not sentences:
+            teaser, kept = _teaser_before_dateline(kept, teaser, title, lang)
         kept = [
-            clean.strip_subhead(clean.strip_dateline(s))
+            clean.strip_citations(clean.strip_subhead(clean.strip_dateline(s)))
             for s in kept
             if any(c.isalpha() for c in s) and not clean.is_garbled(s)
         ]

@@ -75,6 +75,14 @@ ID_LENGTH = 16
 VOCABULARY_WORD = 64
 HEAD_CACHE_SIZE = 200_000  # article heads kept in memory (about 300 bytes each)
 HEAD_BATCH = 5_000  # seqs per look-up of missing heads
+COMPOUND_STEM = 8  # a stem this long also finds the compounds it starts ("Flüchtlingskrise")
+# endings after a topic's stem that keep it the same word: inflections, and the adjective and
+# demonym forms of names (German and English)
+INFLECTIONS = frozenset(
+    ", s, es, e, en, n, ns, ens, er, ern, ers, em, in, innen, nen, "
+    "isch, ische, ischen, ischer, isches, ischem, sch, sche, schen, scher, sches, schem, "
+    "an, ans, ian, ians, ese, ish, ic, ics".split(", ")
+)
 MIN_SUGGESTED = 4  # shorter topics get no spelling suggestions
 SPELLING_CUTOFF = 80.0  # rapidfuzz ratio (0..100) a suggestion needs
 CACHE_SIZE = 512
@@ -566,9 +574,9 @@ class Library:
         how central each article is. A person's surname alone counts only in an article that
         names the whole name.
         """
-        found = self._naming(list(query.terms))
+        found = self._naming([self._exact(term) for term in query.terms])
         if query.surname is not None and found:
-            for seq, indexes in self._naming([query.surname]).items():
+            for seq, indexes in self._naming([self._exact(query.surname)]).items():
                 if seq in found:
                     found[seq].update(indexes)
         heads = self._heads(list(found))
@@ -592,6 +600,42 @@ class Library:
                 )
             )
         return out
+
+    def _exact(self, term: topic_search.Term) -> topic_search.Term:
+        """The term with each one-word prefix ("hypo*") replaced by the library's words that
+        are that word inflected ("Hypo", "Hypos"), not other words that start alike
+        ("Hypothese"): see `word_forms`."""
+        phrases: list[topic_search.Phrase] = []
+        for phrase in term.phrases:
+            if len(phrase.tokens) != 1 or not phrase.prefix:
+                phrases.append(phrase)
+                continue
+            phrases += [
+                topic_search.Phrase((form,), False) for form in self.word_forms(phrase.tokens[0])
+            ]
+        return topic_search.Term(term.label, tuple(phrases) or term.phrases[:0], term.name)
+
+    def word_forms(self, stem: str) -> list[str]:
+        """The library's words (from the vocabulary) that are `stem` inflected or derived:
+        the rest after the stem is an ending in INFLECTIONS ("wien" -> wien, wiens, wiener;
+        "syri" -> syrien, syrische), and a stem of COMPOUND_STEM letters or more also heads
+        compounds ("fluechtling" -> fluechtlingskrise). Short stems start too many other words
+        ("hypo" -> hypothese, "elefant" -> elefantenrunde, "rhein" -> rheinland)."""
+        if len(stem) < MIN_SUGGESTED:
+            return [stem]
+        upper = stem[:-1] + chr(ord(stem[-1]) + 1)
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(_vocabulary.c.term).where(
+                    _vocabulary.c.term >= stem, _vocabulary.c.term < upper
+                )
+            ).scalars()
+            forms = [
+                word
+                for word in found
+                if word[len(stem) :] in INFLECTIONS or len(stem) >= COMPOUND_STEM
+            ]
+        return forms or [stem]
 
     def _naming(self, terms: list[topic_search.Term]) -> dict[int, set[int]]:
         """seq -> indexes of the article's sentences where every term occurs (TITLE_SLOT: the

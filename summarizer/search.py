@@ -325,14 +325,6 @@ class TopicQuery:
     def names_by_surname(self, tokens: Sequence[str]) -> bool:
         return self.surname is not None and self.surname.occurs_in(tokens)
 
-    def loose(self) -> TopicQuery | None:
-        """The same words, each required on its own: for a phrase no article holds
-        ("Merkel Flüchtlinge"); None when that is no different."""
-        terms = tuple(parse(self.topic))
-        if not terms or terms == self.terms:
-            return None
-        return TopicQuery(self.topic, terms)
-
 
 def _join(first: Term, second: Term) -> Term:
     """Two adjacent plain words as one phrase: inner words match by their stem as well."""

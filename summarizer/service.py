@@ -30,7 +30,7 @@ from summarizer.models import (
     Hit,
     Mentions,
 )
-from summarizer.text import words
+from summarizer.text import fold, words
 
 BRIEF_ARTICLES = 30  # a 7-point brief draws on at most this many of the best matching articles
 BRIEF_DEPTH = 8  # best-ranked sentences read per article (more when points are excluded)
@@ -122,7 +122,7 @@ class Briefing:
         """
         empty = Digest(title=topic, language=language, points=(), topic=topic)
         mentions = self.mentions(topic, since=since)
-        chosen = cross_article.sources_for(mentions)
+        chosen = cross_article.sources_for(mentions, topic, language)
         if not chosen:
             if since is None and not mentions:
                 return replace(empty, suggestions=tuple(self.suggestions(topic)))
@@ -153,33 +153,32 @@ class Briefing:
         )
 
     def mentions(self, topic: str, *, since: datetime | None = None) -> list[Mentions]:
-        """Where the stored articles name `topic`: as a phrase, or when no sentence holds the
-        phrase, with its words in one sentence (what a brief draws on and is judged by)."""
+        """Where the stored articles name `topic` (a multi-word topic as a phrase): what a
+        brief draws on and is judged by."""
         query = topic_search.topic_query(topic)
-        if query is None:
-            return []
-        mentions = self.library.mentions(query, since=since)
-        if not any(m.naming for m in mentions):
-            loose = query.loose()
-            if loose is not None:
-                mentions = self.library.mentions(loose, since=since) or mentions
-        return mentions
+        return [] if query is None else self.library.mentions(query, since=since)
 
     def suggestions(self, topic: str, *, limit: int = 3) -> list[str]:
-        """Topics like `topic` with one word spelled as the library spells it, each finding
-        at least one article: what "did you mean …?" offers for a topic nothing names."""
+        """What "did you mean …?" offers for a topic nothing names, each finding an article:
+        the topic with one word spelled as the library spells it ("Rheinmettal" ->
+        "Rheinmetall"), and for a phrase no article holds, its words on their own ("Merkel
+        Flüchtlinge" -> "Merkel", "Flüchtlinge")."""
         written = words(topic)
-        found: list[str] = []
+        candidates: list[str] = []
         for place, word in enumerate(written):
             for spelling, _ in self.library.close_spellings(word, limit=limit):
-                candidate = " ".join([*written[:place], spelling, *written[place + 1 :]])
-                query = topic_search.topic_query(candidate)
-                if query is None or candidate in found:
-                    continue
-                if any(m.naming or m.in_title for m in self.library.mentions(query)):
-                    found.append(candidate)
-                if len(found) >= limit:
-                    return found
+                candidates.append(" ".join([*written[:place], spelling, *written[place + 1 :]]))
+        if len(written) > 1:
+            candidates += [w for w in written if len(w) >= 3]
+        found: list[str] = []
+        for candidate in dict.fromkeys(candidates):
+            query = topic_search.topic_query(candidate)
+            if query is None or fold(candidate) == fold(topic):
+                continue
+            if any(m.naming or m.in_title for m in self.library.mentions(query)):
+                found.append(candidate)
+            if len(found) >= limit:
+                break
         return found
 
     def digest(self, article: Article | str, *, points: int = 5) -> Digest:

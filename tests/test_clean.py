@@ -158,3 +158,16 @@ def test_garbled_text_is_recognised_and_prose_is_not(shared_data: Path) -> None:
         text = article.read_text(encoding="utf-8")
         for sentence in split_sentences(" ".join(text.split()), "de"):
             assert not is_garbled(sentence), sentence
+
+
+def test_tweets_fixture_boxes_and_page_references_are_no_sentences() -> None:
+    from summarizer import clean
+
+    assert clean.is_boilerplate("#Gipfel #Kanzlerin pic.twitter.com/AbCdEf12 Toll!", "de")
+    assert clean.is_boilerplate("— Anna Muster (@annamuster) 4. Mai 2016", "de")
+    assert clean.is_boilerplate("(APA, 2.4.2016) FC Nord – SC Süd (Nordstadion, 18 Uhr).", "de")
+    assert not clean.is_boilerplate("Der FC Nord gewann das Spiel gegen den SC Süd 2:1.", "de")
+    assert clean.strip_citations("The bridge opened in 1882.:121,154") == (
+        "The bridge opened in 1882."
+    )
+    assert clean.strip_citations("Es steht 2:1 für den Gast.") == "Es steht 2:1 für den Gast."

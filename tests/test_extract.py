@@ -344,3 +344,19 @@ def test_a_headline_repeated_as_the_first_body_sentence_is_dropped() -> None:
     )
     assert document.sentences[0].text.startswith("Zum Jahreswechsel")
     assert [s.index for s in document.sentences] == list(range(len(document.sentences)))
+
+
+def test_a_subtitle_run_into_the_body_before_its_dateline_is_a_teaser() -> None:
+    """Scraped news often runs subtitle and body together: "Fragment – Fragment. Graz – …"."""
+    document = extract.from_text(
+        "Stadtrat rüffelt Bürgermeister – Neue Regeln für Baustellen – Kritik der Wirtschaft. "
+        "Die Stadt will künftig alle Baustellen in der Innenstadt zentral koordinieren lassen. "
+        "Graz – Der Grazer Stadtrat hat am Mittwoch neue Regeln für Baustellen beschlossen. "
+        "Künftig muss jede Baustelle in der Innenstadt zwei Wochen vorher angemeldet werden.",
+        language="de",
+    )
+    texts = [s.text for s in document.sentences]
+    assert document.teaser.startswith("Stadtrat rüffelt Bürgermeister")
+    assert not any("rüffelt" in t for t in texts)  # the run of fragments is no sentence
+    assert texts[0].startswith("Die Stadt will künftig")  # the subtitle's news sentence stays
+    assert texts[1].startswith("Der Grazer Stadtrat hat am Mittwoch")  # without "Graz – "
