@@ -17,6 +17,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from summarizer import topic
 from summarizer.digest import dangling
@@ -37,6 +38,7 @@ NAMING_BOOST = 2.0  # a central article's sentence that names the topic weighs t
 UNRANKED_SCORE = 0.2  # a naming sentence outside the article's stored ranking
 MIN_SCORE = 0.05
 LEANING_ENDS = (":", "…", "...")  # a sentence introducing what follows it
+TITLE_KEYS = 100_000  # titles compared with topics, cached (titles repeat across briefs)
 MAX_CENTRAL = 12  # articles centred on the topic a brief draws on, best first
 MAX_PASSING = 20  # articles naming it in passing
 NAMING_PER_CENTRAL = 12  # naming sentences loaded per article (and the sentence after each)
@@ -126,6 +128,7 @@ def sources_for(
     return centred + passing
 
 
+@lru_cache(maxsize=TITLE_KEYS)
 def _title_key(title: str) -> str:
     """A title as compared with a topic: its words folded, without a bracketed addition."""
     return " ".join(fold(w) for w in words(re.sub(r"\([^)]*\)", " ", title)))

@@ -21,6 +21,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
@@ -73,6 +74,7 @@ TITLE_SLOT = 0xFFFF  # the sentence index under which an article's title is in S
 SENTENCE_SLOTS = 0x10000  # SQLite rowid of a sentence: article seq * SENTENCE_SLOTS + index
 ID_LENGTH = 16
 VOCABULARY_WORD = 64
+PASSAGE_CACHE_SIZE = 4_096  # articles whose brief sentences are kept in memory
 HEAD_CACHE_SIZE = 200_000  # article heads kept in memory (about 300 bytes each)
 HEAD_BATCH = 5_000  # seqs per look-up of missing heads
 COMPOUND_STEM = 8  # a stem this long also finds the compounds it starts ("Flüchtlingskrise")
@@ -291,6 +293,39 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+@dataclass
+class _Passages:
+    """What `Library.passages` has read of one article: its row, some of its sentence rows,
+    and how deep its ranking was read (articles never change, so this is cached)."""
+
+    head: Any
+    rows: dict[int, Any]
+    depth: int
+
+    def article(self, wanted: set[int], depth: int) -> Article:
+        """The article holding the wanted sentences and its ranked ones down to `depth`."""
+        head = self.head
+        parts = [
+            row
+            for index, row in sorted(self.rows.items())
+            if index in wanted or (row.rank is not None and row.rank < depth)
+        ]
+        ranked = sorted((p for p in parts if p.rank is not None), key=lambda p: p.rank)
+        return Article(
+            id=head.id,
+            title=head.title or "",
+            teaser=head.teaser or "",
+            language=head.language,
+            sentences=tuple(Sentence(p.index, p.text, p.paragraph) for p in parts),
+            ranking=tuple(p.index for p in ranked),
+            ranking_scores=tuple(float(p.score or 0.0) for p in ranked),
+            added=_utc(head.added) or datetime.now(UTC),
+            url=head.url,
+            author=head.author,
+            published=_utc(head.published),
+        )
+
+
 class Head(NamedTuple):
     """An article's row without its text: what judging its centrality needs."""
 
@@ -313,6 +348,7 @@ class Library:
         self._cache: OrderedDict[str, Article] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._head_cache: dict[int, Head] = {}
+        self._passage_cache: OrderedDict[str, _Passages] = OrderedDict()
 
     @classmethod
     def open(cls, url: str) -> Library:
@@ -709,7 +745,48 @@ class Library:
         ids = list(dict.fromkeys([*wanted, *heads]))
         if not ids:
             return []
-        ids_param: BindParameter[str] = bindparam("ids", expanding=True)
+        with self._cache_lock:
+            known = {i: self._passage_cache[i] for i in ids if i in self._passage_cache}
+        missing_heads = [i for i in ids if i not in known]
+        deeper = [i for i in heads if depth > 0 and (i not in known or known[i].depth < depth)]
+        missing = {
+            i: {n for n in indexes if i not in known or n not in known[i].rows}
+            for i, indexes in wanted.items()
+        }
+        loaded = self._load_passages(missing_heads, deeper, depth, missing)
+        out: list[Article] = []
+        with self._cache_lock:
+            for article_id in ids:
+                entry = known.get(article_id) or self._passage_cache.get(article_id)
+                fresh = loaded.get(article_id)
+                if fresh is not None:
+                    entry = _Passages(
+                        fresh.head if entry is None else entry.head,
+                        {**(entry.rows if entry else {}), **fresh.rows},
+                        max(fresh.depth, entry.depth if entry else 0),
+                    )
+                    self._passage_cache[article_id] = entry
+                    self._passage_cache.move_to_end(article_id)
+                if entry is None or entry.head is None:
+                    continue
+                out.append(
+                    entry.article(
+                        wanted.get(article_id, set()), depth if article_id in heads else 0
+                    )
+                )
+            while len(self._passage_cache) > PASSAGE_CACHE_SIZE:
+                self._passage_cache.popitem(last=False)
+        return out
+
+    def _load_passages(
+        self,
+        new_ids: Sequence[str],
+        deeper: Sequence[str],
+        depth: int,
+        missing: dict[str, set[int]],
+    ) -> dict[str, _Passages]:
+        """Read what `passages` lacks: heads of new articles, ranked sentences down to
+        `depth`, and missing wanted sentences, along the primary key only."""
         columns = (
             _sentences.c.article_id,
             _sentences.c.index,
@@ -718,57 +795,36 @@ class Library:
             _sentences.c.rank,
             _sentences.c.score,
         )
-        # look-ups along the primary key (article_id, index) only: heads, then wanted sentences
+        ranges = [
+            and_(_sentences.c.article_id == article_id, _sentences.c.index.in_(sorted(indexes)))
+            for article_id, indexes in missing.items()
+            if indexes
+        ]
+        if not new_ids and not deeper and not ranges:
+            return {}
+        out: dict[str, _Passages] = {}
         with self.engine.connect() as conn:
-            heads_rows = {
-                row.id: row
+            if new_ids:
+                ids_param: BindParameter[str] = bindparam("ids", expanding=True)
                 for row in conn.execute(
-                    select(_articles).where(_articles.c.id.in_(ids_param)), {"ids": ids}
-                )
-            }
+                    select(_articles).where(_articles.c.id.in_(ids_param)), {"ids": list(new_ids)}
+                ):
+                    out[row.id] = _Passages(row, {}, 0)
             rows: list[Any] = []
-            if heads and depth > 0:
+            if deeper:
                 rows += conn.execute(
                     select(*columns).where(
-                        _sentences.c.article_id.in_(list(heads)), _sentences.c.rank < depth
+                        _sentences.c.article_id.in_(list(deeper)), _sentences.c.rank < depth
                     )
                 ).all()
+                for article_id in deeper:
+                    out.setdefault(article_id, _Passages(None, {}, 0)).depth = depth
             # one primary-key range per article (SQLite and PostgreSQL both plan an OR of such
             # terms as separate index look-ups; a row-value IN scans the table)
-            ranges = [
-                and_(_sentences.c.article_id == article_id, _sentences.c.index.in_(sorted(indexes)))
-                for article_id, indexes in wanted.items()
-                if indexes
-            ]
             if ranges:
                 rows += conn.execute(select(*columns).where(or_(*ranges))).all()
-        unique = {(row.article_id, row.index): row for row in rows}
-        rows = [unique[key] for key in sorted(unique)]
-        by_article: dict[str, list[Any]] = {}
         for row in rows:
-            by_article.setdefault(row.article_id, []).append(row)
-        out: list[Article] = []
-        for article_id in ids:
-            head = heads_rows.get(article_id)
-            if head is None:
-                continue
-            parts = by_article.get(article_id, [])
-            ranked = sorted((p for p in parts if p.rank is not None), key=lambda p: p.rank)
-            out.append(
-                Article(
-                    id=head.id,
-                    title=head.title or "",
-                    teaser=head.teaser or "",
-                    language=head.language,
-                    sentences=tuple(Sentence(p.index, p.text, p.paragraph) for p in parts),
-                    ranking=tuple(p.index for p in ranked),
-                    ranking_scores=tuple(float(p.score or 0.0) for p in ranked),
-                    added=_utc(head.added) or datetime.now(UTC),
-                    url=head.url,
-                    author=head.author,
-                    published=_utc(head.published),
-                )
-            )
+            out.setdefault(row.article_id, _Passages(None, {}, 0)).rows[row.index] = row
         return out
 
     def close_spellings(self, word: str, *, limit: int = 3) -> list[tuple[str, int]]:
