@@ -15,7 +15,7 @@ import heapq
 import math
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -185,9 +185,10 @@ def merge(
     davon …") or on one after it (ending in ":") is never a point. `exclude` holds point keys and `shown` texts of points shown before:
     neither they nor a near-duplicate of them (the same fact from another outlet) come again.
     """
-    excluded = set(exclude)
+    excluded = set(exclude) | {point_key(text) for text in shown}
     chosen: list[KeyPoint] = []
-    chosen_sets = _shown_sets(sources, excluded, shown)
+    chosen_sets: list[frozenset[str]] = []  # term sets of `chosen`, same order
+    blocked = _shown_sets(sources, excluded, shown)  # language -> term sets shown before
     offers = [_candidates(source) for source in sources]
     heap: list[tuple[float, int, int]] = []  # (-offer, source number, place in its offers)
     for number, source in enumerate(sources):
@@ -208,8 +209,12 @@ def merge(
         if not topic.is_about(index, sentence, article.language, source.mentions):
             return None
         own = _term_set(sentence, article.language)
-        if any(_duplicate_sets(own, other) for other in chosen_sets):
+        if any(_duplicate_sets(own, other) for other in blocked.get(article.language, ())):
             return None
+        for place, other in enumerate(chosen_sets):
+            if _duplicate_sets(own, other):  # another outlet's report of a chosen fact
+                _also_in(chosen, place, article.id)
+                return None
         return sentence, own
 
     def cap(number: int) -> int:
@@ -242,7 +247,29 @@ def merge(
         chosen_sets.append(found[1])
         used.add((number, index))
         taken[number] += 1
+    _cite_other_outlets(chosen, chosen_sets, sources)
     return by_article(chosen), has_more
+
+
+def _also_in(chosen: list[KeyPoint], place: int, article_id: str) -> None:
+    """Cite `article_id` too for the chosen point at `place` (it states the same fact)."""
+    point = chosen[place]
+    if article_id != point.article_id and article_id not in point.also_in:
+        chosen[place] = replace(point, also_in=(*point.also_in, article_id))
+
+
+def _cite_other_outlets(
+    chosen: list[KeyPoint], chosen_sets: Sequence[frozenset[str]], sources: Sequence[Source]
+) -> None:
+    """Add to each point's `also_in` the articles whose loaded sentences state its fact too:
+    merging stops at `points`, before it has read every other outlet's version."""
+    for source in sources:
+        article = source.article
+        for sentence in article.sentences:
+            own = _term_set(sentence.text, article.language)
+            for place, other in enumerate(chosen_sets):
+                if _duplicate_sets(own, other):
+                    _also_in(chosen, place, article.id)
 
 
 def by_article(points: Sequence[KeyPoint]) -> list[KeyPoint]:
@@ -257,25 +284,19 @@ def by_article(points: Sequence[KeyPoint]) -> list[KeyPoint]:
 
 def _shown_sets(
     sources: Sequence[Source], excluded: Collection[str], shown: Collection[str]
-) -> list[frozenset[str]]:
-    """Term sets no new point may repeat: texts shown before, and the loaded sentences whose
-    point key is excluded (shown before, by key only)."""
-    out: list[frozenset[str]] = []
-    language = sources[0].article.language if sources else "de"
-    seen: set[str] = set()
-    for text in shown:
-        key = point_key(text)
-        if key not in seen:
-            seen.add(key)
-            out.append(_term_set(text, language))
+) -> dict[str, list[frozenset[str]]]:
+    """Term sets no new point may repeat, per language of the sources (stems differ): the
+    texts shown before, and the loaded sentences whose point key is excluded."""
+    texts = list(dict.fromkeys(shown))
     if excluded:
-        for source in sources:
-            for sentence in source.article.sentences:
-                key = point_key(sentence.text)
-                if key in excluded and key not in seen:
-                    seen.add(key)
-                    out.append(_term_set(sentence.text, source.article.language))
-    return out
+        texts += [
+            s.text
+            for source in sources
+            for s in source.article.sentences
+            if point_key(s.text) in excluded and s.text not in texts
+        ]
+    languages = {source.article.language for source in sources}
+    return {language: [_term_set(t, language) for t in texts] for language in languages}
 
 
 def _sentence(article: Article, index: int) -> str | None:

@@ -338,6 +338,12 @@ class Head(NamedTuple):
     published: datetime | None
 
 
+def _arrived(head: Head) -> datetime:
+    """When an article became news for a reader: added to the library, or published when its
+    source says so, whichever is later (a feed may deliver yesterday's story today)."""
+    return max(head.added, head.published) if head.published else head.added
+
+
 class Library:
     """Stored articles: add once, read back with their ranking, search by topic."""
 
@@ -620,7 +626,7 @@ class Library:
         out: list[Mentions] = []
         for seq, indexes in found.items():
             head = heads.get(seq)
-            if head is None or (since_utc is not None and head.added < since_utc):
+            if head is None or (since_utc is not None and _arrived(head) < since_utc):
                 continue
             out.append(
                 Mentions(

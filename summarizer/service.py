@@ -140,7 +140,7 @@ class Briefing:
             sources, points=points, exclude=exclude, shown=shown
         )
         by_id = {a.id: a for a in loaded.values()}
-        cited = list(dict.fromkeys(p.article_id for p in key_points))
+        cited = list(dict.fromkeys(i for p in key_points for i in (p.article_id, *p.also_in)))
         refs = tuple(_ref(by_id[i]) for i in cited)
         languages = Counter(by_id[i].language for i in cited)
         return Digest(
