@@ -79,7 +79,10 @@ def documents(
     """(label, document) for every text of the mixed library; labels say where it came from:
     `news:LINE`, `wiki:TITLE`, `xquad-de:TITLE`, `xquad-en:TITLE`, `seed`."""
     for item in news_items(data, news):
-        document = extract.from_text(item.text, language="de")
+        try:
+            document = extract.from_text(item.text, language="de")
+        except ExtractError:  # no article text left (a teaser without a body)
+            continue
         yield f"news:{item.line}", replace(document, published=news_date(item))
     reference = NEWEST - REFERENCE_AGE
     for title in wiki_titles(data, wiki):
@@ -111,8 +114,5 @@ def build(
     """Store the mixed library through `briefing`; returns label -> article id."""
     labels: dict[str, str] = {}
     for label, document in documents(data, news=news, wiki=wiki):
-        try:
-            labels[label] = briefing.add_document(document).article.id
-        except ExtractError:
-            continue
+        labels[label] = briefing.add_document(document).article.id
     return labels

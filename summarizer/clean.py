@@ -88,13 +88,6 @@ _ANYWHERE = [
     r"^verfügbar bis\b",
     r"^verfuegbar bis\b",
     r"^untertitel (?:ein|aus)blenden",
-    # an embedded tweet, and an agency's fixture box "(APA, 18.3.2016) A – B (Ort, …)"
-    r"pic\.twitter\.com/",
-    r"\(@\w{1,15}\)",
-    *(
-        rf"^\({agency}\b[^)]{{0,20}}\)"
-        for agency in ("apa", "dpa", "afp", "reuters", "sid", "ap", "red")
-    ),
 ]
 
 # A photo credit: "Bilder: A, B / Shutterstock.com", "Foto: dpa", "Image: X/Getty Images".
@@ -120,7 +113,6 @@ _ANYWHERE_ANCHORS = (
     "abonn", "vorbehalten", "rights reserved", "reached out", "request for comment",
     "requests for comment", "abspielen", "starten", "ansehen", "gemerkt", "melden sie sich",
     "video", "sign in", "log in", "verfügbar bis", "verfuegbar bis", "untertitel",
-    "twitter", "(@", "(apa", "(dpa", "(afp", "(reuters", "(sid", "(ap", "(red",
 )  # fmt: skip
 # Every credit pattern needs one of these (lower case).
 _CREDIT_ANCHORS = (
@@ -228,8 +220,24 @@ def clean_paragraphs(paragraphs: Sequence[str], language: str) -> list[str]:
     return kept
 
 
+# Embedded posts and agency fixture boxes, judged sentence by sentence (a paragraph quoting
+# ten tweets still holds the reporter's sentences around them): "… pic.twitter.com/x",
+# "— Name (@handle) 4. Mai", "(APA, 18.3.2016) FC A – FC B (Stadion, 16.30 Uhr)".
+_EMBED = re.compile(
+    r"pic\.twitter\.com/|https?://t\.co/|\(@\w{1,15}\)|^@\w{1,15}\b|(?:^|\s)#[^\W\d_]\w+"
+    r"|^\((?:apa|dpa|afp|reuters|sid|ap|red)\b[^)]{0,20}\)",
+    re.IGNORECASE,
+)
+
+
+def is_embed(sentence: str) -> bool:
+    """An embedded social-media post or an agency's fixture box, not a sentence of the article."""
+    return _EMBED.search(sentence) is not None
+
+
 def clean_sentences(sentences: Sequence[str], language: str) -> list[str]:
-    """Drop single boilerplate sentences left inside otherwise real paragraphs."""
+    """Drop single boilerplate sentences and embedded posts left inside real paragraphs."""
+    sentences = [s for s in sentences if not is_embed(s)]
     normalised = [" ".join(s.split()) for s in sentences]
     joined = " ".join(normalised).lower()
     if not any(a in joined for a in _CREDIT_ANCHORS) and not any(
