@@ -1,8 +1,11 @@
 """Hardening benchmark: replays the attacks and faults of issue 14 against the real components and
 measures the figures the README's reliability section reports.
 
-    python -m bench.hardening [--bomb-mib 1024] [--json]
+    python -m bench.hardening [--url-chars 4000] [--bomb-mib 1024] [--json]
 
+- long link: a digest of 7 points whose article URL is `--url-chars` long (one `&` in 12, as in
+  the attack), rendered for Telegram and Slack: the longest message and the largest section
+  against the platform limits (4,096 / 3,000), and whether every point stayed whole.
 - brotli bomb: an ~1.6 KB `Content-Encoding: br` body that inflates to `--bomb-mib` MiB, fetched
   by the real Fetcher (BRIEFBOT_FETCH_MAX_BYTES 5 MB) in a child process; its peak RSS against
   a child fetching an ordinary page in the same run (target: refused, peak RSS <= 300 MB).
@@ -24,11 +27,77 @@ from typing import Any
 import brotli
 
 from bench.web_server import Route, WebServer, fixture
+from bot.render import slack_messages, telegram_messages, utf16_len
 from summarizer.errors import UserError
 from summarizer.fetch import Fetcher
+from summarizer.models import ArticleRef, Digest, KeyPoint
+from summarizer.reply import Button, Reply
 
 HOST = "127.0.0.2"
 MAX_BYTES = 5_000_000
+
+
+POINTS = (
+    "Die Stadtwerke in Kiel testen drei Wasserstoffbusse im Winterbetrieb.",
+    "Nach Angaben der Betreiber liegt die Reichweite bei Frost um ein Fünftel niedriger.",
+    "Der Stadtrat will im Frühjahr über zwölf weitere Busse entscheiden.",
+    "Kritiker verweisen auf die hohen Kosten für den Wasserstoff aus Norwegen.",
+    "Die Fahrgäste bewerten die leisen Busse in einer Umfrage überwiegend positiv.",
+    "Ein Tankstellennetz für den Landkreis soll bis 2027 entstehen.",
+    "Die Förderung des Bundes deckt etwa die Hälfte der Anschaffungskosten.",
+)
+
+
+def long_url(chars: int) -> str:
+    """An https URL of exactly `chars` characters with a query parameter every 12 characters."""
+    head = "https://news.example.org/artikel?"
+    params = "".join(f"&p{i % 1000:03d}=wert{i % 100:02d}" for i in range(chars // 12 + 1))
+    return (head + params.lstrip("&"))[:chars]
+
+
+def long_link(url_chars: int) -> dict[str, Any]:
+    """Render a digest citing one article with a `url_chars`-long URL for both platforms."""
+    url = long_url(url_chars)
+    refs = (
+        ArticleRef("a0", "Wasserstoffbusse im Kieler Winter", url),
+        ArticleRef("a1", "Busse und Bahnen im Norden", "https://news.example.org/b?x=1&y=2"),
+    )
+    points = tuple(KeyPoint(text, f"a{i % 2}", i) for i, text in enumerate(POINTS))
+    digest = Digest("Wasserstoffbusse", "de", points, refs, topic="wasserstoff", has_more=True)
+    text = digest.title + "\n" + "\n".join(f"• {p.text}" for p in points)
+    reply = Reply(
+        text,
+        kind="digest",
+        digest=digest,
+        buttons=(Button("… mehr", "more:1"), Button("Quellen", "sources:1")),
+        context_id="1",
+    )
+    telegram = [m.html for m in telegram_messages(reply)]
+    slack = slack_messages(reply)
+    sections = [
+        block["text"]["text"] for m in slack for block in m.blocks if block["type"] == "section"
+    ]
+    contexts = [
+        element["text"]
+        for m in slack
+        for block in m.blocks
+        if block["type"] == "context"
+        for element in block["elements"]
+    ]
+    return {
+        "url_chars": len(url),
+        "ampersands": url.count("&"),
+        "telegram_messages": telegram,
+        "telegram_longest": max(utf16_len(t) for t in telegram),
+        "slack_sections": sections,
+        "slack_contexts": contexts,
+        "slack_largest_section": max(len(t) for t in sections),
+        "slack_largest_context": max(len(t) for t in contexts),
+        "points_whole": {
+            "telegram": all(sum(p in t for t in telegram) == 1 for p in POINTS),
+            "slack": all(sum(p in t for t in sections) == 1 for p in POINTS),
+        },
+    }
 
 
 def brotli_bomb(mebibytes: int) -> bytes:
@@ -103,6 +172,7 @@ def bomb(mebibytes: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url-chars", type=int, default=4000)
     parser.add_argument("--bomb-mib", type=int, default=1024)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", nargs=3, metavar=("FILE", "ENCODING", "MAX_BYTES"))
@@ -110,10 +180,19 @@ def main(argv: list[str] | None = None) -> None:
     if args.child:
         _child(args.child[0], args.child[1], int(args.child[2]))
         return
+    link = long_link(args.url_chars)
+    for key in ("telegram_messages", "slack_sections", "slack_contexts"):
+        del link[key]
     b = bomb(args.bomb_mib)
     if args.json:
-        print(json.dumps({"bomb": b}, indent=2))
+        print(json.dumps({"long_link": link, "bomb": b}, indent=2))
         return
+    print(
+        f"long link ({link['url_chars']} characters, {link['ampersands']} '&'): longest Telegram "
+        f"message {link['telegram_longest']} (limit 4096), largest Slack section "
+        f"{link['slack_largest_section']} (limit 3000), context {link['slack_largest_context']} "
+        f"(limit 2000), points whole: {link['points_whole']}"
+    )
     print(
         f"brotli bomb {b['bomb_compressed_bytes']} B -> {b['bomb_inflated_mib']} MiB: "
         f"{b['bomb']['outcome']}, peak RSS {b['bomb']['peak_rss_mb']} MB "
