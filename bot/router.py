@@ -196,6 +196,7 @@ class Router:
                     shown=[point_key(p.text) for p in digest.points],
                 ).id
             if context_id is not None:
+                self.conversations.bind(context_id, chat)
                 self.conversations.remember_message(chat, message_id, context_id)
                 self.conversations.set_last(chat, context_id)
         except Exception:
@@ -569,7 +570,7 @@ class Router:
         return self.conversations.last(chat)
 
     async def _press_more(self, press: Press, payload: str, language: str) -> list[Reply]:
-        context = self.conversations.get(payload) if payload else None
+        context = self.conversations.get(payload, press.chat) if payload else None
         if context is None:
             return [self._reply(texts.EXPIRED, language)]
         if context.topic is None:
@@ -616,7 +617,7 @@ class Router:
         )
 
     async def _press_sources(self, press: Press, payload: str, language: str) -> list[Reply]:
-        context = self.conversations.get(payload) if payload else None
+        context = self.conversations.get(payload, press.chat) if payload else None
         if context is None:
             return [self._reply(texts.EXPIRED, language)]
         refs: list[ArticleRef] = []
