@@ -5,7 +5,6 @@ webhook. It decides only what reaches the router (group policy) and how sending 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -48,7 +47,7 @@ from telegram.ext import (
 
 from bot import texts
 from bot.commands import FILENAME_BY_TYPE, Attachment, Incoming, Press
-from bot.config import Settings
+from bot.config import Settings, webhook_secret_for
 from bot.render import TelegramMessage, mention_to_command, telegram_messages
 from bot.retry import (
     Delivered,
@@ -74,12 +73,6 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 MENU_LANGUAGES = ("de", "en")
 GONE_MARKERS = ("chat not found", "bot was blocked", "bot was kicked", "user is deactivated",
                 "group chat was deleted", "chat_write_forbidden", "need administrator rights")  # fmt: skip
-
-
-def webhook_secret_for(token: str) -> str:
-    """A stable secret derived from the bot token when TELEGRAM_WEBHOOK_SECRET is unset, so
-    every replica checks the same one and no one without the token can forge it."""
-    return hmac.new(token.encode(), b"briefbot-telegram-webhook", hashlib.sha256).hexdigest()
 
 
 def attachment_of(document: Document) -> Attachment:

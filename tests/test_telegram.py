@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import io
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +20,8 @@ from telegram import Bot, Update
 from telegram.request import HTTPXRequest
 
 from bot.app import App, build_app
+from bot.config import Settings, webhook_secret_for
+from bot.observability import REDACTED, configure_logging
 from bot.retry import RetryPolicy
 from bot.seen_updates import SeenUpdateRow, SeenUpdates
 from bot.telegram import SECRET_HEADER, TelegramBot, TelegramSender
@@ -703,3 +707,35 @@ async def test_group_file_is_added_only_when_asked_with_add_or_a_mention(
     [reply] = api.sent()
     assert "Added" in reply["text"] and reply["reply_parameters"]["message_id"] == 40
     assert app.library.count() == before + 1
+
+
+async def test_the_derived_webhook_secret_never_reaches_the_logs_even_at_debug(
+    app: App, api: FakeTelegramAPI
+) -> None:
+    """Issue 14 item 3: without TELEGRAM_WEBHOOK_SECRET the secret derived from the token was
+    logged in clear by python-telegram-bot's DEBUG line for setWebhook."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        LOG_LEVEL="DEBUG",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        DATABASE_URL="postgresql+psycopg://briefbot:pa%24%24w0rd-9x@127.0.0.1:5432/test",
+    )
+    stream = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
+    handler = configure_logging(settings, stream=stream)
+    try:
+        telegram_bot = make_bot(app, api, webhook_url="https://bot.example.org/telegram")
+        await telegram_bot.start()
+        await telegram_bot.stop()
+        logging.getLogger("briefbot.test").debug("connecting to %s", settings.database_url)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    derived = webhook_secret_for(TOKEN)
+    assert api.webhook is not None and api.webhook["secret_token"] == derived
+    logged = stream.getvalue()
+    assert "setWebhook" in logged  # the library's DEBUG line is there ...
+    assert derived not in logged and TOKEN not in logged  # ... without the secret
+    assert "pa$$w0rd-9x" not in logged and "pa%24%24w0rd-9x" not in logged
+    assert REDACTED in logged
