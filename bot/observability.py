@@ -32,7 +32,7 @@ from prometheus_client import (
     generate_latest,
 )
 from sqlalchemy import Engine, make_url, text
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from bot.config import Settings, webhook_secret_for
 from summarizer.reply import Reply
@@ -296,6 +296,16 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             entry["stack"] = record.stack_info
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def database_outage(error: BaseException) -> str | None:
+    """One line for an error that means the database is unreachable (so a log shows one line a
+    message during an outage, not a traceback each), or None for any other error."""
+    if not isinstance(error, OperationalError | InterfaceError):
+        return None
+    cause = error.orig if error.orig is not None else error
+    first = (str(cause).strip().splitlines() or [""])[0]
+    return f"database unavailable ({type(cause).__name__}: {first[:200]})"
 
 
 def settings_secrets(settings: Settings) -> list[str]:

@@ -21,6 +21,7 @@ from bot import texts
 from bot.commands import ActionHandler, Attachment, Command, Incoming, Press, Request, Text
 from bot.config import Settings
 from bot.conversation import Context, Conversations
+from bot.observability import database_outage
 from summarizer.brief import point_key
 from summarizer.errors import UserError
 from summarizer.models import Added, Answer, ArticleRef, Digest
@@ -95,6 +96,16 @@ def visible(text: str) -> str:
     return "".join(kept)
 
 
+def _log_failure(error: Exception, message: str, *args: object) -> None:
+    """A traceback for a bug; one line when the database is down (every message fails alike,
+    and a traceback each would bury the log: issue 14)."""
+    outage = database_outage(error)
+    if outage is None:
+        log.exception(message, *args)
+    else:
+        log.error(message + ": %s", *args, outage)
+
+
 class Router:
     """Dispatches messages and button presses of one bot to commands; see the module doc."""
 
@@ -155,8 +166,8 @@ class Router:
             return await self._dispatch(message, language)
         except UserError as error:
             return [Reply(error.message(language), kind="error", language=language)]
-        except Exception:
-            log.exception("message from %s failed", message.chat)
+        except Exception as error:
+            _log_failure(error, "message from %s failed", message.chat)
             return [self._reply(texts.GENERIC_ERROR, language, kind="error")]
 
     async def _press(self, press: Press) -> list[Reply]:
@@ -175,8 +186,8 @@ class Router:
             return await handler(press, self)
         except UserError as error:
             return [Reply(error.message(language), kind="error", language=language)]
-        except Exception:
-            log.exception("button %r in %s failed", press.action, press.chat)
+        except Exception as error:
+            _log_failure(error, "button %r in %s failed", press.action, press.chat)
             return [self._reply(texts.GENERIC_ERROR, language, kind="error")]
 
     def delivered(self, chat: ChatRef, reply: Reply, message_id: str) -> None:
@@ -199,8 +210,8 @@ class Router:
                 self.conversations.bind(context_id, chat)
                 self.conversations.remember_message(chat, message_id, context_id)
                 self.conversations.set_last(chat, context_id)
-        except Exception:
-            log.exception("could not record message %s in %s", message_id, chat)
+        except Exception as error:
+            _log_failure(error, "could not record message %s in %s", message_id, chat)
 
     def register(self, command: Command) -> None:
         """Add a command after construction (for parts built after the router, such as the

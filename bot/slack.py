@@ -315,8 +315,11 @@ class SlackBot:
             request_verification_enabled=bool(signing_secret),
             process_before_response=process_before_response,
         )
-        self.sender = SlackSender(
-            self.client, limiter=limiter, policy=policy, on_delivered=router.delivered
+        self.sender = SlackSender(  # replies: retried up to a minute; digests: single_attempt
+            self.client,
+            limiter=limiter,
+            policy=policy or RetryPolicy.interactive(),
+            on_delivered=router.delivered,
         )
         self.files = SlackFiles(
             self.client, api_url=api_url, max_bytes=router.settings.fetch_max_bytes

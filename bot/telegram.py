@@ -218,8 +218,11 @@ class TelegramBot:
         if webhook_url:
             builder = builder.updater(None)
         self.application = builder.build()
-        self.sender = TelegramSender(
-            self.application.bot, limiter=limiter, policy=policy, on_delivered=router.delivered
+        self.sender = TelegramSender(  # replies: retried up to a minute; digests: single_attempt
+            self.application.bot,
+            limiter=limiter,
+            policy=policy or RetryPolicy.interactive(),
+            on_delivered=router.delivered,
         )
         self._seen = RecentIds()
         self._claimed: set[int] = set()

@@ -637,3 +637,25 @@ async def test_quotes_around_a_topic_are_dropped(router: Router, quoted: str) ->
     reply = await one(router, f"/brief {quoted}")
     assert reply.title == "Kernpunkte: rathaus" and reply.digest is not None
     assert reply.digest.topic == "rathaus"
+
+
+async def test_a_database_outage_is_one_log_line_per_message(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 14 item 5: while the database was down every message wrote tracebacks (about 1,300
+    lines in 20 s); an unreachable database is one line a message, a bug still a traceback."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    engine = make_engine(f"sqlite:///{(folder / 'bot.db').as_posix()}")
+    Base.metadata.create_all(engine)
+    router = Router(Briefing(Library(engine)), Conversations(engine), make_settings())
+    assert (await one(router, "/brief hafen")).kind != "error"
+    folder.rename(tmp_path / "gone")  # the database goes away under the running router
+    engine.dispose()
+    with caplog.at_level(logging.INFO):
+        reply = await one(router, "/brief hafen")
+        [pressed] = await router.press(Press(PRIVATE, "7", "sources:abc"))
+    assert reply.text == texts.GENERIC_ERROR.get("de") == pressed.text
+    lines = [r for r in caplog.records if r.name == "bot.router"]
+    assert [r.levelno for r in lines] == [logging.ERROR, logging.ERROR]
+    assert all(r.exc_info is None and "database unavailable" in r.getMessage() for r in lines)
