@@ -1,7 +1,8 @@
 """Hardening benchmark: replays the attacks and faults of issue 14 against the real components and
 measures the figures the README's reliability section reports.
 
-    python -m bench.hardening [--url-chars 4000] [--feed-items 50000] [--bomb-mib 1024] [--json]
+    python -m bench.hardening [--url-chars 4000] [--feed-items 50000] [--outage-seconds 20]
+                              [--bomb-mib 1024] [--json]
 
 - long link: a digest of 7 points whose article URL is `--url-chars` long (one `&` in 12, as in
   the attack), rendered for Telegram and Slack: the longest message and the largest section
@@ -11,9 +12,13 @@ measures the figures the README's reliability section reports.
   while a loop-lag probe wakes every 5 ms: the longest stall of the event loop, against the
   probe on an idle loop for as long right after (on a shared, loaded machine the operating
   system alone can hold a process off the CPU for 100 ms and more) (target: <= 100 ms).
-- brotli bomb: an ~1.6 KB `Content-Encoding: br` body that inflates to `--bomb-mib` MiB, fetched
-  by the real Fetcher (BRIEFBOT_FETCH_MAX_BYTES 5 MB) in a child process; its peak RSS against
-  a child fetching an ordinary page in the same run (target: refused, peak RSS <= 300 MB).
+- outage: a /brief sent to the real TelegramBot (long polling, default retry policy) against
+  the fake Bot API, which drops every connection for `--outage-seconds` from the moment the
+  reply goes on the wire: whether and when the reply arrives.
+- brotli bomb: an ~1.6 KB `Content-Encoding: br` body that inflates to `--bomb-mib` MiB, added
+  with the real `briefbot add URL` (BRIEFBOT_FETCH_MAX_BYTES 5 MB) in its own process; its peak
+  RSS against the same command on an ordinary brotli page in the same run (target: refused,
+  peak RSS <= 300 MB).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import argparse
 import asyncio
 import contextlib
 import json
-import resource
+import os
 import subprocess
 import sys
 import tempfile
@@ -40,13 +45,15 @@ from bot.conversation import Conversations
 from bot.feed_commands import feed_commands
 from bot.render import slack_messages, telegram_messages, utf16_len
 from bot.router import Router
+from bot.telegram import TelegramBot
 from schedules.feeds import FeedPoller, FeedStore
-from summarizer.errors import UserError
 from summarizer.fetch import Fetcher
 from summarizer.library import Library
 from summarizer.models import ArticleRef, Digest, KeyPoint
 from summarizer.reply import Button, ChatRef, Reply
 from summarizer.service import Briefing
+from tests.fakes.library import briefed_app
+from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
 
 HOST = "127.0.0.2"
 MAX_BYTES = 5_000_000
@@ -221,6 +228,44 @@ async def feed_stall(items: int, directory: Path) -> dict[str, Any]:
     }
 
 
+BRIEF_UPDATE = {
+    "message": {
+        "message_id": 1,
+        "date": 1_700_000_000,
+        "chat": {"id": 111, "type": "private"},
+        "from": {"id": 111, "is_bot": False, "first_name": "Ada", "language_code": "de"},
+        "text": "/brief nordkorea",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+    }
+}
+
+
+async def outage(seconds: float, directory: Path) -> dict[str, Any]:
+    """A reply on the wire when the Bot API goes away for `seconds`: is it delivered, and when
+    (seconds after the outage began)?"""
+    app = briefed_app(directory)
+    api = await FakeTelegramAPI().start()
+    bot = TelegramBot(app.router, token=TOKEN, base_url=api.base_url, poll_timeout=1)
+    await bot.start()
+    try:
+        api.go_down_on("sendMessage", seconds)
+        api.push_update(BRIEF_UPDATE)
+        try:
+            [call] = await api.wait_for("sendMessage", timeout=seconds + 90)
+        except AssertionError:
+            call = None
+    finally:
+        await bot.stop()
+        await api.stop()
+    [(down, up)] = api.outages
+    return {
+        "down_seconds": round(up - down, 1),
+        "delivered": call is not None,
+        "delivered_after_seconds": round(call.at - down, 1) if call is not None else None,
+        "text_chars": len(call.params["text"]) if call is not None else 0,
+    }
+
+
 def brotli_bomb(mebibytes: int) -> bytes:
     """A brotli body that inflates to `mebibytes` MiB of zeros (built chunk by chunk)."""
     compressor = brotli.Compressor(quality=5)
@@ -232,49 +277,47 @@ def brotli_bomb(mebibytes: int) -> bytes:
 
 @dataclass(frozen=True)
 class FetchProbe:
-    """What one child process saw: the error code (or "" when stored) and its peak RSS."""
+    """What one `briefbot add URL` process did: its exit code, its last line on stderr, and its
+    peak RSS (of that process alone, from wait4)."""
 
-    outcome: str
+    exit_code: int
+    message: str
     peak_rss_mb: float
 
 
-def _child(body_file: str, encoding: str, max_bytes: int) -> None:
-    """The measured process: serve the body on loopback, fetch it through the real Fetcher."""
-    body = Path(body_file).read_bytes()
-    headers = {"Content-Encoding": encoding} if encoding else {}
-    with WebServer(HOST) as web:
-        url = web.route("/a.html", Route(body, headers=headers))
-        fetcher = Fetcher(allow=[HOST], max_bytes=max_bytes, timeout=60.0)
-        try:
-            asyncio.run(fetcher.fetch_document(url))
-            outcome = "stored"
-        except UserError as error:
-            outcome = error.code
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(asdict(FetchProbe(outcome, round(peak, 1)))))
-
-
 def probe_fetch(body: bytes, encoding: str, max_bytes: int = MAX_BYTES) -> FetchProbe:
-    """Fetch `body` served with `encoding` in a fresh child process and report what it saw."""
-    with tempfile.NamedTemporaryFile(suffix=".bin") as file:
-        file.write(body)
-        file.flush()
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.hardening",
-                "--child",
-                file.name,
-                encoding,
-                str(max_bytes),
-            ],
-            capture_output=True,
+    """Serve `body` with `encoding` on loopback and run the real `briefbot add URL` on it in a
+    fresh process (its own SQLite library), as the attack did."""
+    headers = {"Content-Encoding": encoding} if encoding else {}
+    with WebServer(HOST) as web, tempfile.TemporaryDirectory() as data:
+        url = web.route("/a.html", Route(body, headers=headers))
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("BRIEFBOT_", "DATABASE_URL", "TELEGRAM_", "SLACK_"))
+        }
+        env |= {
+            "BRIEFBOT_FETCH_ALLOW": HOST,
+            "BRIEFBOT_DATA_DIR": data,
+            "BRIEFBOT_FETCH_MAX_BYTES": str(max_bytes),
+            "BRIEFBOT_LANGUAGE": "en",
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "add", url],
+            cwd=data,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=300,
-            check=True,
         )
-    return FetchProbe(**json.loads(done.stdout.strip().splitlines()[-1]))
+        assert process.stderr is not None
+        errors = process.stderr.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    lines = errors.strip().splitlines()
+    return FetchProbe(
+        process.returncode, lines[-1] if lines else "", round(usage.ru_maxrss / 1024, 1)
+    )
 
 
 def bomb(mebibytes: int) -> dict[str, Any]:
@@ -295,21 +338,21 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url-chars", type=int, default=4000)
     parser.add_argument("--feed-items", type=int, default=50_000)
+    parser.add_argument("--outage-seconds", type=float, default=20.0)
     parser.add_argument("--bomb-mib", type=int, default=1024)
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--child", nargs=3, metavar=("FILE", "ENCODING", "MAX_BYTES"))
     args = parser.parse_args(argv)
-    if args.child:
-        _child(args.child[0], args.child[1], int(args.child[2]))
-        return
     link = long_link(args.url_chars)
     for key in ("telegram_messages", "slack_sections", "slack_contexts"):
         del link[key]
     with tempfile.TemporaryDirectory() as directory:
         stall = asyncio.run(feed_stall(args.feed_items, Path(directory)))
+    with tempfile.TemporaryDirectory() as directory:
+        down = asyncio.run(outage(args.outage_seconds, Path(directory)))
     b = bomb(args.bomb_mib)
     if args.json:
-        print(json.dumps({"long_link": link, "feed_stall": stall, "bomb": b}, indent=2))
+        result = {"long_link": link, "feed_stall": stall, "outage": down, "bomb": b}
+        print(json.dumps(result, indent=2))
         return
     print(
         f"long link ({link['url_chars']} characters, {link['ampersands']} '&'): longest Telegram "
@@ -324,9 +367,18 @@ def main(argv: list[str] | None = None) -> None:
         f"({stall['poll_seconds']} s); idle loop: {stall['idle_worst_stall_ms']} ms"
     )
     print(
+        f"Bot API down {down['down_seconds']} s while a reply was sent: "
+        + (
+            f"delivered {down['delivered_after_seconds']} s after the outage began"
+            if down["delivered"]
+            else "NOT delivered"
+        )
+    )
+    print(
         f"brotli bomb {b['bomb_compressed_bytes']} B -> {b['bomb_inflated_mib']} MiB: "
-        f"{b['bomb']['outcome']}, peak RSS {b['bomb']['peak_rss_mb']} MB "
-        f"(ordinary page: {b['baseline']['outcome']}, {b['baseline']['peak_rss_mb']} MB)"
+        f"'briefbot add' exit {b['bomb']['exit_code']} ({b['bomb']['message']}), peak RSS "
+        f"{b['bomb']['peak_rss_mb']} MB (ordinary page: exit {b['baseline']['exit_code']}, "
+        f"{b['baseline']['peak_rss_mb']} MB)"
     )
 
 
