@@ -22,6 +22,7 @@ from bot.commands import ActionHandler, Attachment, Command, Incoming, Press, Re
 from bot.config import Settings
 from bot.conversation import Context, Conversations
 from bot.observability import database_outage
+from bot.pending_adds import PendingAdd, PendingAdds
 from summarizer.brief import point_key
 from summarizer.errors import UserError
 from summarizer.models import Added, Answer, ArticleRef, Digest
@@ -118,11 +119,15 @@ class Router:
         commands: Sequence[Command] = (),
         actions: Mapping[str, ActionHandler] = {},
         observe: Observer | None = None,
+        pending: PendingAdds | None = None,
     ) -> None:
         self.briefing = briefing
         self.conversations = conversations
         self.settings = settings
         self.observe = observe
+        self.pending = pending
+        """Where `/add URL` requests are recorded until answered (finished after a restart)."""
+        self._in_flight: dict[int, str] = {}
         self._commands: list[Command] = []
         self._by_name: dict[str, Command] = {}
         for command in (*self._builtin_commands(), *commands):
@@ -149,6 +154,27 @@ class Router:
         replies = await self._handle(message)
         self._observe(message.chat.platform, replies, started)
         return replies
+
+    def answered(self, message: Incoming) -> None:
+        """The adapter sent (or gave up sending) the replies to `message`: a recorded `/add URL`
+        of it is done. Adapters call this after delivering, so a process killed before that
+        leaves the record for `PendingAddResumer`."""
+        pending_id = self._in_flight.pop(id(message), None)
+        if pending_id is None or self.pending is None:
+            return
+        try:
+            self.pending.answered(pending_id)
+        except Exception as error:
+            _log_failure(error, "pending /add %s not cleared", pending_id)
+
+    async def finish_add(self, pending: PendingAdd) -> list[Reply]:
+        """Add a URL recorded before a restart again and answer as `/add URL` would."""
+        language = pending.language
+        try:
+            added = await self.briefing.add_url(pending.url)
+            return await self._added(added, pending.chat, language)
+        except UserError as error:
+            return [Reply(error.message(language), kind="error", language=language)]
 
     async def press(self, press: Press) -> list[Reply]:
         """Answer one button press ("prefix:payload"); never raises."""
@@ -478,6 +504,11 @@ class Router:
             return [self.usage(self._by_name["add"], language)]
         console = request.message.chat.platform == "console"
         if _URL.fullmatch(source):
+            chat = request.message.chat
+            if self.pending is not None and not console:
+                self._in_flight[id(request.message)] = await asyncio.to_thread(
+                    self.pending.record, chat, request.message.user_id, source, language
+                )
             added = await self.briefing.add_url(source)
         elif _ANY_URL.fullmatch(source):
             # stored as text it would be "no article text in it", which misleads

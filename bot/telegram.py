@@ -359,9 +359,12 @@ class TelegramBot:
         incoming = self.incoming(message)
         if incoming is None:
             return
-        replies = await self.router.handle(incoming)
-        reply_to = None if incoming.is_private else str(message.message_id)
-        await self._deliver(incoming.chat, replies, reply_to)
+        try:
+            replies = await self.router.handle(incoming)
+            reply_to = None if incoming.is_private else str(message.message_id)
+            await self._deliver(incoming.chat, replies, reply_to)
+        finally:  # not reached when the process is killed: a pending /add then stays recorded
+            self.router.answered(incoming)
 
     def incoming(self, message: Message) -> Incoming | None:
         """The router's view of a message, or None when the bot should stay silent (groups:
