@@ -63,6 +63,7 @@ BENCHES = (
     Bench("answers", quick=("--limit", "3")),
     Bench("neural", quick=("--limit", "1")),
     Bench("digests", quick=("--limit", "6")),
+    Bench("briefs", quick=("--news", "150", "--wiki", "30")),
     Bench("boilerplate", quick=("--limit", "3")),
     Bench("splitting", quick=("--limit", "60")),
     Bench(

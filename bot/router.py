@@ -135,6 +135,7 @@ class Router:
         self._builtin_actions: dict[str, BuiltinAction] = {
             "more": self._press_more,
             "sources": self._press_sources,
+            "brief": self._press_brief,
         }
         clash = set(actions) & set(self._builtin_actions)
         if clash:
@@ -449,22 +450,48 @@ class Router:
                     limit=MAX_TOPIC,
                 )
             ]
+        return [
+            await self._brief_on(
+                request.message.chat, topic, language, private=request.message.is_private
+            )
+        ]
+
+    async def _brief_on(self, chat: ChatRef, topic: str, language: str, *, private: bool) -> Reply:
+        """The /brief reply for a topic: its digest, or "nothing on it" with close spellings
+        from the library as buttons that brief on them."""
         digest = await asyncio.to_thread(
             self.briefing.brief, topic, points=BRIEF_POINTS, language=language
         )
         if not digest.points:
-            return [self._reply(texts.BRIEF_NOTHING, language, topic=topic)]
+            return self._nothing_on(topic, digest.suggestions, language)
         context = self.conversations.create(
-            request.message.chat,
+            chat,
             topic=topic,
             article_ids=self._digest_article_ids(digest),
             shown=[point_key(p.text) for p in digest.points],
         )
         title = texts.BRIEF_TITLE.format(language, topic=topic)
-        private = request.message.is_private
-        return [
-            self.digest_reply(digest, language, context_id=context.id, title=title, private=private)
-        ]
+        return self.digest_reply(
+            digest, language, context_id=context.id, title=title, private=private
+        )
+
+    def _nothing_on(self, topic: str, suggestions: Sequence[str], language: str) -> Reply:
+        offered = [s for s in suggestions if len(f"brief:{s}".encode()) <= MAX_ACTION_BYTES]
+        if not offered:
+            return self._reply(texts.BRIEF_NOTHING, language, topic=topic)
+        spelled = ", ".join(f"„{s}“" if language == "de" else f'"{s}"' for s in offered)
+        return Reply(
+            texts.BRIEF_NOTHING_BUT.format(language, topic=topic, suggestions=spelled),
+            language=language,
+            buttons=tuple(Button(s, f"brief:{s}") for s in offered),
+        )
+
+    async def _press_brief(self, press: Press, payload: str, language: str) -> list[Reply]:
+        """A "did you mean …?" button: the brief on that spelling."""
+        topic = " ".join(visible(payload).split())
+        if not topic:
+            return [self._reply(texts.EXPIRED, language)]
+        return [await self._brief_on(press.chat, topic, language, private=press.is_private)]
 
     async def _ask(self, request: Request) -> list[Reply]:
         language = request.language

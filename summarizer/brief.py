@@ -1,8 +1,11 @@
-"""Key points across many articles: merge their stored rankings, newest and most relevant first,
-one point per fact (the same fact from two outlets is one point), never a point sent before.
+"""Key points across many articles about one topic: merge, de-duplicate, order, cite.
 
-No ranking runs here: every article was ranked once at ingest, so a brief over a thousand
-articles only walks the heads of their stored rankings.
+A brief is query-focused (see `summarizer.topic`): an article centred on the topic offers
+its stored key points (a sentence naming the topic first), an article that names the topic
+in passing offers only the sentences that name it, and every point is about the topic. No
+ranking runs here: every article was ranked once at ingest, and which sentences name the
+topic comes from the sentence index, so a brief over a thousand articles reads only the
+sentences it may show.
 """
 
 from __future__ import annotations
@@ -11,16 +14,28 @@ import hashlib
 import heapq
 import math
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from summarizer import topic
 from summarizer.digest import dangling
-from summarizer.models import Article, KeyPoint
+from summarizer.models import Article, KeyPoint, Mentions
 from summarizer.text import fold, terms, words
 
 DUPLICATE_SIMILARITY = 0.55
 DUPLICATE_CONTAINMENT = 0.8
 RECENCY_HALF_LIFE_DAYS = 7.0
+RECENCY_FLOOR = 0.4  # an old article keeps this much of its weight
 DEPTH_DECAY = 0.35  # each further point of the same article counts this much less
+PASSING_WEIGHT = 0.12  # a passing mention against a central article's centrality squared
+PASSING_POINTS = 3  # at most this many points from an article naming the topic in passing
+NAMING_BOOST = 2.0  # a central article's sentence that names the topic weighs this much more
+UNRANKED_SCORE = 0.2  # a naming sentence outside the article's stored ranking
+MIN_SCORE = 0.05
+MAX_CENTRAL = 12  # articles centred on the topic a brief draws on, best first
+MAX_PASSING = 20  # articles naming it in passing
+NAMING_PER_CENTRAL = 12  # naming sentences loaded per article (and the sentence after each)
+NAMING_PER_PASSING = 6
 
 
 def point_key(text: str) -> str:
@@ -50,142 +65,193 @@ def near_duplicate(a: str, b: str, language: str) -> bool:
     return _duplicate_sets(_term_set(a, language), _term_set(b, language))
 
 
-def _when(article: Article) -> datetime:
-    moment = article.published or article.added
+@dataclass(frozen=True)
+class Source:
+    """One article a brief may draw on: the sentences loaded for it, where it names the
+    topic, and its weight (centrality and recency)."""
+
+    article: Article
+    mentions: Mentions
+    weight: float
+    central: bool
+
+
+def _when(mentions: Mentions) -> datetime:
+    moment = mentions.published or mentions.added
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _article_weights(articles: Sequence[tuple[Article, float]]) -> list[float]:
-    """Relevance (relative to the best match) times recency (halving every week)."""
-    if not articles:
+def sources_for(mentions: Sequence[Mentions]) -> list[tuple[Mentions, float, bool]]:
+    """The articles a brief draws on, best first: (mentions, weight, central).
+
+    Central articles first (weight: centrality squared, so the article a topic is the title
+    of leads by far), then passing mentions (PASSING_WEIGHT); both halve with age relative to
+    the newest naming article, but never below RECENCY_FLOOR. Below the floor (no naming
+    sentence and no title), nothing.
+    """
+    usable = [m for m in mentions if m.naming or m.in_title]
+    if not usable:
         return []
-    best = max((max(0.0, r) for _, r in articles), default=0.0) or 1.0
-    newest = max(_when(a) for a, _ in articles)
-    weights = []
-    for article, relevance in articles:
-        age_days = max(0.0, (newest - _when(article)).total_seconds() / 86400)
-        recency = 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)
-        weights.append((0.4 + 0.6 * max(0.0, relevance) / best) * (0.4 + 0.6 * recency))
-    return weights
+    newest = max(_when(m) for m in usable)
+    ranked: list[tuple[Mentions, float, bool]] = []
+    for m in usable:
+        age_days = max(0.0, (newest - _when(m)).total_seconds() / 86400)
+        recency = RECENCY_FLOOR + (1 - RECENCY_FLOOR) * 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)
+        central = topic.is_central(m)
+        level = topic.centrality(m) ** 2 if central else PASSING_WEIGHT
+        ranked.append((m, level * recency, central))
+    ranked.sort(key=lambda r: (not r[2], -r[1], r[0].article_id))
+    centred = [r for r in ranked if r[2]][:MAX_CENTRAL]
+    passing = [r for r in ranked if not r[2]][:MAX_PASSING]
+    return centred + passing
+
+
+def wanted_sentences(mentions: Mentions, central: bool) -> set[int]:
+    """Sentences to load beyond an article's stored key points: those naming the topic and the
+    one after each (it may continue it); for a passing mention nothing else is ever used."""
+    limit = NAMING_PER_CENTRAL if central else NAMING_PER_PASSING
+    chosen = mentions.naming[:limit]
+    return {i for n in chosen for i in (n, n + 1) if i < max(mentions.sentence_count, n + 1)}
+
+
+def _candidates(source: Source) -> list[tuple[float, int]]:
+    """(score, sentence index) a source offers, best first.
+
+    A central article offers its stored key points, a sentence naming the topic weighing
+    NAMING_BOOST times more; a passing mention offers only the sentences that name the topic.
+    """
+    article, mentions = source.article, source.mentions
+    scores = dict(zip(article.ranking, article.ranking_scores, strict=False))
+    naming = set(mentions.naming)
+    loaded = {s.index for s in article.sentences}
+    offers: dict[int, float] = {}
+    if source.central:
+        for index in article.ranking:
+            offers[index] = _score(scores.get(index))
+    for index in naming & loaded:
+        offers[index] = _score(scores.get(index))
+    out = [
+        (score * (NAMING_BOOST if index in naming else 1.0), index)
+        for index, score in offers.items()
+    ]
+    return sorted(out, key=lambda o: (-o[0], o[1]))
+
+
+def _score(stored: float | None) -> float:
+    return max(MIN_SCORE, stored) if stored is not None else UNRANKED_SCORE
 
 
 def merge(
-    articles: Sequence[tuple[Article, float]],
+    sources: Sequence[Source],
     *,
     points: int = 7,
     exclude: Collection[str] = (),
+    shown: Collection[str] = (),
 ) -> tuple[list[KeyPoint], bool]:
-    """Merge the stored rankings of (article, relevance) pairs into `points` cited key points.
+    """Pick `points` cited key points about the topic from the sources; (points, has_more).
 
-    Each article offers its points in its own ranking order; the best offer (article weight x
-    point score, less for each point already taken from that article) wins, so strong articles
-    give several points and weak ones still get heard. Returns (points, has_more).
-
-    `exclude` holds the point keys of points shown before ("more", scheduled digests). Those
-    points are sentences of these same articles, so the sentences whose key is excluded seed
-    the near-duplicate check: a point saying the same in other words is not shown again either.
+    Each source offers its candidates best first; the best offer (source weight x score, less
+    for each point already taken from that source) wins, so a central article gives several
+    points and a passing mention at most PASSING_POINTS. A sentence that leans on one before
+    it never opens a point; it may follow its antecedent when that was just taken and it is
+    about the topic. `exclude` holds point keys and `shown` texts of points shown before:
+    neither they nor a near-duplicate of them (the same fact from another outlet) come again.
     """
-    weights = _article_weights(articles)
     excluded = set(exclude)
-    heap: list[tuple[float, int, int]] = []  # (-offer, article number, position in its ranking)
-    for number, ((article, _), weight) in enumerate(zip(articles, weights, strict=True)):
-        if article.ranking:
-            heapq.heappush(heap, (-weight * _point_score(article, 0), number, 0))
-    taken_per_article = [0] * len(articles)
-    consumed: set[tuple[int, int]] = set()  # follow-ups already taken with their antecedent
     chosen: list[KeyPoint] = []
-    chosen_sets = _shown_sets(articles, excluded)  # term sets no new point may repeat
+    chosen_sets = _shown_sets(sources, excluded, shown)
+    offers = [_candidates(source) for source in sources]
+    heap: list[tuple[float, int, int]] = []  # (-offer, source number, place in its offers)
+    for number, source in enumerate(sources):
+        if offers[number]:
+            heapq.heappush(heap, (-source.weight * offers[number][0][0], number, 0))
+    taken = [0] * len(sources)
+    used: set[tuple[int, int]] = set()  # (source number, sentence index) already a point
     has_more = False
 
-    def acceptable(
-        number: int, position: int, *, follows: bool
-    ) -> tuple[str, frozenset[str]] | None:
-        article = articles[number][0]
-        index = article.ranking[position]
+    def acceptable(number: int, index: int, *, follows: bool) -> tuple[str, frozenset[str]] | None:
+        source = sources[number]
+        article = source.article
         sentence = _sentence(article, index)
-        if sentence is None or point_key(sentence) in excluded:
+        if sentence is None or (number, index) in used or point_key(sentence) in excluded:
             return None
         if not follows and dangling(sentence, article.language):
+            return None
+        if not topic.is_about(index, sentence, article.language, source.mentions):
             return None
         own = _term_set(sentence, article.language)
         if any(_duplicate_sets(own, other) for other in chosen_sets):
             return None
         return sentence, own
 
+    def cap(number: int) -> int:
+        return points if sources[number].central else PASSING_POINTS
+
     while heap:
-        negative_offer, number, position = heapq.heappop(heap)
-        article = articles[number][0]
-        if position + 1 < len(article.ranking):
-            decay = 1.0 / (1.0 + DEPTH_DECAY * (taken_per_article[number] + 1))
-            offer = weights[number] * _point_score(article, position + 1) * decay
-            heapq.heappush(heap, (-offer, number, position + 1))
-        if (number, position) in consumed:
+        negative_offer, number, place = heapq.heappop(heap)
+        source = sources[number]
+        if place + 1 < len(offers[number]) and taken[number] < cap(number):
+            decay = 1.0 / (1.0 + DEPTH_DECAY * (taken[number] + 1))
+            offer = source.weight * offers[number][place + 1][0] * decay
+            heapq.heappush(heap, (-offer, number, place + 1))
+        if taken[number] >= cap(number):
             continue
-        found = acceptable(number, position, follows=False)
+        index = offers[number][place][1]
+        found = acceptable(number, index, follows=False)
         if found is None:
             continue
         if len(chosen) >= points:
             has_more = True
             break
-        index = article.ranking[position]
-        chosen.append(KeyPoint(found[0], article.id, index, round(-negative_offer, 4)))
+        score = round(-negative_offer, 4)
+        chosen.append(KeyPoint(found[0], source.article.id, index, score))
         chosen_sets.append(found[1])
-        taken_per_article[number] += 1
+        used.add((number, index))
+        taken[number] += 1
         # a point that leans on this one ("Er …", "Dies …") comes right after it, or never
-        follower = position + 1
-        if follower < len(article.ranking) and article.ranking[follower] == index + 1:
-            follow = acceptable(number, follower, follows=True)
-            if follow is not None and dangling(follow[0], article.language):
-                consumed.add((number, follower))
-                if len(chosen) >= points:
-                    has_more = True
-                    break
-                chosen.append(KeyPoint(follow[0], article.id, index + 1, round(-negative_offer, 4)))
-                chosen_sets.append(follow[1])
-                taken_per_article[number] += 1
-    return reading_order(chosen), has_more
+        follow = acceptable(number, index + 1, follows=True)
+        if follow is not None and dangling(follow[0], source.article.language):
+            if len(chosen) >= points:
+                has_more = True
+                break
+            chosen.append(KeyPoint(follow[0], source.article.id, index + 1, score))
+            chosen_sets.append(follow[1])
+            used.add((number, index + 1))
+            taken[number] += 1
+    return by_article(chosen), has_more
 
 
-def reading_order(points: Sequence[KeyPoint]) -> list[KeyPoint]:
-    """The points with each run of consecutive points from one article in reading order.
-
-    A brief from one article then reads like that article's digest (one run: reading order),
-    since a sentence picked for its score often only makes sense after the one before it in
-    the text. Across articles the merged order stays: it says which article matters most (more
-    relevant, newer), and interleaving outlets by position in their texts would mean nothing.
-    Only neighbours are reordered, so a run never moves ahead of a better article's points,
-    and a dangling point stays right after its antecedent (index + 1 follows index).
-    """
-    ordered: list[KeyPoint] = []
-    start = 0
-    for end in range(1, len(points) + 1):
-        if end == len(points) or points[end].article_id != points[start].article_id:
-            ordered.extend(sorted(points[start:end], key=lambda p: p.sentence_index))
-            start = end
-    return ordered
+def by_article(points: Sequence[KeyPoint]) -> list[KeyPoint]:
+    """The points grouped by article, articles in the order of their best point, each
+    article's points in reading order: a brief reads article by article, the one that matters
+    most first, and a sentence often only makes sense after the one before it in its text."""
+    order: dict[str, int] = {}
+    for point in points:
+        order.setdefault(point.article_id, len(order))
+    return sorted(points, key=lambda p: (order[p.article_id], p.sentence_index))
 
 
 def _shown_sets(
-    articles: Sequence[tuple[Article, float]], excluded: Collection[str]
+    sources: Sequence[Source], excluded: Collection[str], shown: Collection[str]
 ) -> list[frozenset[str]]:
-    """Term sets of the given articles' sentences whose point key is excluded (shown before)."""
-    if not excluded:
-        return []
-    shown: list[frozenset[str]] = []
+    """Term sets no new point may repeat: texts shown before, and the loaded sentences whose
+    point key is excluded (shown before, by key only)."""
+    out: list[frozenset[str]] = []
+    language = sources[0].article.language if sources else "de"
     seen: set[str] = set()
-    for article, _ in articles:
-        for sentence in article.sentences:
-            key = point_key(sentence.text)
-            if key in excluded and key not in seen:
-                seen.add(key)
-                shown.append(_term_set(sentence.text, article.language))
-    return shown
-
-
-def _point_score(article: Article, position: int) -> float:
-    if position < len(article.ranking_scores):
-        return max(0.05, float(article.ranking_scores[position]))
-    return 1.0 / (1.0 + 0.3 * position)
+    for text in shown:
+        key = point_key(text)
+        if key not in seen:
+            seen.add(key)
+            out.append(_term_set(text, language))
+    if excluded:
+        for source in sources:
+            for sentence in source.article.sentences:
+                key = point_key(sentence.text)
+                if key in excluded and key not in seen:
+                    seen.add(key)
+                    out.append(_term_set(sentence.text, source.article.language))
+    return out
 
 
 def _sentence(article: Article, index: int) -> str | None:

@@ -77,6 +77,17 @@ _ANYWHERE = [
     r"(?:jetzt|hier) (?:abonnieren|abonnent werden)",
     r"alle rechte vorbehalten",
     r"all rights reserved",
+    # a newsroom's note on itself: "CNN has reached out to … for comment"
+    r"\b(?:has|have) reached out to\b.*\bfor (?:a )?comment",
+    r"did not (?:immediately )?respond to (?:a |our )?request(?:s)? for comment",
+    # player, login and account UI of a media library or paywall
+    r"^(?:video|audio|beitrag|sendung) (?:abspielen|starten|ansehen)\b",
+    r"^gemerkt(?: auf| in)? mein(?:e[mn]?)? ",
+    r"(?:bitte )?melden sie sich an,? um (?:diese[ns]? )?(?:funktion|inhalte?|video|artikel)",
+    r"^(?:play video|watch (?:the )?video|sign in to|log in to|please (?:sign|log) in)\b",
+    r"^verfügbar bis\b",
+    r"^verfuegbar bis\b",
+    r"^untertitel (?:ein|aus)blenden",
 ]
 
 # A photo credit: "Bilder: A, B / Shutterstock.com", "Foto: dpa", "Image: X/Getty Images".
@@ -99,7 +110,9 @@ _ANYWHERE_ANCHORS = (
     "related", "more on this", "you may also like", "more from", "geht", "click here",
     "klicken", "kommentar", "comment", " sie mit", "conversation", "discussion",
     "artikel ", "teilen", "share", "drucken", "print", "anzeige", "advertisement", "werbung",
-    "abonn", "vorbehalten", "rights reserved",
+    "abonn", "vorbehalten", "rights reserved", "reached out", "request for comment",
+    "requests for comment", "abspielen", "starten", "ansehen", "gemerkt", "melden sie sich",
+    "video", "sign in", "log in", "verfügbar bis", "verfuegbar bis", "untertitel",
 )  # fmt: skip
 # Every credit pattern needs one of these (lower case).
 _CREDIT_ANCHORS = (
@@ -216,3 +229,44 @@ def clean_sentences(sentences: Sequence[str], language: str) -> list[str]:
     ):  # one look at the whole paragraph clears all its sentences (the usual case)
         return [s for s, n in zip(sentences, normalised, strict=True) if n]
     return [s for s in sentences if not is_boilerplate(s, language)]
+
+
+# "Wien – Die Regierung …", "Frankfurt am Main (dpa) – …", "London (CNN)It was …": where a
+# report was filed, glued to its first sentence. An editor drops it (and a place named only
+# there is no mention of it). The dash form needs an upper-case word after it, so "Merkel –
+# die Kanzlerin – sagte" keeps its dash.
+_DATELINE = re.compile(
+    r"^[A-ZÄÖÜ][\w'’.]*(?:[ /-](?:[A-ZÄÖÜ][\w'’.]*|am|an|im|upon|on|de|del)){0,3}"
+    r"(?:\s*\((?:[^()]{1,30})\)\s*[–—-]?\s*(?=[A-ZÄÖÜ„\"»0-9])"
+    r"|\s+[–—-]\s+(?=[A-ZÄÖÜ„\"»0-9]))"
+)
+
+
+def strip_dateline(sentence: str) -> str:
+    """The sentence without a dateline at its start ("Wien – ", "London (CNN)")."""
+    match = _DATELINE.match(sentence)
+    if match is None:
+        return sentence
+    rest = sentence[match.end() :]
+    return rest if len(rest.split()) >= 3 else sentence
+
+
+# A subhead glued onto the sentence after it: '"Besorgniserregender Vorfall" Der Minister …'
+_GLUED_SUBHEAD = re.compile(r"^[\"„“»«‚‘']([^\"„“”»«.!?]{3,60})[\"“”«»‘’']\s+(?=[A-ZÄÖÜ])")
+SUBHEAD_MAX_WORDS = 8
+
+
+def strip_subhead(sentence: str) -> str:
+    """The sentence without a quoted subhead glued to its start (at most SUBHEAD_MAX_WORDS)."""
+    match = _GLUED_SUBHEAD.match(sentence)
+    if match is None or len(words(match.group(1))) > SUBHEAD_MAX_WORDS:
+        return sentence
+    rest = sentence[match.end() :]
+    return rest if len(words(rest)) >= 3 else sentence
+
+
+def is_subhead(sentence: str) -> bool:
+    """A short line with no sentence end ('"Besorgniserregender Vorfall"', "Die Folgen"):
+    a subhead split off its paragraph, never a point."""
+    stripped = sentence.strip().strip("\"„“”»«‚‘’'")
+    return 0 < len(words(stripped)) <= SUBHEAD_MAX_WORDS and not re.search(r"[.!?…]$", stripped)

@@ -56,6 +56,14 @@ _DANGLING_PHRASE = re.compile(
 )
 
 
+# "Das ist das Ergebnis …", "Das war …", "It is …": a pronoun subject pointing back, then a verb
+_POINTING_SUBJECT = re.compile(
+    r"^(?:das|it)\s+(?:ist|war|sei|wäre|waren|sind|hat|hatte|wird|würde|bedeutet|zeigt|"
+    r"is|was|has|had|will|would|means|shows|comes|came)\b",
+    re.IGNORECASE,
+)
+
+
 FEATURES = (
     "bias",
     "position_1",  # 1 / (1 + i): the very first sentences
@@ -119,6 +127,8 @@ def dangling(sentence: str, language: str) -> bool:
         return False
     head = first[0].lower()
     if head in _DANGLING.get(language, frozenset()):
+        return True
+    if _POINTING_SUBJECT.match(sentence.strip()):
         return True
     return bool(_DANGLING_PHRASE.match(sentence.strip())) and first[0].lower() not in {
         "der",

@@ -639,6 +639,25 @@ async def test_quotes_around_a_topic_are_dropped(router: Router, quoted: str) ->
     assert reply.digest.topic == "rathaus"
 
 
+async def test_a_misspelt_topic_offers_the_library_spelling_as_a_button(router: Router) -> None:
+    nothing = await one(router, "/brief Lindhom")
+    assert nothing.digest is None
+    assert "Lindhom" in nothing.text and "„Lindholm“" in nothing.text
+    assert [b.action for b in nothing.buttons] == ["brief:Lindholm"]
+    [brief] = await router.press(Press(PRIVATE, "7", "brief:Lindholm", is_private=True))
+    assert brief.digest is not None and brief.digest.points
+    assert brief.title == "Kernpunkte: Lindholm"
+    english = await one(router, "/brief Lindhom", user_language="en")
+    assert 'Did you mean "Lindholm"?' in english.text
+
+
+async def test_brief_on_a_phrase_finds_only_the_words_together(router: Router) -> None:
+    together = await one(router, "/brief Hafen von Lindholm")
+    assert together.digest is not None
+    cited = {a.title for a in together.digest.articles}
+    assert cited == {"Warnstreik legt den Hafen von Lindholm lahm"}
+
+
 async def test_a_database_outage_is_one_log_line_per_message(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -2,7 +2,7 @@
 so one whose process was killed mid-fetch is finished and answered after the restart.
 
 Revision ID: 5b2e8c1d9a47
-Revises: 1e7a39f58996
+Revises: 5b1f0c2d9e47
 Create Date: 2026-12-03 14:50:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5b2e8c1d9a47"
-down_revision: str | Sequence[str] | None = "1e7a39f58996"
+down_revision: str | Sequence[str] | None = "5b1f0c2d9e47"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
