@@ -79,6 +79,10 @@ BENCHES = (
         "replicas",
         quick=("--subs", "30", "--slack", "2", "--rounds", "1", "--failover", "5"),
     ),
+    Bench(
+        "hardening",
+        quick=("--feed-items", "2000", "--outage-seconds", "2", "--bomb-mib", "64"),
+    ),
 )
 NAMES = tuple(bench.name for bench in BENCHES)
 

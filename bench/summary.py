@@ -595,6 +595,69 @@ def neural_specs(_: Any) -> list[Spec]:
     return specs
 
 
+# --- hardening --------------------------------------------------------------------------------
+
+
+def hardening_specs(_: Any) -> list[Spec]:
+    def telegram(data: Any) -> Figures:
+        link = data["long_link"]
+        longest = int(link["telegram_longest"])
+        whole = bool(link["points_whole"]["telegram"])
+        shown = f"{longest:,} characters" + ("" if whole else ", a point split")
+        return "4,096 (limit)", shown, NONE, longest <= 4096 and whole
+
+    def slack(data: Any) -> Figures:
+        link = data["long_link"]
+        largest = int(link["slack_largest_section"])
+        whole = bool(link["points_whole"]["slack"])
+        shown = f"{largest:,} characters" + ("" if whole else ", a point split")
+        return "3,000 (limit)", shown, NONE, largest <= 3000 and whole
+
+    def bomb(data: Any) -> Figures:
+        b = data["bomb"]
+        ours = float(b["bomb"]["peak_rss_mb"])
+        refused = int(b["bomb"]["exit_code"]) != 0 and "Too large" in str(b["bomb"]["message"])
+        shown = f"{ours:.0f} MB, " + ("refused as too large" if refused else "NOT refused")
+        return (
+            f"{float(b['baseline']['peak_rss_mb']):.0f} MB (an ordinary page)",
+            shown,
+            NONE,
+            refused and ours <= 300,
+        )
+
+    def stall(phase: str) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            f = data["feed_stall"]
+            ours = float(f[f"{phase}_worst_stall_ms"])
+            return (
+                f"{float(f['idle_worst_stall_ms']):.1f} ms (idle loop)",
+                f"{ours:.1f} ms ({float(f[f'{phase}_seconds']):.2f} s in all)",
+                NONE,
+                ours <= 100,
+            )
+
+        return read
+
+    def outage(data: Any) -> Figures:
+        o = data["outage"]
+        if not o["delivered"]:
+            return NONE, f"NOT delivered (down {o['down_seconds']} s)", NONE, False
+        shown = (
+            f"delivered {float(o['delivered_after_seconds']):.1f} s after the outage began "
+            f"(down {float(o['down_seconds']):.0f} s)"
+        )
+        return "lost (before: 4 tries in 3.5 s)", shown, NONE, True
+
+    return [
+        Spec("4,000-char link: longest Telegram message", "≤ 4,096, points whole", telegram),
+        Spec("4,000-char link: largest Slack section", "≤ 3,000, points whole", slack),
+        Spec("brotli bomb (1.6 KB → 1 GiB): peak RSS of briefbot add", "≤ 300 MB", bomb),
+        Spec("event-loop stall: /feed of a 50,000-item feed", "≤ 100 ms", stall("follow")),
+        Spec("event-loop stall: polling it (30 articles added)", "≤ 100 ms", stall("poll")),
+        Spec("reply while the Bot API is down 20 s", "delivered", outage),
+    ]
+
+
 SPECS: dict[str, Callable[[Any], list[Spec]]] = {
     "answers": answers_specs,
     "neural": neural_specs,
@@ -607,6 +670,7 @@ SPECS: dict[str, Callable[[Any], list[Spec]]] = {
     "chat": chat_specs,
     "fanout": fanout_specs,
     "replicas": replicas_specs,
+    "hardening": hardening_specs,
 }
 
 

@@ -98,9 +98,31 @@ NEURAL = {
     }
     for lang, ours, fused, oracle in (("de", 0.77, 0.80, 0.86), ("en", 0.79, 0.82, 0.87))
 }  # fmt: skip
+HARDENING = {
+    "long_link": {"telegram_longest": 870, "slack_largest_section": 130,
+                  "points_whole": {"telegram": True, "slack": True}},
+    "feed_stall": {"follow_worst_stall_ms": 15.0, "follow_seconds": 0.2, "poll_seconds": 1.0,
+                   "poll_worst_stall_ms": 140.0, "idle_worst_stall_ms": 5.0},
+    "outage": {"down_seconds": 20.0, "delivered": True, "delivered_after_seconds": 23.5},
+    "bomb": {"baseline": {"exit_code": 0, "message": "", "peak_rss_mb": 132.0},
+             "bomb": {"exit_code": 1, "message": "x: Too large: more than 5 MB.",
+                      "peak_rss_mb": 134.0}},
+}  # fmt: skip
+BRIEFS = {
+    "groups": {
+        group: {
+            "ours": {"about": 0.95, "naming": 0.8, "own": 0.7, "rouge2": 6.0,
+                     "redundant_pairs": 0, "empty_briefs": 0},
+            "lead": {"about": 0.5, "naming": 0.4, "own": 0.3, "rouge2": 5.0,
+                     "redundant_pairs": 0, "empty_briefs": 0},
+        }
+        for group in ("news", "titles")
+    }
+}  # fmt: skip
 RECORDED: dict[str, Any] = {
     "answers": ANSWERS, "neural": NEURAL, "digests": DIGESTS, "boilerplate": BOILERPLATE, "splitting": SPLITTING,
     "speed": SPEED, "ingest": INGEST, "chat": CHAT, "fanout": FANOUT, "replicas": REPLICAS,
+    "hardening": HARDENING, "briefs": BRIEFS,
 }  # fmt: skip
 
 
@@ -174,6 +196,15 @@ def test_speed_and_operations_rows() -> None:
     three = replicas["replicas: deliveries/s with 3 replicas"]
     assert three.baseline == "29.0/s (1 replica)" and three.met is True
     assert replicas["replicas: failover of the scheduling replica"].target == "≤ 30 s"
+
+
+def test_hardening_rows_judge_each_attack() -> None:
+    rows = table("hardening", HARDENING)
+    assert rows["4,000-char link: longest Telegram message"].ours == "870 characters"
+    assert rows["brotli bomb (1.6 KB → 1 GiB): peak RSS of briefbot add"].met is True
+    assert rows["event-loop stall: /feed of a 50,000-item feed"].met is True
+    assert rows["event-loop stall: polling it (30 articles added)"].met is False
+    assert rows["reply while the Bot API is down 20 s"].ours.startswith("delivered 23.5 s")
 
 
 def test_a_failed_benchmark_and_a_missing_figure_show_na_with_the_reason() -> None:
