@@ -96,7 +96,7 @@ def sources_for(
     Central articles first (weight: centrality squared, so the article a topic is the title
     of leads by far), then passing mentions (PASSING_WEIGHT); both halve with age relative to
     the newest naming article, but never below RECENCY_FLOOR, except an article titled just
-    the topic (the encyclopedia entry on it leads however old). An article in another language
+    the topic or a person's name ending in it (the encyclopedia entry on it leads however old). An article in another language
     than the chat's weighs OTHER_LANGUAGE less, and is left out where an article of the same
     title in the chat's language is there (a translation). Below the floor (no naming sentence
     and no title), nothing.
@@ -115,7 +115,7 @@ def sources_for(
     for m in usable:
         age_days = max(0.0, (newest - _when(m)).total_seconds() / 86400)
         recency = RECENCY_FLOOR + (1 - RECENCY_FLOOR) * 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)
-        if wanted and _title_key(m.title) == wanted:
+        if wanted and _titled_by(_title_key(m.title), wanted):
             recency = 1.0
         if language and m.language != language:
             recency *= OTHER_LANGUAGE
@@ -126,6 +126,17 @@ def sources_for(
     centred = [r for r in ranked if r[2]][:MAX_CENTRAL]
     passing = [r for r in ranked if not r[2]][:MAX_PASSING]
     return centred + passing
+
+
+def _titled_by(title: str, topic_key: str) -> bool:
+    """Is the article the entry on the topic: titled just the topic, or the topic is the
+    last name of the person it is titled by ("Merkel" -> "Angela Merkel")?"""
+    if title == topic_key:
+        return True
+    words_of_title = title.split()
+    return (
+        " " not in topic_key and 2 <= len(words_of_title) <= 3 and words_of_title[-1] == topic_key
+    )
 
 
 @lru_cache(maxsize=TITLE_KEYS)

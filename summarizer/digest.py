@@ -59,6 +59,10 @@ _DANGLING_PHRASE = re.compile(
 )
 
 
+_SUBORDINATORS = {
+    "de": frozenset("weil obwohl nachdem wenn falls dass ob sodass damit indem".split()),
+    "en": frozenset("because although whereas unless".split()),
+}
 # "Das ist das Ergebnis …", "Das war …", "It is …": a pronoun subject pointing back, then a verb
 _POINTING_SUBJECT = re.compile(
     r"^(?:das|it)\s+(?:ist|war|sei|wäre|waren|sind|hat|hatte|wird|würde|bedeutet|zeigt|"
@@ -145,6 +149,8 @@ def dangling(sentence: str, language: str) -> bool:
         return True
     if stripped[:1].islower() and not stripped[1:2].isupper():  # "bedienen vor allem …"
         return True
+    if head in _SUBORDINATORS.get(language, frozenset()) and "," not in stripped:
+        return True  # "Weil Militär Migranten nicht stoppt.": a clause with no main clause
     return bool(_DANGLING_PHRASE.match(sentence.strip())) and first[0].lower() not in {
         "der",
         "die",

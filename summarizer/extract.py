@@ -37,6 +37,10 @@ HEAD_SCAN = 5  # paragraphs after the headline that may still be caption, credit
 LEAD_BLOCKS = 3  # a teaser sentence repeating the first paragraphs is not body again
 TEASER_MIN_WORDS = 7  # a shorter teaser sentence is a telegraphic line, not a news sentence
 SAID_SHARE = 0.8  # of a teaser sentence's content words found in one lead sentence: a repeat
+LEAD_FRAGMENTS = 2  # subtitle lines looked for at the start of a first paragraph
+FRAGMENT_WORDS = 15  # a dashed line this short is a run of fragments, not a sentence
+TEASER_LINE_WORDS = 10  # a line this short that the lead repeats is its teaser
+TEASER_COVERED = 0.5  # of a line's content words the following lead repeats: a teaser
 DATELINE_SCAN = 4  # a dateline this many sentences into the first paragraph opens the body
 PAGE_MIN_WORDS = 15  # a web page with less text than this after cleaning is no article
 
@@ -220,6 +224,33 @@ def _teaser_before_dateline(
     return teaser or " ".join(head), [*news, *rest]
 
 
+def _without_lead_fragments(sentences: list[str], language: str) -> list[str]:
+    """The first paragraph without the subtitle lines scraped news opens with (no headline,
+    no dateline to tell them apart): a short run of fragments joined by dashes ("Laut
+    Informationen aus der Zulieferkette – frühestens 2017."), or a line the next sentences
+    say again at length (the teaser of the lead that follows it)."""
+    if len(sentences) < 3:
+        return sentences
+    kept = list(sentences)
+    for sentence in sentences[:LEAD_FRAGMENTS]:
+        rest = kept[1 : 1 + LEAD_BLOCKS]
+        dashed = re.search(r"\s[–—-]\s", sentence) and len(words(sentence)) <= FRAGMENT_WORDS
+        repeated = len(words(sentence)) <= TEASER_LINE_WORDS and any(
+            len(words(later)) > len(words(sentence)) and _covered(sentence, later, language)
+            for later in rest
+        )
+        if not (dashed or repeated):
+            break
+        kept = kept[1:]
+    return kept
+
+
+def _covered(sentence: str, other: str, language: str) -> bool:
+    """Are most of the sentence's content words in `other` (a teaser and its lead)?"""
+    own = set(terms(sentence, language))
+    return len(own) >= 2 and len(own & set(terms(other, language))) / len(own) >= TEASER_COVERED
+
+
 def _news_in_teaser(teaser: str, title: str, body: list[_Block], language: str) -> str:
     """The sentences of a teaser that belong in the body: the lead is often the news itself
     ("Tony Blair has apologised to …"), and points and answers come only from the body.
@@ -308,7 +339,11 @@ def _document(
     for number, paragraph in enumerate(paragraphs):
         kept = clean.clean_sentences(split_sentences(paragraph, lang), lang)
         if not sentences:
-            teaser, kept = _teaser_before_dateline(kept, teaser, title, lang)
+            opened, kept = kept, _teaser_before_dateline(kept, teaser, title, lang)[1]
+            if kept == opened:  # no dateline told teaser and body apart
+                kept = _without_lead_fragments(kept, lang)
+            else:
+                teaser = teaser or " ".join(opened[: len(opened) - len(kept)])
         kept = [
             clean.strip_citations(clean.strip_subhead(clean.strip_dateline(s)))
             for s in kept

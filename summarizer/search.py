@@ -303,7 +303,6 @@ _NOT_GIVEN_NAMES = frozenset(
     "new north south east west united great upper lower san santa los las saint st sankt "
     "bad neu alt gross klein ober unter nord sued ost west royal real".split()
 )
-_ADJECTIVE_ENDINGS = ("e", "en", "er", "es", "em", "isch", "ische", "ischen")
 # Words dropped at either end of a multi-word topic ("der Krieg", "the Brexit vote")
 _ARTICLES = frozenset("der die das den dem des ein eine einen einem einer eines the a an".split())
 
@@ -349,11 +348,20 @@ def _compound(term: Term) -> Phrase | None:
     return Phrase((joined,), prefix)
 
 
+def _adjective(word: str) -> bool:
+    """ "Deutsche", "Europäischen", "Rotes", "wichtigen": an adjective opening a name of a
+    thing, not a given name ("Werner", "Heike", "Peter" keep their short endings)."""
+    if word.endswith(("isch", "ische", "ischen", "ischer", "isches", "lich", "liche", "ig")):
+        return True
+    return word.endswith("es") or (len(word) >= 7 and word.endswith(("e", "en", "em")))
+
+
 def _surname(term: Term) -> Term | None:
     """The last word of a person's name, as a term of its own, or None for a non-person.
 
-    A guess from the words alone: two or three words, none a stop word, the first no place
-    word ("New", "San") and no adjective ("Deutsche", "Rotes"), the last at least 4 letters.
+    A guess from the words alone: two or three words, none a stop word and none the name of
+    a place or language (summarizer.lexicon), the first no place word ("New", "San") and no
+    adjective ("Deutsche", "Rotes"), the last at least 4 letters.
     """
     parts = term.label.split()
     if not 2 <= len(parts) <= 3 or not all(p.isalpha() for p in parts):
@@ -361,8 +369,10 @@ def _surname(term: Term) -> Term | None:
     first, last = parts[0], parts[-1]
     if any(_is_stop(p) for p in parts) or first in _NOT_GIVEN_NAMES or len(last) < MIN_PREFIX:
         return None
-    if first.endswith(_ADJECTIVE_ENDINGS) and not first.endswith(("ie", "ee")):
+    if _adjective(first):
         return None
+    if any(lexicon.name_equivalents(p) for p in parts):
+        return None  # a place in it: "Bayern München", "Rapid Wien" are no person's names
     return Term(last, _phrases((last,)))
 
 

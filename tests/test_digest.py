@@ -138,3 +138,9 @@ def test_features_have_one_row_per_sentence(seed_article: Path) -> None:
     table = digest.features(document)
     assert table.shape == (len(document.sentences), len(digest.FEATURES))
     assert len(digest.WEIGHTS.coefficients) == len(digest.FEATURES)
+
+
+def test_a_subordinate_clause_alone_is_dangling() -> None:
+    assert digest.dangling("Weil das Militär die Grenze nicht mehr sichert.", "de")
+    assert not digest.dangling("Weil es regnete, fiel das Spiel am Sonntag aus.", "de")
+    assert not digest.dangling("Während der Sitzung kam es zu Tumulten.", "de")

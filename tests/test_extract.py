@@ -360,3 +360,27 @@ def test_a_subtitle_run_into_the_body_before_its_dateline_is_a_teaser() -> None:
     assert not any("rüffelt" in t for t in texts)  # the run of fragments is no sentence
     assert texts[0].startswith("Die Stadt will künftig")  # the subtitle's news sentence stays
     assert texts[1].startswith("Der Grazer Stadtrat hat am Mittwoch")  # without "Graz – "
+
+
+def test_subtitle_lines_before_the_lead_are_no_sentences() -> None:
+    """Scraped news without headline or dateline: a dashed run of fragments and a short line
+    the lead then says at length are the subtitle, not sentences."""
+    document = extract.from_text(
+        "Laut Angaben aus der Branche – allerdings erst im Herbst. "
+        "Stadtwerke erhöhen Preise für Fernwärme. "
+        "Die Stadtwerke erhöhen zum Jahreswechsel die Preise für Fernwärme um acht Prozent, "
+        "teilte das Unternehmen am Dienstag mit. "
+        "Betroffen sind rund 40.000 Haushalte im Stadtgebiet und in zwei Nachbargemeinden.",
+        language="de",
+    )
+    assert document.sentences[0].text.startswith("Die Stadtwerke erhöhen zum Jahreswechsel")
+
+
+def test_a_lead_is_kept_when_a_later_sentence_repeats_some_of_it() -> None:
+    document = extract.from_text(
+        "Bei Kämpfen im Norden des Landes ist nach Angaben von Experten Senfgas eingesetzt worden. "
+        "Das Gas sei am 21. August bei Kämpfen in einer Kleinstadt im Norden eingesetzt worden, "
+        "teilten die Experten mit. Die Regierung wies jede Verantwortung zurück.",
+        language="de",
+    )
+    assert document.sentences[0].text.startswith("Bei Kämpfen im Norden")
