@@ -74,6 +74,7 @@ DANGLING_SHARE = 0.3  # the previous share when a sentence starts with "Er", "It
 # by what the sentence lacks, must reach FOUND_SCORE.
 FOUND_SCORE = 0.21
 FOUND_SCORE_ACROSS = 0.15  # for a question in the other language (see the docstring)
+CLOSEST_SCORE = 0.1  # a declined answer this close is shown as "closest mention, no answer"
 KEY_PENALTY = 0.2  # times the share of key-term weight (names, numbers, focus) not held
 NEGATION_FACTOR = 0.1  # the question says "not"/"nicht", the sentence does not
 ANTONYM_FACTOR = 0.3  # the sentence holds the opposite of a question term ("common"/"uncommon")
@@ -572,4 +573,4 @@ def clear_cache() -> None:
     lexicon.clear_cache()
 
 
-__all__ = ["AnswerType", "Candidate", "answer", "rank"]
+__all__ = ["CLOSEST_SCORE", "AnswerType", "Candidate", "answer", "rank"]
