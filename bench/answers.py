@@ -218,6 +218,14 @@ def cross_lingual(de: Sequence[Case], en: Sequence[Case]) -> dict[str, Any]:
                         continue
                     tally.right += first == gold
                     tally.baseline_right += bool(baseline) and baseline[0] == gold
+            # as many questions of other articles, in the asking language: to be declined
+            others = [q for case in asked if case.number != source.number for q in case.questions]
+            rng = random.Random(SEED + source.number)
+            for question in rng.sample(others, min(len(source.questions), len(others))):
+                reply = qa.answer(question.text, [article])
+                for tally in targets:
+                    tally.foreign_asked += 1
+                    tally.foreign_declined += not reply.found
         results[name] = {split: tally.summary() for split, tally in tallies.items()}
     return results
 
@@ -467,13 +475,17 @@ def render_cross(cross: dict[str, Any] | None) -> list[str]:
     if not cross:
         return []
     lines = ["", "cross-lingual XQuAD-R (questions in one language, articles in the other)"]
-    lines.append(f"{'way':<8}{'split':<10}{'n':>6}{'P@1':>8}{'P@1 bm25':>10}{'declined':>10}")
+    lines.append(
+        f"{'way':<8}{'split':<10}{'n':>6}{'P@1':>8}{'P@1 bm25':>10}{'declined':>10}"
+        f"{'foreign declined':>18}"
+    )
     for way, figures in cross.items():
         for split in ("all", "tune", "held-out"):
             s = figures[split]
             lines.append(
                 f"{way:<8}{split:<10}{s['questions']:>6}{s['p_at_1']:>8.3f}"
                 f"{s['baseline_p_at_1']:>10.3f}{s['own_not_found']:>10.3f}"
+                f"{s['foreign_not_found']:>18.3f}"
             )
     lines.append("target: P@1 >= 0.50 both ways")
     return lines

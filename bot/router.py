@@ -26,6 +26,7 @@ from bot.pending_adds import PendingAdd, PendingAdds
 from summarizer.brief import point_key
 from summarizer.errors import UserError
 from summarizer.models import Added, Answer, ArticleRef, Digest
+from summarizer.qa import CLOSEST_SCORE
 from summarizer.reply import Button, ChatRef, Reply, ReplyKind
 from summarizer.service import Briefing
 
@@ -715,8 +716,11 @@ class Router:
         self, answer: Answer, language: str, not_found: Text, *, context_id: str | None
     ) -> Reply:
         if not answer.found or not answer.text.strip():
+            lines = [not_found.get(language)]
+            if answer.text.strip() and answer.score >= CLOSEST_SCORE:  # marked as no answer
+                lines += [texts.CLOSEST_MENTION.get(language), *self._quote(answer, language)]
             return Reply(
-                not_found.get(language),
+                "\n".join(lines),
                 kind="text",
                 language=language,
                 context_id=context_id,

@@ -161,6 +161,11 @@ NOT_IN_LIBRARY = Text(
     de="Dazu steht nichts in den gespeicherten Artikeln.",
     en="The stored articles do not say.",
 )
+CLOSEST_MENTION = Text(
+    de="Am nächsten kommt dem diese Stelle – sie beantwortet die Frage nicht:",
+    en="The closest mention – it does not answer the question:",
+)
+"""Introduces the best sentence of a declined answer (summarizer.qa.CLOSEST_SCORE)."""
 LIBRARY_EMPTY = Text(
     de="Noch keine Artikel gespeichert. /add URL oder Text fügt einen hinzu.",
     en="No articles stored yet. /add URL or text adds one.",

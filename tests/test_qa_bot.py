@@ -77,3 +77,22 @@ async def test_an_english_follow_up_on_german_articles_quotes_the_german_sentenc
     assert reply.kind == "answer" and reply.answer is not None and reply.answer.found
     assert "Seinen ersten Atomwaffentest hatte das Land am 9. Oktober 2006" in reply.text
     assert texts.ANSWER_SOURCE.format("en", source="").strip() in reply.text  # English frame
+
+
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        ("en", "When did the Soviet Union win the World Cup?"),
+        ("de", "When did the Soviet Union win the World Cup?"),  # German frame, English quote
+    ],
+)
+async def test_a_near_miss_is_shown_as_the_closest_mention_not_as_an_answer(
+    router: Router, language: str, question: str
+) -> None:
+    await one(router, "/brief Soviet Union", language)
+    reply = await one(router, question, language)
+    lines = reply.text.split("\n")
+    assert lines[0] == texts.NOT_IN_SOURCES.get(language)
+    assert lines[1] == texts.CLOSEST_MENTION.get(language)
+    assert "The Soviet Union was formally dissolved" in lines[2]  # in the article's language
+    assert reply.answer is None and reply.meta["found"] == "false"
