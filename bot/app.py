@@ -382,6 +382,7 @@ def scheduled_digests(
         limiter=limiter,
         language=app.router.language_for,
         compose=app.router.digest_reply,
+        shown_elsewhere=app.router.shown_points,
         silent_when_nothing_new=settings.silent_when_nothing_new,
         observe=metrics.delivery_outcome if metrics is not None else None,
     )

@@ -183,6 +183,17 @@ class Conversations:
             context = session.get(ContextRow, row.context_id)
             return _context(context) if context is not None else None
 
+    def recent(self, chat: ChatRef, *, limit: int) -> list[Context]:
+        """The chat's (all its threads') latest `limit` contexts, newest first."""
+        with Session(self.engine) as session:
+            rows = session.scalars(
+                select(ContextRow)
+                .where(ContextRow.platform == chat.platform, ContextRow.chat == chat.chat_id)
+                .order_by(ContextRow.created.desc())
+                .limit(limit)
+            )
+            return [_context(row) for row in rows]
+
     def last(self, chat: ChatRef) -> Context | None:
         """The chat's (thread's) most recent context, if any."""
         with Session(self.engine) as session:

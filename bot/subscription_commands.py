@@ -8,9 +8,7 @@ UserError before anything is stored, so it changes nothing; the router shows its
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.commands import ActionHandler, Command, Press, Request, Text
@@ -18,7 +16,7 @@ from bot.config import Settings
 from schedules.clock import Clock, SystemClock
 from schedules.scheduler import DigestScheduler
 from schedules.subscriptions import Subscription, Subscriptions
-from schedules.timespec import TimeSpec, parse_subscription, parse_timezone
+from schedules.timespec import TimeSpec, local_time, parse_subscription, parse_timezone
 from summarizer.errors import UserError
 from summarizer.reply import ChatRef, Reply, ReplyKind
 from summarizer.service import Briefing
@@ -28,11 +26,6 @@ if TYPE_CHECKING:
 
 DEFAULT_SPEC = TimeSpec(7, 30)
 """What the "subscribe daily" button under a digest subscribes to (in the chat's zone)."""
-
-_WEEKDAYS = {
-    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
 
 SUBSCRIBE_USAGE = Text(
     de="/subscribe THEMA [TAGE] UHRZEIT [ZONE] – z. B. /subscribe nordkorea 07:30, /subscribe nordkorea werktags 8 Uhr, /subscribe nordkorea mo,do 18:00 Europe/Berlin",
@@ -333,15 +326,6 @@ def subscription_commands(
     return SubscriptionCommands(
         subscriptions, scheduler, settings, briefing=briefing, clock=clock
     ).commands()
-
-
-def local_time(when: datetime, zone: str, language: str) -> str:
-    """ "Mo 02.06. 07:30" / "Mon 06/02 07:30" in `zone`."""
-    local = when.astimezone(ZoneInfo(zone))
-    day = _WEEKDAYS["de" if language == "de" else "en"][local.weekday()]
-    if language == "de":
-        return f"{day} {local:%d.%m.} {local:%H:%M}"
-    return f"{day} {local:%m/%d} {local:%H:%M}"
 
 
 def _describe(subscription: Subscription, language: str) -> dict[str, str]:

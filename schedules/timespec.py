@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 from summarizer.errors import UserError
@@ -55,6 +56,7 @@ _SHORT = {
     "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
 }
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _TIME = re.compile(
     r"^(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<mark>uhr|h|am|pm|a\.m\.|p\.m\.)?$",
     re.IGNORECASE,
@@ -112,6 +114,19 @@ def describe_days(days: tuple[int, ...], language: str) -> str:
         return "am Wochenende" if de else "weekends"
     names = _SHORT["de" if de else "en"]
     return ", ".join(names[d] for d in days)
+
+
+def local_time(when: datetime, zone: str, language: str, *, date: bool = True) -> str:
+    """A moment as a chat reads it, in `zone`, 24-hour clock, a date no reader can misread:
+    "Fr 04.12. 07:30" / "Fri 4 Dec 07:30" ("Fr 07:30" / "Fri 07:30" without `date`)."""
+    local = when.astimezone(zoneinfo.ZoneInfo(zone))
+    de = language == "de"
+    day = _SHORT["de" if de else "en"][local.weekday()]
+    if not date:
+        return f"{day} {local:%H:%M}"
+    if de:
+        return f"{day} {local:%d.%m.} {local:%H:%M}"
+    return f"{day} {local.day} {_MONTHS_EN[local.month - 1]} {local:%H:%M}"
 
 
 def days_from_cron(field: str) -> tuple[int, ...]:

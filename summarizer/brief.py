@@ -11,6 +11,7 @@ import hashlib
 import heapq
 import math
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from summarizer.digest import dangling
@@ -74,6 +75,7 @@ def merge(
     *,
     points: int = 7,
     exclude: Collection[str] = (),
+    shown: Collection[str] = (),
 ) -> tuple[list[KeyPoint], bool]:
     """Merge the stored rankings of (article, relevance) pairs into `points` cited key points.
 
@@ -84,9 +86,15 @@ def merge(
     `exclude` holds the point keys of points shown before ("more", scheduled digests). Those
     points are sentences of these same articles, so the sentences whose key is excluded seed
     the near-duplicate check: a point saying the same in other words is not shown again either.
+    `shown` holds the texts of points a chat was shown before, from any article (a scheduled
+    digest passes what the chat already had): no point may be a near-duplicate of one of them.
+
+    A candidate that repeats a chosen point of another article (another outlet's report of the
+    same fact) is not a point of its own: its article is added to that point's `also_in`.
     """
     weights = _article_weights(articles)
     excluded = set(exclude)
+    shown_keys = {point_key(text) for text in shown}
     heap: list[tuple[float, int, int]] = []  # (-offer, article number, position in its ranking)
     for number, ((article, _), weight) in enumerate(zip(articles, weights, strict=True)):
         if article.ranking:
@@ -94,7 +102,9 @@ def merge(
     taken_per_article = [0] * len(articles)
     consumed: set[tuple[int, int]] = set()  # follow-ups already taken with their antecedent
     chosen: list[KeyPoint] = []
-    chosen_sets = _shown_sets(articles, excluded)  # term sets no new point may repeat
+    chosen_sets: list[frozenset[str]] = []  # term sets of `chosen`, same order
+    blocked = _shown_sets(articles, excluded)  # term sets of points shown before
+    earlier = _earlier_sets(articles, shown)  # the same for `shown` texts, by language
     has_more = False
 
     def acceptable(
@@ -103,13 +113,21 @@ def merge(
         article = articles[number][0]
         index = article.ranking[position]
         sentence = _sentence(article, index)
-        if sentence is None or point_key(sentence) in excluded:
+        if sentence is None or point_key(sentence) in excluded or point_key(sentence) in shown_keys:
             return None
         if not follows and dangling(sentence, article.language):
             return None
         own = _term_set(sentence, article.language)
-        if any(_duplicate_sets(own, other) for other in chosen_sets):
+        if any(_duplicate_sets(own, other) for other in blocked):
             return None
+        if any(_duplicate_sets(own, other) for other in earlier.get(article.language, ())):
+            return None
+        for i, other in enumerate(chosen_sets):
+            if _duplicate_sets(own, other):
+                point = chosen[i]
+                if article.id != point.article_id and article.id not in point.also_in:
+                    chosen[i] = replace(point, also_in=(*point.also_in, article.id))
+                return None
         return sentence, own
 
     while heap:
@@ -180,6 +198,16 @@ def _shown_sets(
                 seen.add(key)
                 shown.append(_term_set(sentence.text, article.language))
     return shown
+
+
+def _earlier_sets(
+    articles: Sequence[tuple[Article, float]], shown: Collection[str]
+) -> dict[str, list[frozenset[str]]]:
+    """Term sets of the `shown` texts, stemmed in each language the articles are written in."""
+    if not shown:
+        return {}
+    languages = {article.language for article, _ in articles}
+    return {lang: [_term_set(text, lang) for text in shown] for lang in languages}
 
 
 def _point_score(article: Article, position: int) -> float:

@@ -20,7 +20,7 @@ import heapq
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -181,6 +181,9 @@ class Library:
         # articles never change once stored (the id is their content hash), so caching is safe
         self._cache: OrderedDict[str, Article] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        """When an article being added arrives; tests and benchmarks replaying days of news
+        set their clock here."""
 
     @classmethod
     def open(cls, url: str) -> Library:
@@ -201,7 +204,7 @@ class Library:
                 self._set_url(article_id, document.url)
                 existing = self._reload(article_id)
             return Added(existing, created=False)
-        added = datetime.now(UTC)
+        added = self.now()
         published = _utc(document.published)
         # an untitled article (pasted text) is stored under the name it is cited by everywhere
         title = document.title or name_from_text(" ".join(s.text for s in document.sentences))
@@ -454,8 +457,9 @@ class Library:
         aliases of `summarizer.search` count); `match_all=False` wants any word instead (how a
         question finds candidate articles). Relevance is bm25 / ts_rank with title hits
         weighing more, discounted by age (publication date, else arrival) with a half-life of
-        RECENCY_HALF_LIFE_DAYS relative to the newest hit. `since` keeps articles added to the
-        library at or after that moment (what a scheduled digest has not seen yet).
+        RECENCY_HALF_LIFE_DAYS relative to the newest hit. `since` keeps the articles that arrived
+        at or after that moment (what a scheduled digest has not seen yet): added to the library,
+        or published when the source says so, whichever is later.
         """
         terms = topic_search.parse(topic)
         if not terms or limit <= 0:
@@ -531,7 +535,8 @@ class Library:
         self, sql: str, params: dict[str, object], since: datetime | None
     ) -> list[tuple[Any, ...]]:
         if since is not None:
-            sql += " AND a.added >= :since"
+            # max(added, published) >= since, written so either column's index can serve
+            sql += " AND (a.added >= :since OR a.published >= :since)"
             params["since"] = since
         stmt = text(sql).columns(
             column("id", String),

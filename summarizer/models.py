@@ -125,12 +125,16 @@ class ArticleRef:
 
 @dataclass(frozen=True)
 class KeyPoint:
-    """One point of a digest: a whole sentence of an article, with where it came from."""
+    """One point of a digest: a whole sentence of an article, with where it came from.
+
+    `also_in` holds the ids of further articles (other outlets, updates) that state the same
+    fact in their own words, so a digest shows the fact once and cites every outlet."""
 
     text: str
     article_id: str
     sentence_index: int
     score: float = 0.0
+    also_in: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -96,9 +96,14 @@ class Briefing:
         since: datetime | None = None,
         points: int = 7,
         exclude: Collection[str] = (),
+        shown: Collection[str] = (),
         language: str = "de",
     ) -> Digest:
         """Key points across the stored articles on `topic`, each citing its article.
+
+        `since` keeps the articles that arrived at or after it (see `Library.search`);
+        `exclude` holds the keys of points shown before, `shown` the texts of points a chat
+        has seen (no near-duplicate of one becomes a point).
 
         Reads only the best-ranked sentences of the best-matching articles (rankings were
         computed at ingest). `Digest.title` is the topic itself (the router words it), and
@@ -111,10 +116,13 @@ class Briefing:
         articles = self.library.ranked([h.article_id for h in hits], depth=depth)
         relevance = {h.article_id: h.score for h in hits}
         key_points, has_more = cross_article.merge(
-            [(a, relevance[a.id]) for a in articles], points=points, exclude=exclude
+            [(a, relevance[a.id]) for a in articles],
+            points=points,
+            exclude=exclude,
+            shown=shown,
         )
         by_id = {a.id: a for a in articles}
-        cited = list(dict.fromkeys(p.article_id for p in key_points))
+        cited = list(dict.fromkeys(i for p in key_points for i in (p.article_id, *p.also_in)))
         refs = tuple(_ref(by_id[i]) for i in cited)
         languages = Counter(by_id[i].language for i in cited)
         return Digest(

@@ -52,6 +52,23 @@ def test_same_fact_from_two_outlets_is_one_point() -> None:
     assert not has_more
 
 
+def test_the_one_point_of_a_shared_fact_cites_every_outlet() -> None:
+    a = make_article("a", OUTLET_A, day=18)
+    b = make_article("b", OUTLET_B, day=19)
+    points, _ = brief.merge([(a, 1.0), (b, 1.0)], points=10)
+    [arrival] = [p for p in points if "eingetroffen" in p.text]
+    assert {arrival.article_id, *arrival.also_in} == {"a", "b"}
+    assert all(p.also_in == () for p in points if p is not arrival)
+
+
+def test_shown_texts_keep_their_near_duplicates_out() -> None:
+    a = make_article("a", OUTLET_A, day=18)
+    b = make_article("b", OUTLET_B, day=19)
+    points, _ = brief.merge([(a, 1.0), (b, 1.0)], points=10, shown=[OUTLET_A[0]])
+    assert not [p for p in points if "eingetroffen" in p.text]
+    assert len(points) == 4
+
+
 def test_newer_article_first_and_has_more() -> None:
     a = make_article("old", OUTLET_A, day=1)
     b = make_article("new", OUTLET_B, day=19)

@@ -4,7 +4,7 @@ what they read back (German and English), and that bad input changes nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -266,3 +266,26 @@ async def test_commands_without_arguments_get_the_usage_line(tmp_path: Path) -> 
     bot = make_bot(tmp_path)
     assert (await bot.say("/unsubscribe")).startswith("Verwendung: /unsubscribe THEMA")
     assert (await bot.say("/subscribe", language="en")).startswith("Usage: /subscribe TOPIC")
+
+
+async def test_a_digest_leaves_out_what_a_brief_in_the_chat_showed(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    answer = await bot.say("/brief nordkorea")
+    shown = bot.router.shown_points(CHAT)
+    assert len(shown) >= 5 and all(text in answer for text in shown)
+    assert bot.router.shown_points(ChatRef("telegram", "-2")) == []
+
+    sender = RecordingSender(bot.scheduler.clock)  # type: ignore[arg-type]
+    deliveries = Deliveries(
+        bot.scheduler.deliveries.ledger.engine,
+        bot.subscriptions,
+        bot.router.briefing,
+        sender,
+        clock=bot.scheduler.clock,
+        shown_elsewhere=bot.router.shown_points,
+    )
+    await bot.say("/subscribe nordkorea 12:30")
+    [subscription] = bot.subscriptions.for_chat(CHAT)
+    outcome = await deliveries.deliver(subscription.id, NOW + timedelta(minutes=30), owner="t")
+    assert outcome.status == "sent"
+    assert sender.sent[0].reply.text == "Nichts Neues zu nordkorea seit So 12:30"
