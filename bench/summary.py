@@ -401,6 +401,52 @@ def fanout_specs(data: Any) -> list[Spec]:
     return specs
 
 
+# --- daily ------------------------------------------------------------------------------------
+
+
+def daily_specs(_data: Any) -> list[Spec]:
+    def new(r: Any) -> Figures:
+        share = float(r["new_share"])
+        return (
+            NONE,
+            f"{share:.3f} ({r['points']} points, {r['digests_with_points']} digests)",
+            NONE,
+            share == 1.0,
+        )
+
+    def repeated(r: Any) -> Figures:
+        return (
+            NONE,
+            f"{r['repeated']} (digests and /briefs in the same chat)",
+            NONE,
+            r["repeated"] == 0,
+        )
+
+    def quiet(r: Any) -> Figures:
+        shown = f"{r['quiet_answered']}/{r['quiet']} with the line"
+        return NONE, shown, NONE, r["quiet_answered"] == r["quiet"]
+
+    def on_topic(r: Any) -> Figures:
+        share = float(r["on_topic_share"])
+        return NONE, f"{share:.3f}", NONE, share >= 0.90
+
+    def once(r: Any) -> Figures:
+        shown = (
+            f"{r['delivered']}/{r['expected']} delivered, {r['duplicates']} duplicates, "
+            f"{r['lost']} lost, {r['split_articles']} articles split"
+        )
+        ok = r["duplicates"] == 0 and r["lost"] == 0 and r["split_articles"] == 0
+        return NONE, shown, NONE, ok
+
+    return [
+        Spec("daily digests: points from articles new since the last one", "1.0", new),
+        Spec("daily digests: points repeated, near-duplicates too", "0", repeated),
+        Spec("daily digests: quiet days answered 'nothing new'", "all", quiet),
+        Spec("daily digests: points about the topic", "≥ 0.90", on_topic),
+        Spec("daily digests: exactly once, aliases never split", "0 dup., 0 lost, 0 split", once),
+    ]
+
+
 # --- replicas ---------------------------------------------------------------------------------
 
 
@@ -505,6 +551,7 @@ SPECS: dict[str, Callable[[Any], list[Spec]]] = {
     "ingest": ingest_specs,
     "chat": chat_specs,
     "fanout": fanout_specs,
+    "daily": daily_specs,
     "replicas": replicas_specs,
 }
 

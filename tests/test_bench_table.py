@@ -80,6 +80,11 @@ REPLICAS = {
     "failover": {"mode": "kill", "rounds": 5, "median_s": 3.1, "max_s": 4.0,
                  "within_budget": True, "failover_budget_s": 30.0},
 }  # fmt: skip
+DAILY = {
+    "points": 2800, "digests_with_points": 400, "new_share": 1.0, "repeated": 0, "quiet": 120,
+    "quiet_answered": 120, "on_topic_share": 0.93, "expected": 700, "delivered": 700,
+    "duplicates": 0, "lost": 0, "split_articles": 0,
+}  # fmt: skip
 NEURAL = {
     lang: {
         "articles": 48, "weight": 8.0,
@@ -92,6 +97,7 @@ NEURAL = {
 RECORDED: dict[str, Any] = {
     "answers": ANSWERS, "neural": NEURAL, "digests": DIGESTS, "boilerplate": BOILERPLATE, "splitting": SPLITTING,
     "speed": SPEED, "ingest": INGEST, "chat": CHAT, "fanout": FANOUT, "replicas": REPLICAS,
+    "daily": DAILY,
 }  # fmt: skip
 
 
