@@ -28,8 +28,20 @@ DEFAULT_SPEC = TimeSpec(7, 30)
 """What the "subscribe daily" button under a digest subscribes to (in the chat's zone)."""
 
 SUBSCRIBE_USAGE = Text(
-    de="/subscribe THEMA [TAGE] UHRZEIT [ZONE] – z. B. /subscribe nordkorea 07:30, /subscribe nordkorea werktags 8 Uhr, /subscribe nordkorea mo,do 18:00 Europe/Berlin",
-    en="/subscribe TOPIC [DAYS] TIME [ZONE] – e.g. /subscribe nordkorea 07:30, /subscribe nordkorea weekdays 8am, /subscribe nordkorea mon,thu 6:30 pm Europe/London",
+    de=(
+        "/subscribe THEMA [TAGE] UHRZEIT [ZONE] – z. B. /subscribe nordkorea 07:30, "
+        "/subscribe 7:30 nordkorea, /subscribe nordkorea werktags 8 Uhr, "
+        "/subscribe nordkorea mo,do 18:00 Europe/Berlin. Bei der Zeitumstellung: eine Uhrzeit, "
+        "die es an dem Tag nicht gibt (02:30 im März), kommt eine Stunde später (03:30), "
+        "eine doppelte (02:30 im Oktober) einmal, zur ersten."
+    ),
+    en=(
+        "/subscribe TOPIC [DAYS] TIME [ZONE] – e.g. /subscribe nordkorea 07:30, "
+        "/subscribe 7:30 nordkorea, /subscribe nordkorea weekdays 8am, "
+        "/subscribe nordkorea mon,thu 6:30 pm Europe/London. When the clocks change: a time "
+        "that does not exist that day (02:30 in March) comes an hour later (03:30), one that "
+        "occurs twice (02:30 in October) once, at the first."
+    ),
 )
 SUBSCRIBE_SUMMARY = Text(
     de="Tägliches Briefing zu einem Thema abonnieren", en="Get a daily briefing on a topic"
@@ -50,8 +62,14 @@ UNSUBSCRIBE_USAGE = Text(
 UNSUBSCRIBE_SUMMARY = Text(de="Ein Abo beenden", en="Stop a subscription")
 
 SUBSCRIBED = Text(
-    de="Abonniert: {topic}, {when} ({zone}). Erster Versand: {first}.",
-    en="Subscribed: {topic}, {when} ({zone}). First delivery: {first}.",
+    de=(
+        "Abonniert: {topic}, {when} ({zone}). Erster Versand: {first}, mit allem Neuen der "
+        "24 Stunden davor; danach jeweils, was seit dem letzten Versand neu ist."
+    ),
+    en=(
+        "Subscribed: {topic}, {when} ({zone}). First delivery: {first}, with what is new in "
+        "the 24 hours before it; after that, what is new since the delivery before."
+    ),
 )
 MOVED = Text(
     de="Geändert: {topic} jetzt {when} ({zone}). Nächster Versand: {first}.",
@@ -87,6 +105,10 @@ NOT_FOUND = Text(
     en="No subscription “{what}”. /subscriptions lists this chat's subscriptions.",
 )
 REMOVED = Text(de="Abo beendet: {topics}.", en="Unsubscribed: {topics}.")
+LIST_CHANGED = Text(
+    de="Nr. {number} der zuletzt gezeigten Liste gibt es nicht mehr: die Liste hat sich geändert. /subscriptions zeigt sie neu.",
+    en="Number {number} of the list shown last is gone: the list has changed. /subscriptions shows it again.",
+)
 ZONE_IS = Text(
     de="Zeitzone dieses Chats: {zone}. Ändern, z. B.: /timezone {example}",
     en="This chat's time zone: {zone}. To change it, e.g.: /timezone {example}",
@@ -210,6 +232,9 @@ class SubscriptionCommands:
             for number, subscription in enumerate(subscriptions, 1)
         ]
         heading = LIST_HEADING.get(language)
+        self.subscriptions.remember_listing(
+            request.message.chat, subscriptions, now=self.clock.now()
+        )
         return [
             Reply(
                 "\n".join([heading, *lines]),
@@ -230,8 +255,7 @@ class SubscriptionCommands:
         if what.lower() in ("all", "alle"):
             chosen = subscriptions
         elif what.isdigit():
-            number = int(what)
-            chosen = [subscriptions[number - 1]] if 1 <= number <= len(subscriptions) else []
+            chosen = self._by_number(chat, int(what), subscriptions)
         else:
             found = self.subscriptions.find(chat, what)
             chosen = [found] if found is not None else []
@@ -248,6 +272,26 @@ class SubscriptionCommands:
         return [_reply(REMOVED.format(language, topics=topics), language)]
 
     # --- helpers ----------------------------------------------------------------------------
+
+    def _by_number(
+        self, chat: ChatRef, number: int, subscriptions: list[Subscription]
+    ) -> list[Subscription]:
+        """The subscription /subscriptions showed as `number` (the current order if the chat
+        never listed them); UserError when that one is gone or the list has grown since."""
+        listing = self.subscriptions.listing(chat)
+        if listing is None:
+            return [subscriptions[number - 1]] if 1 <= number <= len(subscriptions) else []
+        if 1 <= number <= len(listing):
+            shown = listing[number - 1]
+            if shown is not None:
+                return [shown]
+        elif not 1 <= number <= len(subscriptions):
+            return []
+        raise UserError(
+            "subscription_list_changed",
+            de=LIST_CHANGED.format("de", number=number),
+            en=LIST_CHANGED.format("en", number=number),
+        )
 
     def chat_zone(self, chat: ChatRef) -> str:
         """The chat's /timezone, else BRIEFBOT_TIMEZONE."""

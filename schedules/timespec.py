@@ -3,6 +3,7 @@
     nordkorea 07:30 · nordkorea 7.30 · nordkorea 07:30 Europe/Berlin · nordkorea weekdays 08:00
     nordkorea mon,thu 18:00 · nordkorea mo,do 18:00 · nordkorea werktags 8:00 Uhr
     fussball 9 Uhr · news 7.30 Uhr · news 18h · fussball 9am · x 9:30 pm Europe/London
+    7:30 nordkorea · mo,do 18:00 nordkorea · 9 Uhr fussball Europe/Berlin   (time first)
 
 Hand-written (a few lines of token rules) because date parsers such as dateparser guess a full
 date from any number and know neither German day lists nor our topic-first word order.
@@ -137,8 +138,12 @@ def days_from_cron(field: str) -> tuple[int, ...]:
 
 
 def parse_subscription(text: str) -> SubscriptionRequest:
-    """`TOPIC [DAYS] TIME [DAYS] [ZONE]` -> topic and TimeSpec, or UserError."""
+    """`TOPIC [DAYS] TIME [DAYS] [ZONE]` or `[DAYS] TIME [DAYS] TOPIC [ZONE]` -> topic and
+    TimeSpec, or UserError."""
     tokens = _join_marks(text.split())
+    time_first = _time_first(tokens)
+    if time_first is not None:
+        return time_first
     position = next(
         (i for i in range(len(tokens) - 1, -1, -1) if _looks_like_time(tokens[i])), None
     )
@@ -188,6 +193,41 @@ def parse_subscription(text: str) -> SubscriptionRequest:
             en=f"The topic is too long (at most {MAX_TOPIC_CHARS} characters).",
         )
     return SubscriptionRequest(topic, TimeSpec(hour, minute, days or ALL_DAYS, zone))
+
+
+def _time_first(tokens: list[str]) -> SubscriptionRequest | None:
+    """ "7:30 nordkorea", "mo,do 18:00 nordkorea Europe/Berlin": days and a time before the
+    topic, a zone after it. None when the line does not start that way, or names a second time
+    (then the last time is the time, as in the topic-first order)."""
+    start = 0
+    while start < len(tokens) and (
+        tokens[start].lower() in _FILLERS or parse_days(tokens[start]) is not None
+    ):
+        start += 1
+    if start >= len(tokens) - 1 or not _looks_like_time(tokens[start]):
+        return None
+    if any(_looks_like_time(token) for token in tokens[start + 1 :]):
+        return None
+    hour, minute = parse_clock(tokens[start])
+    days = {d for token in tokens[:start] for d in parse_days(token) or ()}
+    rest = tokens[start + 1 :]
+    while rest and (rest[0].lower() in _CLOCK_WORDS or parse_days(rest[0]) is not None):
+        days.update(parse_days(rest[0]) or ())
+        rest = rest[1:]
+    zone = None
+    if len(rest) > 1 and rest[-1].strip().lower() in _zone_names():
+        zone = parse_timezone(rest[-1])
+        rest = rest[:-1]
+    topic = " ".join(rest).strip().strip("\"'„“”")
+    if not topic:
+        return None
+    if len(topic) > MAX_TOPIC_CHARS:
+        raise UserError(
+            "topic_too_long",
+            de=f"Das Thema ist zu lang (höchstens {MAX_TOPIC_CHARS} Zeichen).",
+            en=f"The topic is too long (at most {MAX_TOPIC_CHARS} characters).",
+        )
+    return SubscriptionRequest(topic, TimeSpec(hour, minute, tuple(sorted(days)) or ALL_DAYS, zone))
 
 
 def parse_clock(token: str) -> tuple[int, int]:

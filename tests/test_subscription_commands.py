@@ -69,10 +69,55 @@ async def test_subscribe_confirms_time_zone_and_first_delivery(tmp_path: Path) -
     bot = make_bot(tmp_path)
     answer = await bot.say("/subscribe nordkorea 07:30")
     assert answer == (
-        "Abonniert: nordkorea, täglich 07:30 (Europe/Berlin). Erster Versand: Di 03.06. 07:30."
+        "Abonniert: nordkorea, täglich 07:30 (Europe/Berlin). Erster Versand: Di 03.06. 07:30, "
+        "mit allem Neuen der 24 Stunden davor; danach jeweils, was seit dem letzten Versand "
+        "neu ist."
     )
     [subscription] = bot.subscriptions.for_chat(CHAT)
     assert job_id(subscription.id) in bot.jobs()
+
+
+async def test_english_confirmation_has_24_hour_time_and_an_unambiguous_date(
+    tmp_path: Path,
+) -> None:
+    bot = make_bot(tmp_path)
+    answer = await bot.say("/subscribe nordkorea 6:30 pm", language="en")
+    assert "First delivery: Mon 2 Jun 18:30, with what is new in the 24 hours before it" in answer
+    listing = await bot.say("/subscriptions", language="en")
+    assert "next Mon 2 Jun 18:30" in listing and "06/02" not in listing
+
+
+async def test_time_first_subscribes_the_topic_after_it(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    answer = await bot.say("/subscribe 7:30 nordkorea")
+    assert answer.startswith("Abonniert: nordkorea, täglich 07:30 (Europe/Berlin).")
+    answer = await bot.say("/subscribe mo,do 18:00 north korea UTC")
+    assert answer.startswith("Abonniert: north korea, Mo, Do 18:00 (UTC).")
+    assert [s.topic for s in bot.subscriptions.for_chat(CHAT)] == ["nordkorea", "north korea"]
+
+
+async def test_unsubscribe_by_number_means_the_number_the_list_showed(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    for topic in ("a", "b", "c"):
+        await bot.say(f"/subscribe {topic} 07:00")
+    assert "2. b" in await bot.say("/subscriptions")
+    assert "Abo beendet: b." in await bot.say("/unsubscribe 2")
+    again = await bot.say("/unsubscribe 2")  # the list showed b as 2: not c now
+    assert again.startswith("Nr. 2 der zuletzt gezeigten Liste gibt es nicht mehr")
+    assert "Abo beendet: c." in await bot.say("/unsubscribe 3")  # still what the list showed
+    await bot.say("/subscribe d 08:00")
+    assert "the list has changed" in await bot.say("/unsubscribe 2", language="en")
+    assert [s.topic for s in bot.subscriptions.for_chat(CHAT)] == ["a", "d"]
+    assert "1. a" in (listing := await bot.say("/subscriptions")) and "2. d" in listing
+    assert "Abo beendet: d." in await bot.say("/unsubscribe 2")
+
+
+async def test_subscribe_help_says_what_happens_when_the_clocks_change(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    assert "(02:30 im März), kommt eine Stunde später (03:30)" in await bot.say("/subscribe")
+    assert "occurs twice (02:30 in October) once, at the first" in await bot.say(
+        "/subscribe", language="en"
+    )
 
 
 async def test_variants_of_the_time_and_days(tmp_path: Path) -> None:
