@@ -23,7 +23,8 @@ Router at 09:00 on the third day, so digests must not repeat a brief either.
 
 Reported per digest (`--json`) and in total:
 - new: the share of points whose article was released since the subscription's previous
-  delivery (for the first one: in the 24 hours before it); target 1.0;
+  delivery, up to and including the moment of this one (an article released at 07:30 sharp
+  is in the 07:30 digest); for the first one: in the 24 hours before it; target 1.0;
 - repeated: points equal to or a near-duplicate (`summarizer.brief.near_duplicate`) of a point
   the same chat was shown earlier by a digest or a /brief; target 0;
 - quiet: deliveries whose window holds no article the topic's search finds, and how many of
@@ -359,7 +360,7 @@ def _figures(
             (by_message[r.message_id] for r in run_rows if r.message_id in by_message), None
         )
         new_articles = {
-            a for a in matches[subscription_id] if window_start <= arrival.get(a, end) < when
+            a for a in matches[subscription_id] if window_start <= arrival.get(a, end) <= when
         }
         record: dict[str, Any] = {
             "subscription": subscription.topic,
@@ -376,7 +377,7 @@ def _figures(
         record["nothing_new_line"] = reply.kind == "text" and reply.text.startswith(NOTHING_NEW)
         points = list(reply.digest.points) if reply.digest is not None else []
         earlier = [s for s in shown.get(chat, []) if s.at <= message.at]
-        fresh = [p for p in points if window_start <= arrival.get(p.article_id, end) < when]
+        fresh = [p for p in points if window_start <= arrival.get(p.article_id, end) <= when]
         repeated = [
             p.text
             for p in points

@@ -729,9 +729,8 @@ def _cited(digest: Digest) -> set[str]:
 
 
 def _citation(point: KeyPoint, number: Mapping[str, int]) -> str:
-    """ "[1]", or "[1, 3]" when other articles state the same fact (`KeyPoint.also_in`)."""
-    numbers = [number[i] for i in (point.article_id, *point.also_in) if i in number]
-    return "[" + ", ".join(map(str, numbers)) + "]"
+    """ "[1]", or "[1] [3]" when other articles state the same fact (`KeyPoint.also_in`)."""
+    return " ".join(f"[{number[i]}]" for i in (point.article_id, *point.also_in) if i in number)
 
 
 def _looks_like_path(source: str) -> bool:

@@ -161,7 +161,35 @@ def merge(
                 chosen.append(KeyPoint(follow[0], article.id, index + 1, round(-negative_offer, 4)))
                 chosen_sets.append(follow[1])
                 taken_per_article[number] += 1
+    _cite_other_outlets(chosen, chosen_sets, articles)
     return reading_order(chosen), has_more
+
+
+CITE_HEADS = 3
+"""How many of each article's best sentences are checked for a fact a point already states."""
+
+
+def _cite_other_outlets(
+    chosen: list[KeyPoint],
+    chosen_sets: Sequence[frozenset[str]],
+    articles: Sequence[tuple[Article, float]],
+) -> None:
+    """Add to each point's `also_in` the articles whose best sentences state its fact too
+    (merging stops at `points`, before it has read every other outlet's version)."""
+    for article, _ in articles:
+        for index in article.ranking[:CITE_HEADS]:
+            sentence = _sentence(article, index)
+            if sentence is None:
+                continue
+            own = _term_set(sentence, article.language)
+            for i, other in enumerate(chosen_sets):
+                point = chosen[i]
+                if (
+                    article.id != point.article_id
+                    and article.id not in point.also_in
+                    and _duplicate_sets(own, other)
+                ):
+                    chosen[i] = replace(point, also_in=(*point.also_in, article.id))
 
 
 def reading_order(points: Sequence[KeyPoint]) -> list[KeyPoint]:

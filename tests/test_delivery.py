@@ -319,3 +319,18 @@ async def test_a_later_alias_does_not_pick_up_the_rest_of_an_article(sqlite_url:
     assert await setup.deliver(morning) == "sent"
     assert await setup.deliver(evening, MORNING + timedelta(hours=10, minutes=30)) == "sent"
     assert setup.sender.sent[1].reply.text == "Nichts Neues zu north korea seit So 18:00"
+
+
+async def test_a_fact_two_outlets_report_is_one_point_citing_both(sqlite_url: str) -> None:
+    setup = Setup(sqlite_url)
+    setup.add("hafen_1.txt", at=MORNING - timedelta(hours=3))
+    setup.add("hafen_3.txt", at=MORNING - timedelta(hours=2))
+    subscription = setup.subscribe()
+    assert await setup.deliver(subscription) == "sent"
+    reply = setup.sender.sent[0].reply
+    shared = [p for p in digest_points(setup, 0) if "Containerbewegungen" in p.text]
+    assert len(shared) == 1 and len(shared[0].also_in) == 1
+    assert {shared[0].article_id, *shared[0].also_in} == {a.id for a in setup.library.sources()}
+    line = next(line for line in reply.lines if "Containerbewegungen" in line)
+    assert line.endswith("[1] [2]") or line.endswith("[2] [1]")
+    assert len(reply.digest.articles) == 2  # type: ignore[union-attr]
