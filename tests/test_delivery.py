@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from schedules.scheduler import DigestScheduler, job_id
 from schedules.sending import ChatGone, RetryAfter, TransientSendError
 from schedules.subscriptions import Subscription, Subscriptions
 from schedules.timespec import TimeSpec
+from summarizer import extract
 from summarizer.brief import near_duplicate, point_key
 from summarizer.library import Library
 from summarizer.models import KeyPoint
@@ -334,3 +336,16 @@ async def test_a_fact_two_outlets_report_is_one_point_citing_both(sqlite_url: st
     line = next(line for line in reply.lines if "Containerbewegungen" in line)
     assert line.endswith("[1] [2]") or line.endswith("[2] [1]")
     assert len(reply.digest.articles) == 2  # type: ignore[union-attr]
+
+
+async def test_an_article_counts_from_when_its_feed_published_it_if_that_is_later(
+    sqlite_url: str,
+) -> None:
+    setup = Setup(sqlite_url)
+    document = extract.from_path(ARTICLES / "hafen_2.txt")
+    setup.arrival = MORNING - timedelta(days=3)  # stored long ago ...
+    setup.briefing.add_document(replace(document, published=MORNING - timedelta(hours=2)))
+    setup.arrival = None  # ... published (by its feed's date) within the first window
+    subscription = setup.subscribe()
+    assert await setup.deliver(subscription) == "sent"
+    assert digest_points(setup, 0)
