@@ -273,3 +273,18 @@ def test_mention_to_command() -> None:
     assert mention_to_command("Sources", commands) == "/sources"
     assert mention_to_command("Wie viele Container?", commands) == "Wie viele Container?"
     assert mention_to_command("/ask wer?", commands) == "/ask wer?"
+
+
+def test_a_point_several_outlets_reported_links_every_source() -> None:
+    digest = make_digest(["Gemeinsamer Punkt.", "Eigener Punkt."], articles=3)
+    shared = KeyPoint("Gemeinsamer Punkt.", "a0", 0, also_in=("a2",))
+    digest = Digest(digest.title, "de", (shared, digest.points[1]), digest.articles, "nordkorea")
+    [message] = telegram_messages(digest_reply(digest))
+    assert (
+        'Gemeinsamer Punkt. <a href="https://example.org/0?a=1&amp;b=2">[1]</a> '
+        '<a href="https://example.org/2?a=1&amp;b=2">[3]</a>'
+    ) in message.html
+    [slack] = slack_messages(digest_reply(digest))
+    assert slack.blocks[1]["text"]["text"].endswith(
+        "<https://example.org/0?a=1&amp;b=2|[1]> <https://example.org/2?a=1&amp;b=2|[3]>"
+    )
