@@ -405,45 +405,61 @@ def fanout_specs(data: Any) -> list[Spec]:
 
 
 def daily_specs(_data: Any) -> list[Spec]:
-    def new(r: Any) -> Figures:
-        share = float(r["new_share"])
+    """Each figure for today's digests, with the same replay under the previous rule beside it."""
+
+    def row(
+        show: Callable[[dict[str, Any]], str], ok: Callable[[dict[str, Any]], bool]
+    ) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            ours, base = data["ours"], data.get("baseline")
+            baseline = f"{show(base)} (previous rule)" if base else NONE
+            return baseline, show(ours), NONE, ok(ours)
+
+        return read
+
+    def new(r: dict[str, Any]) -> str:
+        return f"{float(r['new_share']):.3f} ({r['points']} points, {r['digests_with_points']} digests)"
+
+    def once(r: dict[str, Any]) -> str:
         return (
-            NONE,
-            f"{share:.3f} ({r['points']} points, {r['digests_with_points']} digests)",
-            NONE,
-            share == 1.0,
-        )
-
-    def repeated(r: Any) -> Figures:
-        return (
-            NONE,
-            f"{r['repeated']} (digests and /briefs in the same chat)",
-            NONE,
-            r["repeated"] == 0,
-        )
-
-    def quiet(r: Any) -> Figures:
-        shown = f"{r['quiet_answered']}/{r['quiet']} with the line"
-        return NONE, shown, NONE, r["quiet_answered"] == r["quiet"]
-
-    def on_topic(r: Any) -> Figures:
-        share = float(r["on_topic_share"])
-        return NONE, f"{share:.3f}", NONE, share >= 0.90
-
-    def once(r: Any) -> Figures:
-        shown = (
-            f"{r['delivered']}/{r['expected']} delivered, {r['duplicates']} duplicates, "
+            f"{r['delivered']}/{r['expected']} delivered, {r['duplicates']} dup., "
             f"{r['lost']} lost, {r['split_articles']} articles split"
         )
-        ok = r["duplicates"] == 0 and r["lost"] == 0 and r["split_articles"] == 0
-        return NONE, shown, NONE, ok
 
     return [
-        Spec("daily digests: points from articles new since the last one", "1.0", new),
-        Spec("daily digests: points repeated, near-duplicates too", "0", repeated),
-        Spec("daily digests: quiet days answered 'nothing new'", "all", quiet),
-        Spec("daily digests: points about the topic", "≥ 0.90", on_topic),
-        Spec("daily digests: exactly once, aliases never split", "0 dup., 0 lost, 0 split", once),
+        Spec(
+            "daily digests: points from articles new since the last one",
+            "1.0",
+            row(new, lambda r: float(r["new_share"]) == 1.0),
+        ),
+        Spec(
+            "daily digests: points repeated in a chat, near-dup. too",
+            "0",
+            row(lambda r: str(r["repeated"]), lambda r: r["repeated"] == 0),
+        ),
+        Spec(
+            "daily digests: quiet days answered 'nothing new'",
+            "all",
+            row(
+                lambda r: f"{r['quiet_answered']}/{r['quiet']}",
+                lambda r: r["quiet_answered"] == r["quiet"],
+            ),
+        ),
+        Spec(
+            "daily digests: points about the topic",
+            "≥ 0.90",
+            row(
+                lambda r: f"{float(r['on_topic_share']):.3f}", lambda r: r["on_topic_share"] >= 0.9
+            ),
+        ),
+        Spec(
+            "daily digests: exactly once, aliases never split",
+            "0 dup., 0 lost, 0 split",
+            row(
+                once,
+                lambda r: r["duplicates"] == 0 and r["lost"] == 0 and r["split_articles"] == 0,
+            ),
+        ),
     ]
 
 

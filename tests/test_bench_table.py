@@ -81,9 +81,10 @@ REPLICAS = {
                  "within_budget": True, "failover_budget_s": 30.0},
 }  # fmt: skip
 DAILY = {
-    "points": 2800, "digests_with_points": 400, "new_share": 1.0, "repeated": 0, "quiet": 120,
-    "quiet_answered": 120, "on_topic_share": 0.93, "expected": 700, "delivered": 700,
-    "duplicates": 0, "lost": 0, "split_articles": 0,
+    rule: {"points": 2800, "digests_with_points": 400, "new_share": share, "repeated": repeated,
+           "quiet": 120, "quiet_answered": answered, "on_topic_share": 0.93, "expected": 700,
+           "delivered": 700, "duplicates": 0, "lost": 0, "split_articles": 0}
+    for rule, share, repeated, answered in (("ours", 1.0, 0, 120), ("baseline", 0.6, 30, 10))
 }  # fmt: skip
 NEURAL = {
     lang: {
