@@ -206,14 +206,17 @@ class Sent:
 
 @dataclass
 class Platform:
-    """Accepts every message at once and keeps it (the bench reads what each chat got)."""
+    """Accepts every message at once and keeps it (the bench reads what each chat got), and
+    reports it to the router as the Telegram and Slack senders do."""
 
     clock: ManualClock
+    router: Router
     sent: list[Sent] = field(default_factory=list)
 
     async def send(self, chat: ChatRef, reply: Reply) -> str:
         message_id = str(len(self.sent) + 1)
         self.sent.append(Sent(message_id, chat, reply, self.clock.now()))
+        self.router.delivered(chat, reply, message_id)
         return message_id
 
 
@@ -267,7 +270,7 @@ async def run(
         conversations = Conversations(library.engine)
         conversations.create_tables()
         router = Router(briefing, conversations, settings)
-        platform = Platform(clock)
+        platform = Platform(clock, router)
         subscriptions = Subscriptions(library.engine)
         deliveries = RULES[rule](
             library.engine,
@@ -346,8 +349,11 @@ def _subscribe(
 
 
 async def _brief(router: Router, subscription: Subscription) -> list[str]:
+    """A reader's /brief in the subscription's chat, answered and reported as sent."""
     message = Incoming(subscription.chat, "reader", f"/brief {subscription.topic}")
     replies = await router.handle(message)
+    for number, reply in enumerate(replies):
+        router.delivered(subscription.chat, reply, f"brief-{subscription.id}-{number}")
     return [p.text for r in replies if r.digest is not None for p in r.digest.points]
 
 

@@ -184,11 +184,19 @@ class Conversations:
             return _context(context) if context is not None else None
 
     def recent(self, chat: ChatRef, *, limit: int) -> list[Context]:
-        """The chat's (all its threads') latest `limit` contexts, newest first."""
+        """The chat's (all its threads') latest `limit` contexts that reached it (a message of
+        theirs was recorded as sent), newest first. A digest whose send failed is not one."""
+        sent = select(MessageRow.context_id).where(
+            MessageRow.platform == chat.platform, MessageRow.chat == chat.chat_id
+        )
         with Session(self.engine) as session:
             rows = session.scalars(
                 select(ContextRow)
-                .where(ContextRow.platform == chat.platform, ContextRow.chat == chat.chat_id)
+                .where(
+                    ContextRow.platform == chat.platform,
+                    ContextRow.chat == chat.chat_id,
+                    ContextRow.id.in_(sent),
+                )
                 .order_by(ContextRow.created.desc())
                 .limit(limit)
             )

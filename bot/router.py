@@ -205,7 +205,8 @@ class Router:
 
     def shown_points(self, chat: ChatRef) -> list[str]:
         """The texts of the points the chat's recent briefs, "more" presses and digests showed
-        (its contexts), so a scheduled digest can leave them and their near-duplicates out."""
+        (its contexts that reached it), so a scheduled digest can leave them and their
+        near-duplicates out."""
         texts_shown: list[str] = []
         for context in self.conversations.recent(chat, limit=SHOWN_CONTEXTS):
             keys = set(context.shown)

@@ -315,7 +315,10 @@ async def test_commands_without_arguments_get_the_usage_line(tmp_path: Path) -> 
 
 async def test_a_digest_leaves_out_what_a_brief_in_the_chat_showed(tmp_path: Path) -> None:
     bot = make_bot(tmp_path)
-    answer = await bot.say("/brief nordkorea")
+    [reply] = await bot.router.handle(Incoming(CHAT, "u1", "/brief nordkorea"))
+    assert bot.router.shown_points(CHAT) == []  # not sent yet
+    bot.router.delivered(CHAT, reply, "m1")  # what the adapters report once it is sent
+    answer = reply.text
     shown = bot.router.shown_points(CHAT)
     assert len(shown) >= 5 and all(text in answer for text in shown)
     assert bot.router.shown_points(ChatRef("telegram", "-2")) == []
