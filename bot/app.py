@@ -161,6 +161,8 @@ def build_app(
     engine = make_engine(settings.database)
     migrate_database(engine)
     library = Library(engine)
+    if settings.clock_offset_seconds:  # articles arrive on the shifted clock the digests read
+        library.now = scheduler_clock(settings).now
     fetcher = fetcher if fetcher is not None else default_fetcher(settings)
     briefing = Briefing(library, fetcher=fetcher)
     conversations = Conversations(engine)

@@ -337,3 +337,12 @@ async def test_a_digest_leaves_out_what_a_brief_in_the_chat_showed(tmp_path: Pat
     outcome = await deliveries.deliver(subscription.id, NOW + timedelta(minutes=30), owner="t")
     assert outcome.status == "sent"
     assert sender.sent[0].reply.text == "Nichts Neues zu nordkorea seit So 12:30"
+
+
+def test_articles_arrive_on_the_shifted_clock_the_digests_read(tmp_path: Path) -> None:
+    """With BRIEFBOT_CLOCK_OFFSET_SECONDS (tests, benches) an article added now is new for the
+    shifted digests, as it would be at that moment."""
+    config = Settings(_env_file=None, data_dir=tmp_path, clock_offset_seconds=86400 * 3)  # type: ignore[call-arg]
+    app = build_app(config)
+    added = app.briefing.add(FIXTURES / "schedules" / "hafen_1.txt").article.added
+    assert timedelta(days=2.9) < added - datetime.now(UTC) < timedelta(days=3.1)
