@@ -2,7 +2,7 @@
 (schedules/subscriptions.py), so `/unsubscribe 2` removes the subscription the reader saw as 2.
 
 Revision ID: 5b1d7c2e9a40
-Revises: 1e7a39f58996
+Revises: 5b2e8c1d9a47
 Create Date: 2026-12-03 14:20:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5b1d7c2e9a40"
-down_revision: str | Sequence[str] | None = "1e7a39f58996"
+down_revision: str | Sequence[str] | None = "5b2e8c1d9a47"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
