@@ -18,8 +18,8 @@ days, then articles, then alphabet, the
 first `subs - 3` become one chat each, due at 07:30, 12:00 or 18:00 (by rank, in turn). The other
 3 subscriptions are aliases of one name in one chat, all due at 07:30: the first three
 spellings of the `summarizer.search.ALIASES` row with at least three spellings that most
-articles name (as the search matches it). Every fourth topic chat also asks `/brief TOPIC` through the real
-Router at 09:00 on the third day, so digests must not repeat a brief either.
+articles name (as the search matches it). Every fourth topic chat also asks `/brief TOPIC`
+through the real Router at 09:00 on the third day, so digests must not repeat a brief either.
 
 The same replay runs twice: with today's digests ("ours") and, as the baseline, with the rule
 they had before (`PreviousRule`: the best points not yet sent, from any article, no window).
@@ -29,12 +29,11 @@ Reported per digest (`--json`) and in total:
   is in the 07:30 digest); for the first one: in the 24 hours before it; target 1.0;
 - repeated: points equal to or a near-duplicate (`summarizer.brief.near_duplicate`) of a point
   the same chat was shown earlier by a digest or a /brief; target 0;
-- quiet: deliveries whose window holds no article the topic's search finds, and how many of
-  them were answered with the "Nichts Neues zu … seit …" line; target all;
-- on topic: the share of points whose sentence names the topic as the search would match it
-  (its terms, aliases and stem prefixes, `summarizer.search.parse`), or directly follows such a
-  sentence in its article (the interim definition until the brief issue lands its own);
-  target >= 0.90;
+- quiet: deliveries whose window holds no article that names the topic (`Briefing.mentions`,
+  what a brief draws on), and how many of them were answered with the "Nichts Neues zu … seit
+  …" line; target all;
+- on topic: the share of points about the topic by the one shared definition,
+  `summarizer.topic.is_about` (as bench.briefs counts it); target >= 0.90;
 - split: articles cited by more than one digest of a chat (target 0);
 - exactly once as in bench.fanout: expected runs against ledger rows and sent messages,
   duplicates and lost (target 0 each).
@@ -79,8 +78,10 @@ from schedules.scheduler import DigestScheduler, trigger_for
 from schedules.subscriptions import Subscription, Subscriptions, utc
 from schedules.timespec import TimeSpec
 from summarizer import search as topic_search
+from summarizer import topic
 from summarizer.brief import near_duplicate, point_key
 from summarizer.library import Library
+from summarizer.models import KeyPoint, Mentions
 from summarizer.reply import ChatRef, Reply
 from summarizer.service import Briefing
 from summarizer.text import stop_words
@@ -287,11 +288,11 @@ async def run(
         topics = recurring_topics(news, released, max(0, subs - 3))
         aliases = alias_names(texts)
         made: list[Subscription] = []
-        for rank, topic in enumerate(topics):
+        for rank, name in enumerate(topics):
             hour, minute = TIMES[rank % len(TIMES)]
-            made.append(_subscribe(subscriptions, f"topic-{rank}", topic, hour, minute, clock))
-        for name in aliases:
-            made.append(_subscribe(subscriptions, "aliases", name, 7, 30, clock))
+            made.append(_subscribe(subscriptions, f"topic-{rank}", name, hour, minute, clock))
+        for spelling in aliases:
+            made.append(_subscribe(subscriptions, "aliases", spelling, 7, 30, clock))
         for subscription in made:
             scheduler.schedule(subscription)
         briefs = [
@@ -387,7 +388,8 @@ def _figures(
         for s in made
         for when in _runs(s, start, end.astimezone(ZoneInfo("UTC")))
     }
-    matches = {s.id: {h.article_id for h in library.search(s.topic, limit=10_000)} for s in made}
+    mentions = {s.id: {m.article_id: m for m in briefing.mentions(s.topic)} for s in made}
+    matches = {subscription_id: set(found) for subscription_id, found in mentions.items()}
     shown: dict[str, list[Shown]] = {chat: list(items) for chat, items in shown_by_brief.items()}
     cited_by: dict[tuple[str, str], set[int]] = defaultdict(set)
     digests: list[dict[str, Any]] = []
@@ -429,7 +431,7 @@ def _figures(
                 for e in earlier
             )
         ]
-        on_topic = [p for p in points if _about(subscription.topic, p, briefing)]
+        on_topic = [p for p in points if _about(p, mentions[subscription_id], briefing)]
         for point in points:
             cited_by[(chat, point.article_id)].add(subscription_id)
         shown.setdefault(chat, []).extend(Shown(p.text, message.at, "digest") for p in points)
@@ -465,15 +467,12 @@ def _runs(subscription: Subscription, start: datetime, end: datetime) -> list[da
     return runs
 
 
-def _about(topic: str, point: Any, briefing: Briefing) -> bool:
-    """The interim on-topic rule: the sentence names the topic, or follows one that does."""
-    if names_topic(topic, point.text):
-        return True
+def _about(point: KeyPoint, mentions: dict[str, Mentions], briefing: Briefing) -> bool:
+    """Is the point about the topic, by the shared definition (`summarizer.topic.is_about`)?"""
     article = briefing.article(point.article_id)
-    if article is None or point.sentence_index == 0:
-        return False
-    before = next((s.text for s in article.sentences if s.index == point.sentence_index - 1), "")
-    return names_topic(topic, before)
+    language = article.language if article is not None else "de"
+    found = mentions.get(point.article_id)
+    return topic.is_about(point.sentence_index, point.text, language, found)
 
 
 def _totals(
