@@ -75,6 +75,7 @@ BENCHES = (
     Bench("ingest", quick=("--pages", "40", "--baseline-pages", "10")),
     Bench("chat", quick=("--updates", "60", "--articles", "0")),
     Bench("fanout", full=("--kill", "both"), quick=("--subs", "60", "--kill", "both")),
+    Bench("daily", quick=("--articles", "150", "--days", "4", "--subs", "10")),
     Bench(
         "replicas",
         quick=("--subs", "30", "--slack", "2", "--rounds", "1", "--failover", "5"),

@@ -37,7 +37,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -247,7 +247,9 @@ def prepare(url: str, chats: Sequence[ChatRef]) -> None:
 
     engine = make_engine(url)
     migrate_database(engine)
-    briefing = Briefing(Library(engine))
+    library = Library(engine)
+    library.now = lambda: DUE - timedelta(hours=1)  # new for the digests due at DUE
+    briefing = Briefing(library)
     for name in ("nordkorea_container.txt", "nordkorea_rakete.txt"):
         briefing.add(ARTICLES / name)
     engine.dispose()

@@ -501,6 +501,68 @@ def fanout_specs(data: Any) -> list[Spec]:
     return specs
 
 
+# --- daily ------------------------------------------------------------------------------------
+
+
+def daily_specs(_data: Any) -> list[Spec]:
+    """Each figure for today's digests, with the same replay under the previous rule beside it."""
+
+    def row(
+        show: Callable[[dict[str, Any]], str], ok: Callable[[dict[str, Any]], bool]
+    ) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            ours, base = data["ours"], data.get("baseline")
+            baseline = f"{show(base)} (previous rule)" if base else NONE
+            return baseline, show(ours), NONE, ok(ours)
+
+        return read
+
+    def new(r: dict[str, Any]) -> str:
+        return f"{float(r['new_share']):.3f} ({r['points']} points, {r['digests_with_points']} digests)"
+
+    def once(r: dict[str, Any]) -> str:
+        return (
+            f"{r['delivered']}/{r['expected']} delivered, {r['duplicates']} dup., "
+            f"{r['lost']} lost, {r['split_articles']} articles split"
+        )
+
+    return [
+        Spec(
+            "daily digests: points from articles new since the last one",
+            "1.0",
+            row(new, lambda r: float(r["new_share"]) == 1.0),
+        ),
+        Spec(
+            "daily digests: points repeated in a chat, near-dup. too",
+            "0",
+            row(lambda r: str(r["repeated"]), lambda r: r["repeated"] == 0),
+        ),
+        Spec(
+            "daily digests: quiet days answered 'nothing new'",
+            "all",
+            row(
+                lambda r: f"{r['quiet_answered']}/{r['quiet']}",
+                lambda r: r["quiet_answered"] == r["quiet"],
+            ),
+        ),
+        Spec(
+            "daily digests: points about the topic",
+            "≥ 0.90",
+            row(
+                lambda r: f"{float(r['on_topic_share']):.3f}", lambda r: r["on_topic_share"] >= 0.9
+            ),
+        ),
+        Spec(
+            "daily digests: exactly once, aliases never split",
+            "0 dup., 0 lost, 0 split",
+            row(
+                once,
+                lambda r: r["duplicates"] == 0 and r["lost"] == 0 and r["split_articles"] == 0,
+            ),
+        ),
+    ]
+
+
 # --- replicas ---------------------------------------------------------------------------------
 
 
@@ -669,6 +731,7 @@ SPECS: dict[str, Callable[[Any], list[Spec]]] = {
     "ingest": ingest_specs,
     "chat": chat_specs,
     "fanout": fanout_specs,
+    "daily": daily_specs,
     "replicas": replicas_specs,
     "hardening": hardening_specs,
 }

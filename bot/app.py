@@ -162,6 +162,8 @@ def build_app(
     engine = make_engine(settings.database)
     migrate_database(engine)
     library = Library(engine)
+    if settings.clock_offset_seconds:  # articles arrive on the shifted clock the digests read
+        library.now = scheduler_clock(settings).now
     fetcher = fetcher if fetcher is not None else default_fetcher(settings)
     briefing = Briefing(library, fetcher=fetcher)
     conversations = Conversations(engine)
@@ -395,6 +397,7 @@ def scheduled_digests(
         limiter=limiter,
         language=app.router.language_for,
         compose=app.router.digest_reply,
+        shown_elsewhere=app.router.shown_points,
         silent_when_nothing_new=settings.silent_when_nothing_new,
         observe=metrics.delivery_outcome if metrics is not None else None,
     )

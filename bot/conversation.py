@@ -199,6 +199,25 @@ class Conversations:
             context = session.get(ContextRow, row.context_id)
             return _context(context) if context is not None else None
 
+    def recent(self, chat: ChatRef, *, limit: int) -> list[Context]:
+        """The chat's (all its threads') latest `limit` contexts that reached it (a message of
+        theirs was recorded as sent), newest first. A digest whose send failed is not one."""
+        sent = select(MessageRow.context_id).where(
+            MessageRow.platform == chat.platform, MessageRow.chat == chat.chat_id
+        )
+        with Session(self.engine) as session:
+            rows = session.scalars(
+                select(ContextRow)
+                .where(
+                    ContextRow.platform == chat.platform,
+                    ContextRow.chat == chat.chat_id,
+                    ContextRow.id.in_(sent),
+                )
+                .order_by(ContextRow.created.desc())
+                .limit(limit)
+            )
+            return [_context(row) for row in rows]
+
     def last(self, chat: ChatRef) -> Context | None:
         """The chat's (thread's) most recent context, if any."""
         with Session(self.engine) as session:

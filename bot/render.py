@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from summarizer.models import Answer, Digest
+from summarizer.models import Answer, Digest, KeyPoint
 from summarizer.reply import Button, Reply
 
 log = logging.getLogger(__name__)
@@ -140,6 +140,11 @@ def _citation_numbers(digest: Digest) -> dict[str, int]:
     return {ref.id: number for number, ref in enumerate(digest.articles, start=1)}
 
 
+def _point_numbers(point: KeyPoint, numbers: dict[str, int]) -> list[int]:
+    """The sources a point cites: its article, then every other outlet with the same fact."""
+    return [numbers[i] for i in (point.article_id, *point.also_in) if i in numbers]
+
+
 # --------------------------------------------------------------------------- Telegram
 
 
@@ -186,11 +191,10 @@ def _tg_digest_units(reply: Reply, digest: Digest) -> list[str]:
     units = _tg_fragments(reply.title or digest.title, wrap=("<b>", "</b>"))
     units.append("")
     for point in digest.points:
-        number = numbers.get(point.article_id)
-        suffix = ""
-        if number is not None:
-            ref = digest.articles[number - 1]
-            suffix = " " + _tg_link(ref.url, f"[{number}]")
+        suffix = "".join(
+            " " + _tg_link(digest.articles[n - 1].url, f"[{n}]")
+            for n in _point_numbers(point, numbers)
+        )
         units.extend(_tg_fragments(point.text, prefix="• ", suffix=suffix))
     if digest.articles:
         units.append("")
@@ -356,10 +360,10 @@ def _slack_digest_blocks(reply: Reply, digest: Digest) -> list[Block]:
     numbers = _citation_numbers(digest)
     blocks = [_header(reply.title or digest.title)]
     for point in digest.points:
-        number = numbers.get(point.article_id)
-        suffix = ""
-        if number is not None:
-            suffix = " " + _slack_link(digest.articles[number - 1].url, f"[{number}]")
+        suffix = "".join(
+            " " + _slack_link(digest.articles[n - 1].url, f"[{n}]")
+            for n in _point_numbers(point, numbers)
+        )
         blocks.extend(_sections(point.text, prefix="• ", suffix=suffix))
     sources = [
         f"{number}. {_slack_link(ref.url, _short(ref.title or ref.url or ref.id))}"

@@ -25,7 +25,7 @@ from bot.observability import database_outage
 from bot.pending_adds import PendingAdd, PendingAdds
 from summarizer.brief import point_key
 from summarizer.errors import UserError
-from summarizer.models import Added, Answer, ArticleRef, Digest
+from summarizer.models import Added, Answer, ArticleRef, Digest, KeyPoint
 from summarizer.qa import CLOSEST_SCORE
 from summarizer.reply import Button, ChatRef, Reply, ReplyKind
 from summarizer.service import Briefing
@@ -38,6 +38,8 @@ MAX_ADD_TEXT = 1_000_000
 """Longest text /add accepts pasted in a message."""
 MAX_TOPIC = 200
 BRIEF_POINTS = 7
+SHOWN_CONTEXTS = 50
+"""How many of a chat's latest briefs and digests `shown_points` reads."""
 MORE_POINTS = 5
 ADD_PREVIEW_POINTS = 3
 SOURCES_PAGE = 20
@@ -241,6 +243,19 @@ class Router:
         except Exception as error:
             _log_failure(error, "could not record message %s in %s", message_id, chat)
 
+    def shown_points(self, chat: ChatRef) -> list[str]:
+        """The texts of the points the chat's recent briefs, "more" presses and digests showed
+        (its contexts that reached it), so a scheduled digest can leave them and their
+        near-duplicates out."""
+        texts_shown: list[str] = []
+        for context in self.conversations.recent(chat, limit=SHOWN_CONTEXTS):
+            keys = set(context.shown)
+            for article_id in context.article_ids:
+                article = self.briefing.article(article_id)
+                if article is not None:
+                    texts_shown += [s.text for s in article.sentences if point_key(s.text) in keys]
+        return list(dict.fromkeys(texts_shown))
+
     def register(self, command: Command) -> None:
         """Add a command after construction (for parts built after the router, such as the
         subscription commands, which need the scheduler, which needs the adapters' senders)."""
@@ -314,7 +329,7 @@ class Router:
                 refs.append(ArticleRef(point.article_id, article.short_name if article else ""))
         number = {ref.id: i for i, ref in enumerate(refs, 1)}
         heading = title or digest.title
-        lines = [f"• {p.text} [{number[p.article_id]}]" for p in digest.points]
+        lines = [f"• {p.text} {_citation(p, number)}" for p in digest.points]
         sources = [f"[{number[r.id]}] {_cite(r, language)}" for r in refs if r.id in _cited(digest)]
         body = [heading, *lines, "", texts.BRIEF_SOURCES_HEADING.get(language), *sources]
         if context_id is not None:
@@ -754,7 +769,7 @@ class Router:
     @staticmethod
     def _digest_article_ids(digest: Digest) -> list[str]:
         ids = [ref.id for ref in digest.articles]
-        ids += [p.article_id for p in digest.points]
+        ids += [i for p in digest.points for i in (p.article_id, *p.also_in)]
         return list(dict.fromkeys(ids))
 
     @staticmethod
@@ -785,7 +800,12 @@ def _bytes(size: int) -> str:
 
 
 def _cited(digest: Digest) -> set[str]:
-    return {p.article_id for p in digest.points}
+    return {i for p in digest.points for i in (p.article_id, *p.also_in)}
+
+
+def _citation(point: KeyPoint, number: Mapping[str, int]) -> str:
+    """ "[1]", or "[1] [3]" when other articles state the same fact (`KeyPoint.also_in`)."""
+    return " ".join(f"[{number[i]}]" for i in (point.article_id, *point.also_in) if i in number)
 
 
 def _looks_like_path(source: str) -> bool:

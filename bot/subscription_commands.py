@@ -8,9 +8,7 @@ UserError before anything is stored, so it changes nothing; the router shows its
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.commands import ActionHandler, Command, Press, Request, Text
@@ -18,7 +16,7 @@ from bot.config import Settings
 from schedules.clock import Clock, SystemClock
 from schedules.scheduler import DigestScheduler
 from schedules.subscriptions import Subscription, Subscriptions
-from schedules.timespec import TimeSpec, parse_subscription, parse_timezone
+from schedules.timespec import TimeSpec, local_time, parse_subscription, parse_timezone
 from summarizer.errors import UserError
 from summarizer.reply import ChatRef, Reply, ReplyKind
 from summarizer.service import Briefing
@@ -29,14 +27,21 @@ if TYPE_CHECKING:
 DEFAULT_SPEC = TimeSpec(7, 30)
 """What the "subscribe daily" button under a digest subscribes to (in the chat's zone)."""
 
-_WEEKDAYS = {
-    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-
 SUBSCRIBE_USAGE = Text(
-    de="/subscribe THEMA [TAGE] UHRZEIT [ZONE] – z. B. /subscribe nordkorea 07:30, /subscribe nordkorea werktags 8 Uhr, /subscribe nordkorea mo,do 18:00 Europe/Berlin",
-    en="/subscribe TOPIC [DAYS] TIME [ZONE] – e.g. /subscribe nordkorea 07:30, /subscribe nordkorea weekdays 8am, /subscribe nordkorea mon,thu 6:30 pm Europe/London",
+    de=(
+        "/subscribe THEMA [TAGE] UHRZEIT [ZONE] – z. B. /subscribe nordkorea 07:30, "
+        "/subscribe 7:30 nordkorea, /subscribe nordkorea werktags 8 Uhr, "
+        "/subscribe nordkorea mo,do 18:00 Europe/Berlin. Bei der Zeitumstellung: eine Uhrzeit, "
+        "die es an dem Tag nicht gibt (02:30 im März), kommt eine Stunde später (03:30), "
+        "eine doppelte (02:30 im Oktober) einmal, zur ersten."
+    ),
+    en=(
+        "/subscribe TOPIC [DAYS] TIME [ZONE] – e.g. /subscribe nordkorea 07:30, "
+        "/subscribe 7:30 nordkorea, /subscribe nordkorea weekdays 8am, "
+        "/subscribe nordkorea mon,thu 6:30 pm Europe/London. When the clocks change: a time "
+        "that does not exist that day (02:30 in March) comes an hour later (03:30), one that "
+        "occurs twice (02:30 in October) once, at the first."
+    ),
 )
 SUBSCRIBE_SUMMARY = Text(
     de="Tägliches Briefing zu einem Thema abonnieren", en="Get a daily briefing on a topic"
@@ -57,8 +62,14 @@ UNSUBSCRIBE_USAGE = Text(
 UNSUBSCRIBE_SUMMARY = Text(de="Ein Abo beenden", en="Stop a subscription")
 
 SUBSCRIBED = Text(
-    de="Abonniert: {topic}, {when} ({zone}). Erster Versand: {first}.",
-    en="Subscribed: {topic}, {when} ({zone}). First delivery: {first}.",
+    de=(
+        "Abonniert: {topic}, {when} ({zone}). Erster Versand: {first}, mit allem Neuen der "
+        "24 Stunden davor; danach jeweils, was seit dem letzten Versand neu ist."
+    ),
+    en=(
+        "Subscribed: {topic}, {when} ({zone}). First delivery: {first}, with what is new in "
+        "the 24 hours before it; after that, what is new since the delivery before."
+    ),
 )
 MOVED = Text(
     de="Geändert: {topic} jetzt {when} ({zone}). Nächster Versand: {first}.",
@@ -94,6 +105,10 @@ NOT_FOUND = Text(
     en="No subscription “{what}”. /subscriptions lists this chat's subscriptions.",
 )
 REMOVED = Text(de="Abo beendet: {topics}.", en="Unsubscribed: {topics}.")
+LIST_CHANGED = Text(
+    de="Nr. {number} der zuletzt gezeigten Liste gibt es nicht mehr: die Liste hat sich geändert. /subscriptions zeigt sie neu.",
+    en="Number {number} of the list shown last is gone: the list has changed. /subscriptions shows it again.",
+)
 ZONE_IS = Text(
     de="Zeitzone dieses Chats: {zone}. Ändern, z. B.: /timezone {example}",
     en="This chat's time zone: {zone}. To change it, e.g.: /timezone {example}",
@@ -217,6 +232,9 @@ class SubscriptionCommands:
             for number, subscription in enumerate(subscriptions, 1)
         ]
         heading = LIST_HEADING.get(language)
+        self.subscriptions.remember_listing(
+            request.message.chat, subscriptions, now=self.clock.now()
+        )
         return [
             Reply(
                 "\n".join([heading, *lines]),
@@ -237,8 +255,7 @@ class SubscriptionCommands:
         if what.lower() in ("all", "alle"):
             chosen = subscriptions
         elif what.isdigit():
-            number = int(what)
-            chosen = [subscriptions[number - 1]] if 1 <= number <= len(subscriptions) else []
+            chosen = self._by_number(chat, int(what), subscriptions)
         else:
             found = self.subscriptions.find(chat, what)
             chosen = [found] if found is not None else []
@@ -255,6 +272,26 @@ class SubscriptionCommands:
         return [_reply(REMOVED.format(language, topics=topics), language)]
 
     # --- helpers ----------------------------------------------------------------------------
+
+    def _by_number(
+        self, chat: ChatRef, number: int, subscriptions: list[Subscription]
+    ) -> list[Subscription]:
+        """The subscription /subscriptions showed as `number` (the current order if the chat
+        never listed them); UserError when that one is gone or the list has grown since."""
+        listing = self.subscriptions.listing(chat)
+        if listing is None:
+            return [subscriptions[number - 1]] if 1 <= number <= len(subscriptions) else []
+        if 1 <= number <= len(listing):
+            shown = listing[number - 1]
+            if shown is not None:
+                return [shown]
+        elif not 1 <= number <= len(subscriptions):
+            return []
+        raise UserError(
+            "subscription_list_changed",
+            de=LIST_CHANGED.format("de", number=number),
+            en=LIST_CHANGED.format("en", number=number),
+        )
 
     def chat_zone(self, chat: ChatRef) -> str:
         """The chat's /timezone, else BRIEFBOT_TIMEZONE."""
@@ -333,15 +370,6 @@ def subscription_commands(
     return SubscriptionCommands(
         subscriptions, scheduler, settings, briefing=briefing, clock=clock
     ).commands()
-
-
-def local_time(when: datetime, zone: str, language: str) -> str:
-    """ "Mo 02.06. 07:30" / "Mon 06/02 07:30" in `zone`."""
-    local = when.astimezone(ZoneInfo(zone))
-    day = _WEEKDAYS["de" if language == "de" else "en"][local.weekday()]
-    if language == "de":
-        return f"{day} {local:%d.%m.} {local:%H:%M}"
-    return f"{day} {local:%m/%d} {local:%H:%M}"
 
 
 def _describe(subscription: Subscription, language: str) -> dict[str, str]:

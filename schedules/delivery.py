@@ -11,14 +11,24 @@ constraint, so a restart, a retry, a catch-up or a second replica can never send
 A `claimed` row whose owner (one scheduler term) is gone is taken over and retried. A `sending`
 row whose owner is gone may or may not have reached the chat: it becomes `unconfirmed` and is
 not sent again (a duplicate is the failure users hate most; the log says which ones).
+
+What a digest holds: the points of the articles on the topic that arrived since the
+subscription's previous delivery was claimed (the first one: the 24 hours before it), minus
+every point the chat was shown before (by a digest, or by a /brief or "more", which the
+composition root passes in as `shown_elsewhere`), near-duplicates included, and minus the
+articles another subscription of the same chat has already covered (aliases such as
+`nordkorea` and `north korea` find the same articles: one digest shows an article, whole).
+One chat's digests are built and sent one after the other, so two due at the same minute see
+each other's points. Nothing left: one "nothing new since …" line, or silence if configured.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -44,9 +54,10 @@ from schedules.clock import Clock, SystemClock
 from schedules.ratelimit import RateLimiter
 from schedules.sending import ChatGone, RetryAfter, Sender, SendError, TransientSendError
 from schedules.subscriptions import Subscription, Subscriptions, utc
+from schedules.timespec import local_time
 from summarizer.brief import point_key
 from summarizer.db import Base
-from summarizer.models import Digest
+from summarizer.models import Article, Digest
 from summarizer.reply import ChatRef, Reply
 
 log = logging.getLogger(__name__)
@@ -60,6 +71,13 @@ FAILED = "failed"
 GONE = "gone"
 EXPIRED = "expired"
 DONE = (SENT, SILENT, UNCONFIRMED, FAILED, GONE, EXPIRED)
+DELIVERED = (SENT, SILENT, UNCONFIRMED)
+"""A run that counts as "the previous delivery": its window of new articles is used up."""
+FIRST_WINDOW = timedelta(hours=24)
+"""What a subscription's first digest covers: the articles of the 24 hours before it."""
+SHOWN_HORIZON = timedelta(days=30)
+"""How far back the texts of shown points are compared for near-duplicates (exact repeats
+are excluded for ever, by key)."""
 
 
 class DeliveryRow(Base):
@@ -97,6 +115,33 @@ class SentPointRow(Base):
     point_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     delivery_id: Mapped[int] = mapped_column(Integer)
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class ShownPoint:
+    """A point a digest showed: its key, its text and the article it cites (stored as JSON in
+    `deliveries.points`; rows written before texts were kept hold bare keys)."""
+
+    key: str
+    text: str = ""
+    article_id: str = ""
+
+    def as_json(self) -> dict[str, str]:
+        return {"key": self.key, "text": self.text, "article": self.article_id}
+
+    @classmethod
+    def from_json(cls, value: object) -> ShownPoint:
+        if isinstance(value, str):
+            return cls(value)
+        if isinstance(value, dict):
+            return cls(
+                str(value.get("key", "")), str(value.get("text", "")), str(value.get("article", ""))
+            )
+        raise ValueError(f"not a shown point: {value!r}")
+
+
+def _shown_points(raw: str | None) -> list[ShownPoint]:
+    return [ShownPoint.from_json(item) for item in json.loads(raw or "[]")]
 
 
 @dataclass(frozen=True)
@@ -184,8 +229,10 @@ class Ledger:
             return None
         return Claim(row.id, row.subscription_id, utc(row.scheduled_at), row.attempts)
 
-    def sending(self, delivery_id: int, *, owner: str, keys: Sequence[str]) -> bool:
-        """Mark the delivery as on its way (committed before the platform is called)."""
+    def sending(self, delivery_id: int, *, owner: str, keys: Sequence[str | ShownPoint]) -> bool:
+        """Mark the delivery as on its way (committed before the platform is called), with the
+        points it shows (bare keys, or ShownPoints that also keep the text and the article)."""
+        points = [k if isinstance(k, ShownPoint) else ShownPoint(k) for k in keys]
         with Session(self.engine) as session, session.begin():
             result = session.execute(
                 update(DeliveryRow)
@@ -194,7 +241,7 @@ class Ledger:
                     DeliveryRow.owner == owner,
                     DeliveryRow.status == CLAIMED,
                 )
-                .values(status=SENDING, points=json.dumps(list(keys)))
+                .values(status=SENDING, points=json.dumps([p.as_json() for p in points]))
             )
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
@@ -244,6 +291,40 @@ class Ledger:
                     )
                 )
             )
+
+    def window_start(self, subscription_id: int, *, before: int) -> datetime | None:
+        """When the previous delivery of the subscription (a ledger row older than `before`
+        that was sent, silent or unconfirmed) was claimed: every article that had arrived by
+        then was there to be picked when it was built. None: no delivery yet."""
+        with Session(self.engine) as session:
+            value = session.scalar(
+                select(func.max(DeliveryRow.claimed_at)).where(
+                    DeliveryRow.subscription_id == subscription_id,
+                    DeliveryRow.id < before,
+                    DeliveryRow.status.in_(DELIVERED),
+                )
+            )
+            return utc(value) if value is not None else None
+
+    def shown(
+        self, chat: ChatRef, *, since: datetime, other_than: int | None = None
+    ) -> list[tuple[int, ShownPoint]]:
+        """(subscription id, point) of every point the chat's digests claimed at or after
+        `since` showed (sent or unconfirmed), optionally leaving out one subscription's."""
+        query = select(DeliveryRow.subscription_id, DeliveryRow.points).where(
+            DeliveryRow.platform == chat.platform,
+            DeliveryRow.chat_id == chat.chat_id,
+            DeliveryRow.status.in_((SENT, UNCONFIRMED)),
+            DeliveryRow.claimed_at >= since,
+        )
+        if other_than is not None:
+            query = query.where(DeliveryRow.subscription_id != other_than)
+        with Session(self.engine) as session:
+            return [
+                (subscription_id, point)
+                for subscription_id, raw in session.execute(query)
+                for point in _shown_points(raw)
+            ]
 
     def last_sent_at(self, subscription_id: int) -> datetime | None:
         with Session(self.engine) as session:
@@ -310,7 +391,7 @@ class Ledger:
             return {status: int(n) for status, n in rows}
 
     def _record_points(self, session: Session, row: DeliveryRow, now: datetime) -> None:
-        keys = json.loads(row.points or "[]")
+        keys = [point.key for point in _shown_points(row.points)]
         if not keys:
             return
         values = [
@@ -338,8 +419,16 @@ class DigestSource(Protocol):
         since: datetime | None = None,
         points: int = 7,
         exclude: Collection[str] = (),
+        shown: Collection[str] = (),
         language: str = "de",
     ) -> Digest: ...
+
+    def article(self, article_id: str) -> Article | None: ...
+
+
+ShownElsewhere = Callable[[ChatRef], Sequence[str]]
+"""chat -> texts of the points the chat was shown outside scheduled digests (/brief, "more");
+the router's `shown_points` fits."""
 
 
 class SenderByPlatform:
@@ -434,8 +523,13 @@ class Deliveries:
         finish_seconds: float = 15.0,
         observe: Callable[[str, str], None] | None = None,
         on_the_wire: int = 4,
+        shown_elsewhere: ShownElsewhere | None = None,
     ) -> None:
         self.ledger = Ledger(engine)
+        self.shown_elsewhere = shown_elsewhere
+        self._chat_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        """One lock per chat with a digest in progress: a chat's digests are built and sent
+        one at a time, so each sees the points the one before it showed."""
         self._wire = asyncio.Semaphore(on_the_wire)
         """At most this many deliveries are marked "sending" at once: when the platform answers
         slower than the limiter hands out slots, the rest wait as `claimed` (resumable), so a
@@ -491,16 +585,18 @@ class Deliveries:
         attempts = claim.attempts
         while True:
             try:
-                reply, keys = self._build(subscription)
-                if reply is None:
-                    self.ledger.finish(claim.id, SILENT)
-                    return Outcome("silent")
-                if self.limiter is not None:
-                    await self.limiter.reserve(chat)
-                async with self._wire:  # "sending" only while really on the wire
-                    if not self.ledger.sending(claim.id, owner=owner, keys=keys):
-                        return Outcome("skipped")
-                    message_id = await self._send(claim, chat, reply, owner)
+                async with self._chat_lock(chat):
+                    reply, keys = self._build(subscription, claim)
+                    if reply is None:
+                        self.ledger.finish(claim.id, SILENT)
+                        return Outcome("silent")
+                    if self.limiter is not None:
+                        await self.limiter.reserve(chat)
+                    async with self._wire:  # "sending" only while really on the wire
+                        if not self.ledger.sending(claim.id, owner=owner, keys=keys):
+                            return Outcome("skipped")
+                        message_id = await self._send(claim, chat, reply, owner)
+                    self.ledger.sent(claim.id, message_id, now=self.clock.now())
             except RetryAfter as error:
                 wait = max(0.0, error.seconds)
                 if self.limiter is not None:
@@ -545,8 +641,18 @@ class Deliveries:
                     return outcome
                 await self._sleep_unslotted(self.backoff.delay(attempts))
                 continue
-            self.ledger.sent(claim.id, message_id, now=self.clock.now())
             return Outcome("sent", message_id=message_id)
+
+    @contextlib.asynccontextmanager
+    async def _chat_lock(self, chat: ChatRef) -> AsyncIterator[None]:
+        key = (chat.platform, chat.chat_id)
+        lock = self._chat_locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and self._chat_locks.get(key) is lock:
+                del self._chat_locks[key]  # no one waits: forget it (waiters hold a reference)
 
     async def _send(self, claim: Claim, chat: ChatRef, reply: Reply, owner: str) -> str:
         """The platform call. A stop (cancellation) that arrives while a message is on the wire
@@ -600,23 +706,50 @@ class Deliveries:
         self.ledger.retry_later(claim.id, owner=owner, attempts=attempts, error=error, at=None)
         return None
 
-    def _build(self, subscription: Subscription) -> tuple[Reply | None, list[str]]:
-        """The digest of points the chat has not received, or the "nothing new" line."""
-        language = self.language(subscription.chat)
+    def _build(
+        self, subscription: Subscription, claim: Claim
+    ) -> tuple[Reply | None, list[ShownPoint]]:
+        """The digest of what arrived since the previous delivery and the chat has not been
+        shown, or the "nothing new" line (None when configured silent)."""
+        chat = subscription.chat
+        language = self.language(chat)
+        since = self.window_start(subscription, claim)
+        horizon = self.clock.now() - SHOWN_HORIZON
+        exclude = self.ledger.sent_keys(chat)
+        shown = [point.text for _, point in self.ledger.shown(chat, since=horizon) if point.text]
+        if self.shown_elsewhere is not None:
+            shown.extend(self.shown_elsewhere(chat))
+        # articles another subscription of this chat showed are covered, whole: none of their
+        # sentences becomes a point here (no alias splits or repeats an article)
+        covered = {
+            point.article_id
+            for _, point in self.ledger.shown(chat, since=since, other_than=subscription.id)
+            if point.article_id
+        }
+        for article_id in sorted(covered):
+            article = self.source.article(article_id)
+            if article is not None:
+                exclude.update(point_key(sentence.text) for sentence in article.sentences)
         digest = self.source.brief(
             subscription.topic,
+            since=since,
             points=self.points,
-            exclude=self.ledger.sent_keys(subscription.chat),
+            exclude=exclude,
+            shown=list(dict.fromkeys(shown)),
             language=language,
         )
         if digest.points:
             title = digest_title(subscription, language)
-            keys = [point_key(point.text) for point in digest.points]
-            return self.compose(digest, language, title), keys
+            points = [ShownPoint(point_key(p.text), p.text, p.article_id) for p in digest.points]
+            return self.compose(digest, language, title), points
         if self.silent_when_nothing_new:
             return None, []
-        since = self.ledger.last_sent_at(subscription.id) or subscription.effective_from
-        return nothing_new(subscription, since, language), []
+        return nothing_new(subscription, since, language, now=self.clock.now()), []
+
+    def window_start(self, subscription: Subscription, claim: Claim) -> datetime:
+        """Where the digest of this run starts: the previous delivery, else 24 hours before."""
+        previous = self.ledger.window_start(subscription.id, before=claim.id)
+        return previous if previous is not None else claim.scheduled_at - FIRST_WINDOW
 
 
 def digest_title(subscription: Subscription, language: str) -> str:
@@ -626,21 +759,34 @@ def digest_title(subscription: Subscription, language: str) -> str:
     return f"Briefing on {subscription.topic} ({when})"
 
 
-def nothing_new(subscription: Subscription, since: datetime, language: str) -> Reply:
-    local = since.astimezone(ZoneInfo(subscription.timezone))
-    if language == "de":
-        text = f"Nichts Neues zu {subscription.topic} seit {local:%d.%m.%Y %H:%M}."
-    else:
-        text = f"Nothing new on {subscription.topic} since {local:%Y-%m-%d %H:%M}."
+NOTHING_NEW = {
+    "de": "Nichts Neues zu {topic} seit {since}",
+    "en": "Nothing new on {topic} since {since}",
+}
+
+
+def nothing_new(
+    subscription: Subscription, since: datetime, language: str, *, now: datetime | None = None
+) -> Reply:
+    """ "Nichts Neues zu nordkorea seit Di 07:30": the weekday is enough within the last six
+    days of `now`; further back the date is said too."""
+    zone = subscription.timezone
+    recent = now is not None and now - since < timedelta(days=6)
+    when = local_time(since, zone, language, date=not recent)
+    text = NOTHING_NEW["de" if language == "de" else "en"].format(
+        topic=subscription.topic, since=when
+    )
     return Reply(text, kind="text", language=language)
 
 
 def plain_digest_reply(digest: Digest, language: str, title: str) -> Reply:
     """A digest as plain text with numbered sources (used when no router composer is given)."""
-    refs = [ref for ref in digest.articles if any(p.article_id == ref.id for p in digest.points)]
+    cited = {i for p in digest.points for i in (p.article_id, *p.also_in)}
+    refs = [ref for ref in digest.articles if ref.id in cited]
     number = {ref.id: i for i, ref in enumerate(refs, 1)}
     lines = tuple(
-        f"• {p.text}" + (f" [{number[p.article_id]}]" if p.article_id in number else "")
+        f"• {p.text}"
+        + "".join(f" [{number[i]}]" for i in (p.article_id, *p.also_in) if i in number)
         for p in digest.points
     )
     sources = [

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Text,
     func,
     select,
     update,
@@ -52,6 +54,20 @@ class ChatZoneRow(Base):
     timezone: Mapped[str] = mapped_column(String(64))
 
 
+class ListingRow(Base):
+    """The subscriptions /subscriptions last showed a chat (thread), in the order it numbered
+    them, so `/unsubscribe 2` means what the reader saw as 2, also after a removal. Each is
+    kept as [id, topic key]: SQLite reuses the id of a removed last row for the next one."""
+
+    __tablename__ = "subscription_listings"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    thread_id: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
+    ids: Mapped[str] = mapped_column(Text, default="[]")
+    shown_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 @dataclass(frozen=True)
 class Subscription:
     """One topic digest for one chat (and thread). `effective_from` is when its current time was
@@ -87,7 +103,10 @@ class Subscriptions:
         self.engine = engine
         Base.metadata.create_all(
             engine,
-            tables=[Base.metadata.tables[name] for name in ("subscriptions", "chat_timezones")],
+            tables=[
+                Base.metadata.tables[name]
+                for name in ("subscriptions", "chat_timezones", "subscription_listings")
+            ],
         )
 
     def subscribe(
@@ -214,6 +233,31 @@ class Subscriptions:
                     row.effective_from = now
             session.flush()
             return [_subscription(row) for row in rows]
+
+    def remember_listing(self, chat: ChatRef, shown: list[Subscription], *, now: datetime) -> None:
+        """Record the numbering /subscriptions just showed the chat (thread)."""
+        key = (chat.platform, chat.chat_id, chat.thread_id or "")
+        with Session(self.engine) as session, session.begin():
+            row = session.get(ListingRow, key)
+            if row is None:
+                row = ListingRow(platform=key[0], chat_id=key[1], thread_id=key[2])
+                session.add(row)
+            row.ids = json.dumps([[s.id, topic_key(s.topic)] for s in shown])
+            row.shown_at = now
+
+    def listing(self, chat: ChatRef) -> list[Subscription | None] | None:
+        """What /subscriptions last showed, by number: each subscription if it still exists
+        (None where it is gone); None if the chat never listed them."""
+        with Session(self.engine) as session:
+            row = session.get(ListingRow, (chat.platform, chat.chat_id, chat.thread_id or ""))
+            if row is None:
+                return None
+            shown: list[Subscription | None] = []
+            for subscription_id, key in json.loads(row.ids):
+                found = session.get(SubscriptionRow, int(subscription_id))
+                alive = found is not None and found.active and found.topic_key == key
+                shown.append(_subscription(found) if found is not None and alive else None)
+            return shown
 
     def chat_zone(self, chat: ChatRef) -> str | None:
         with Session(self.engine) as session:

@@ -3,6 +3,7 @@
     nordkorea 07:30 · nordkorea 7.30 · nordkorea 07:30 Europe/Berlin · nordkorea weekdays 08:00
     nordkorea mon,thu 18:00 · nordkorea mo,do 18:00 · nordkorea werktags 8:00 Uhr
     fussball 9 Uhr · news 7.30 Uhr · news 18h · fussball 9am · x 9:30 pm Europe/London
+    7:30 nordkorea · mo,do 18:00 nordkorea · 9 Uhr fussball Europe/Berlin   (time first)
 
 Hand-written (a few lines of token rules) because date parsers such as dateparser guess a full
 date from any number and know neither German day lists nor our topic-first word order.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 from summarizer.errors import UserError
@@ -55,6 +57,7 @@ _SHORT = {
     "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
 }
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _TIME = re.compile(
     r"^(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<mark>uhr|h|am|pm|a\.m\.|p\.m\.)?$",
     re.IGNORECASE,
@@ -114,6 +117,19 @@ def describe_days(days: tuple[int, ...], language: str) -> str:
     return ", ".join(names[d] for d in days)
 
 
+def local_time(when: datetime, zone: str, language: str, *, date: bool = True) -> str:
+    """A moment as a chat reads it, in `zone`, 24-hour clock, a date no reader can misread:
+    "Fr 04.12. 07:30" / "Fri 4 Dec 07:30" ("Fr 07:30" / "Fri 07:30" without `date`)."""
+    local = when.astimezone(zoneinfo.ZoneInfo(zone))
+    de = language == "de"
+    day = _SHORT["de" if de else "en"][local.weekday()]
+    if not date:
+        return f"{day} {local:%H:%M}"
+    if de:
+        return f"{day} {local:%d.%m.} {local:%H:%M}"
+    return f"{day} {local.day} {_MONTHS_EN[local.month - 1]} {local:%H:%M}"
+
+
 def days_from_cron(field: str) -> tuple[int, ...]:
     """The inverse of `TimeSpec.cron_days`."""
     if field in ("", "*"):
@@ -122,8 +138,12 @@ def days_from_cron(field: str) -> tuple[int, ...]:
 
 
 def parse_subscription(text: str) -> SubscriptionRequest:
-    """`TOPIC [DAYS] TIME [DAYS] [ZONE]` -> topic and TimeSpec, or UserError."""
+    """`TOPIC [DAYS] TIME [DAYS] [ZONE]` or `[DAYS] TIME [DAYS] TOPIC [ZONE]` -> topic and
+    TimeSpec, or UserError."""
     tokens = _join_marks(text.split())
+    time_first = _time_first(tokens)
+    if time_first is not None:
+        return time_first
     position = next(
         (i for i in range(len(tokens) - 1, -1, -1) if _looks_like_time(tokens[i])), None
     )
@@ -173,6 +193,41 @@ def parse_subscription(text: str) -> SubscriptionRequest:
             en=f"The topic is too long (at most {MAX_TOPIC_CHARS} characters).",
         )
     return SubscriptionRequest(topic, TimeSpec(hour, minute, days or ALL_DAYS, zone))
+
+
+def _time_first(tokens: list[str]) -> SubscriptionRequest | None:
+    """ "7:30 nordkorea", "mo,do 18:00 nordkorea Europe/Berlin": days and a time before the
+    topic, a zone after it. None when the line does not start that way, or names a second time
+    (then the last time is the time, as in the topic-first order)."""
+    start = 0
+    while start < len(tokens) and (
+        tokens[start].lower() in _FILLERS or parse_days(tokens[start]) is not None
+    ):
+        start += 1
+    if start >= len(tokens) - 1 or not _looks_like_time(tokens[start]):
+        return None
+    if any(_looks_like_time(token) for token in tokens[start + 1 :]):
+        return None
+    hour, minute = parse_clock(tokens[start])
+    days = {d for token in tokens[:start] for d in parse_days(token) or ()}
+    rest = tokens[start + 1 :]
+    while rest and (rest[0].lower() in _CLOCK_WORDS or parse_days(rest[0]) is not None):
+        days.update(parse_days(rest[0]) or ())
+        rest = rest[1:]
+    zone = None
+    if len(rest) > 1 and rest[-1].strip().lower() in _zone_names():
+        zone = parse_timezone(rest[-1])
+        rest = rest[:-1]
+    topic = " ".join(rest).strip().strip("\"'„“”")
+    if not topic:
+        return None
+    if len(topic) > MAX_TOPIC_CHARS:
+        raise UserError(
+            "topic_too_long",
+            de=f"Das Thema ist zu lang (höchstens {MAX_TOPIC_CHARS} Zeichen).",
+            en=f"The topic is too long (at most {MAX_TOPIC_CHARS} characters).",
+        )
+    return SubscriptionRequest(topic, TimeSpec(hour, minute, tuple(sorted(days)) or ALL_DAYS, zone))
 
 
 def parse_clock(token: str) -> tuple[int, int]:

@@ -20,7 +20,7 @@ import heapq
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
@@ -355,6 +355,9 @@ class Library:
         self._cache_lock = threading.Lock()
         self._head_cache: dict[int, Head] = {}
         self._passage_cache: OrderedDict[str, _Passages] = OrderedDict()
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        """When an article being added arrives; tests and benchmarks replaying days of news
+        set their clock here."""
 
     @classmethod
     def open(cls, url: str) -> Library:
@@ -375,7 +378,7 @@ class Library:
                 self._set_url(article_id, document.url)
                 existing = self._reload(article_id)
             return Added(existing, created=False)
-        added = datetime.now(UTC)
+        added = self.now()
         published = _utc(document.published)
         # an untitled article (pasted text) is stored under the name it is cited by everywhere
         title = document.title or name_from_text(" ".join(s.text for s in document.sentences))

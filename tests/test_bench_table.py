@@ -89,6 +89,12 @@ REPLICAS = {
     "failover": {"mode": "kill", "rounds": 5, "median_s": 3.1, "max_s": 4.0,
                  "within_budget": True, "failover_budget_s": 30.0},
 }  # fmt: skip
+DAILY = {
+    rule: {"points": 2800, "digests_with_points": 400, "new_share": share, "repeated": repeated,
+           "quiet": 120, "quiet_answered": answered, "on_topic_share": 0.93, "expected": 700,
+           "delivered": 700, "duplicates": 0, "lost": 0, "split_articles": 0}
+    for rule, share, repeated, answered in (("ours", 1.0, 0, 120), ("baseline", 0.6, 30, 10))
+}  # fmt: skip
 NEURAL = {
     lang: {
         "articles": 48, "weight": 8.0,
@@ -123,6 +129,7 @@ RECORDED: dict[str, Any] = {
     "answers": ANSWERS, "neural": NEURAL, "digests": DIGESTS, "boilerplate": BOILERPLATE, "splitting": SPLITTING,
     "speed": SPEED, "ingest": INGEST, "chat": CHAT, "fanout": FANOUT, "replicas": REPLICAS,
     "hardening": HARDENING, "briefs": BRIEFS,
+    "daily": DAILY,
 }  # fmt: skip
 
 

@@ -276,6 +276,21 @@ def test_mention_to_command() -> None:
     assert mention_to_command("/ask wer?", commands) == "/ask wer?"
 
 
+def test_a_point_several_outlets_reported_links_every_source() -> None:
+    digest = make_digest(["Gemeinsamer Punkt.", "Eigener Punkt."], articles=3)
+    shared = KeyPoint("Gemeinsamer Punkt.", "a0", 0, also_in=("a2",))
+    digest = Digest(digest.title, "de", (shared, digest.points[1]), digest.articles, "nordkorea")
+    [message] = telegram_messages(digest_reply(digest))
+    assert (
+        'Gemeinsamer Punkt. <a href="https://example.org/0?a=1&amp;b=2">[1]</a> '
+        '<a href="https://example.org/2?a=1&amp;b=2">[3]</a>'
+    ) in message.html
+    [slack] = slack_messages(digest_reply(digest))
+    assert slack.blocks[1]["text"]["text"].endswith(
+        "<https://example.org/0?a=1&amp;b=2|[1]> <https://example.org/2?a=1&amp;b=2|[3]>"
+    )
+
+
 def test_a_4000_character_link_keeps_every_message_within_the_limits() -> None:
     """Issue 14 item 1: a 3,877-character URL with ~330 '&' made 5,230-character Telegram
     messages with one character per line, and a 7,623-character Slack section."""

@@ -18,6 +18,7 @@ import re
 import signal
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -27,6 +28,7 @@ import pytest
 
 from schedules.delivery import SENT, UNCONFIRMED
 from tests.briefbot_processes import (
+    DUE,
     BriefbotProcess,
     briefbot_env,
     free_port,
@@ -197,7 +199,9 @@ def database(postgres_url: str) -> Iterator[str]:
 
     engine = make_engine(postgres_url)
     migrate_database(engine)
-    briefing = Briefing(Library(engine))
+    library = Library(engine)
+    library.now = lambda: DUE - timedelta(hours=1)  # new for the digests due at DUE
+    briefing = Briefing(library)
     for name in ("nordkorea_container.txt", "nordkorea_rakete.txt"):
         briefing.add(ARTICLES / name)
     engine.dispose()

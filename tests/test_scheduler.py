@@ -21,7 +21,7 @@ from schedules.scheduler import DigestScheduler, job_id
 from schedules.subscriptions import Subscription, Subscriptions
 from schedules.timespec import ALL_DAYS, TimeSpec
 from summarizer.library import Library
-from summarizer.models import Digest
+from summarizer.models import Article, Digest
 from summarizer.reply import ChatRef
 from summarizer.service import Briefing
 from tests.fakes.recording_sender import Crash, RecordingSender
@@ -118,6 +118,27 @@ async def test_berlin_morning_digest_follows_both_dst_changes(sqlite_url: str) -
         utc(2025, 10, 27, 6, 30),
         utc(2025, 10, 28, 6, 30),
     ]
+
+
+async def test_a_time_that_dst_skips_runs_an_hour_later_and_a_doubled_one_once(
+    sqlite_url: str,
+) -> None:
+    """What the README and /subscribe's help promise for 02:30 in Berlin: on the spring-forward
+    day at 03:30 (02:30 does not exist), on the fall-back day once, at the first 02:30."""
+    clock = ManualClock(utc(2025, 3, 29, 12))
+    sender = RecordingSender(clock)
+    stack = build(sqlite_url, clock, sender)
+    subscribe(stack, clock, hour=2, minute=30)
+    await stack.scheduler.start()
+    await run_until(stack, clock, utc(2025, 3, 31, 12))
+    spring = [s.at for s in sender.sent]
+    sender.sent.clear()
+    await stack.scheduler.stop()
+    clock.set(utc(2025, 10, 25, 12))
+    await stack.scheduler.start()
+    await run_until(stack, clock, utc(2025, 10, 27, 12))
+    assert spring == [utc(2025, 3, 30, 1, 30), utc(2025, 3, 31, 0, 30)]  # 03:30 CEST, 02:30
+    assert [s.at for s in sender.sent] == [utc(2025, 10, 26, 0, 30), utc(2025, 10, 27, 1, 30)]
 
 
 async def test_weekday_subscription_skips_the_weekend(sqlite_url: str) -> None:
@@ -237,6 +258,9 @@ class DyingBriefing:
     def __init__(self, briefing: Briefing) -> None:
         self.briefing = briefing
         self.dead = False
+
+    def article(self, article_id: str) -> Article | None:
+        return self.briefing.article(article_id)
 
     def brief(self, topic: str, **options: Any) -> Digest:
         if not self.dead:

@@ -4,7 +4,7 @@ what they read back (German and English), and that bad input changes nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -69,10 +69,55 @@ async def test_subscribe_confirms_time_zone_and_first_delivery(tmp_path: Path) -
     bot = make_bot(tmp_path)
     answer = await bot.say("/subscribe nordkorea 07:30")
     assert answer == (
-        "Abonniert: nordkorea, täglich 07:30 (Europe/Berlin). Erster Versand: Di 03.06. 07:30."
+        "Abonniert: nordkorea, täglich 07:30 (Europe/Berlin). Erster Versand: Di 03.06. 07:30, "
+        "mit allem Neuen der 24 Stunden davor; danach jeweils, was seit dem letzten Versand "
+        "neu ist."
     )
     [subscription] = bot.subscriptions.for_chat(CHAT)
     assert job_id(subscription.id) in bot.jobs()
+
+
+async def test_english_confirmation_has_24_hour_time_and_an_unambiguous_date(
+    tmp_path: Path,
+) -> None:
+    bot = make_bot(tmp_path)
+    answer = await bot.say("/subscribe nordkorea 6:30 pm", language="en")
+    assert "First delivery: Mon 2 Jun 18:30, with what is new in the 24 hours before it" in answer
+    listing = await bot.say("/subscriptions", language="en")
+    assert "next Mon 2 Jun 18:30" in listing and "06/02" not in listing
+
+
+async def test_time_first_subscribes_the_topic_after_it(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    answer = await bot.say("/subscribe 7:30 nordkorea")
+    assert answer.startswith("Abonniert: nordkorea, täglich 07:30 (Europe/Berlin).")
+    answer = await bot.say("/subscribe mo,do 18:00 north korea UTC")
+    assert answer.startswith("Abonniert: north korea, Mo, Do 18:00 (UTC).")
+    assert [s.topic for s in bot.subscriptions.for_chat(CHAT)] == ["nordkorea", "north korea"]
+
+
+async def test_unsubscribe_by_number_means_the_number_the_list_showed(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    for topic in ("a", "b", "c"):
+        await bot.say(f"/subscribe {topic} 07:00")
+    assert "2. b" in await bot.say("/subscriptions")
+    assert "Abo beendet: b." in await bot.say("/unsubscribe 2")
+    again = await bot.say("/unsubscribe 2")  # the list showed b as 2: not c now
+    assert again.startswith("Nr. 2 der zuletzt gezeigten Liste gibt es nicht mehr")
+    assert "Abo beendet: c." in await bot.say("/unsubscribe 3")  # still what the list showed
+    await bot.say("/subscribe d 08:00")
+    assert "the list has changed" in await bot.say("/unsubscribe 2", language="en")
+    assert [s.topic for s in bot.subscriptions.for_chat(CHAT)] == ["a", "d"]
+    assert "1. a" in (listing := await bot.say("/subscriptions")) and "2. d" in listing
+    assert "Abo beendet: d." in await bot.say("/unsubscribe 2")
+
+
+async def test_subscribe_help_says_what_happens_when_the_clocks_change(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    assert "(02:30 im März), kommt eine Stunde später (03:30)" in await bot.say("/subscribe")
+    assert "occurs twice (02:30 in October) once, at the first" in await bot.say(
+        "/subscribe", language="en"
+    )
 
 
 async def test_variants_of_the_time_and_days(tmp_path: Path) -> None:
@@ -266,3 +311,38 @@ async def test_commands_without_arguments_get_the_usage_line(tmp_path: Path) -> 
     bot = make_bot(tmp_path)
     assert (await bot.say("/unsubscribe")).startswith("Verwendung: /unsubscribe THEMA")
     assert (await bot.say("/subscribe", language="en")).startswith("Usage: /subscribe TOPIC")
+
+
+async def test_a_digest_leaves_out_what_a_brief_in_the_chat_showed(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    [reply] = await bot.router.handle(Incoming(CHAT, "u1", "/brief nordkorea"))
+    assert bot.router.shown_points(CHAT) == []  # not sent yet
+    bot.router.delivered(CHAT, reply, "m1")  # what the adapters report once it is sent
+    answer = reply.text
+    shown = bot.router.shown_points(CHAT)
+    assert len(shown) >= 5 and all(text in answer for text in shown)
+    assert bot.router.shown_points(ChatRef("telegram", "-2")) == []
+
+    sender = RecordingSender(bot.scheduler.clock)  # type: ignore[arg-type]
+    deliveries = Deliveries(
+        bot.scheduler.deliveries.ledger.engine,
+        bot.subscriptions,
+        bot.router.briefing,
+        sender,
+        clock=bot.scheduler.clock,
+        shown_elsewhere=bot.router.shown_points,
+    )
+    await bot.say("/subscribe nordkorea 12:30")
+    [subscription] = bot.subscriptions.for_chat(CHAT)
+    outcome = await deliveries.deliver(subscription.id, NOW + timedelta(minutes=30), owner="t")
+    assert outcome.status == "sent"
+    assert sender.sent[0].reply.text == "Nichts Neues zu nordkorea seit So 12:30"
+
+
+def test_articles_arrive_on_the_shifted_clock_the_digests_read(tmp_path: Path) -> None:
+    """With BRIEFBOT_CLOCK_OFFSET_SECONDS (tests, benches) an article added now is new for the
+    shifted digests, as it would be at that moment."""
+    config = Settings(_env_file=None, data_dir=tmp_path, clock_offset_seconds=86400 * 3)  # type: ignore[call-arg]
+    app = build_app(config)
+    added = app.briefing.add(FIXTURES / "schedules" / "hafen_1.txt").article.added
+    assert timedelta(days=2.9) < added - datetime.now(UTC) < timedelta(days=3.1)

@@ -21,6 +21,16 @@ from summarizer.errors import UserError
     ("text", "topic", "spec"),
     [
         ("nordkorea 07:30", "nordkorea", TimeSpec(7, 30)),
+        ("7:30 nordkorea", "nordkorea", TimeSpec(7, 30)),
+        ("07:30 north korea", "north korea", TimeSpec(7, 30)),
+        ("9 Uhr fussball", "fussball", TimeSpec(9, 0)),
+        ("werktags 8 Uhr nordkorea", "nordkorea", TimeSpec(8, 0, WEEKDAYS)),
+        (
+            "mo,do 18:00 nordkorea Europe/Berlin",
+            "nordkorea",
+            TimeSpec(18, 0, (0, 3), "Europe/Berlin"),
+        ),
+        ("um 6:30 pm Krieg in der Ukraine", "Krieg in der Ukraine", TimeSpec(18, 30)),
         ("nordkorea 7:30", "nordkorea", TimeSpec(7, 30)),
         ("nordkorea 7.30", "nordkorea", TimeSpec(7, 30)),
         ("nordkorea 07:30 Europe/Berlin", "nordkorea", TimeSpec(7, 30, timezone="Europe/Berlin")),
@@ -173,3 +183,15 @@ def test_bad_times_are_explained_in_english_too(text: str, english: str) -> None
     with pytest.raises(UserError) as caught:
         parse_subscription(text)
     assert english in caught.value.message("en")
+
+
+def test_time_first_without_a_topic_asks_for_one() -> None:
+    with pytest.raises(UserError) as error:
+        parse_subscription("7:30")
+    assert error.value.code == "empty_topic"
+
+
+def test_time_first_with_an_impossible_time_says_so() -> None:
+    with pytest.raises(UserError) as error:
+        parse_subscription("25:00 nordkorea")
+    assert error.value.code == "bad_time"
