@@ -984,7 +984,9 @@ class Library:
         self, sql: str, params: dict[str, object], since: datetime | None
     ) -> list[tuple[Any, ...]]:
         if since is not None:
-            sql += " AND a.added >= :since"
+            # arrived since: added, or published when later (max(added, published) >= since,
+            # written so either column's index can serve)
+            sql += " AND (a.added >= :since OR a.published >= :since)"
             params["since"] = since
         stmt = text(sql).columns(
             column("id", String),
