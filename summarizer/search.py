@@ -27,6 +27,7 @@ from summarizer import lexicon
 from summarizer.text import fold, stem, stop_words, words
 
 MIN_PREFIX = 4
+MAX_SPELLINGS = 24  # phrases a multi-word topic with names in it expands to
 LONGEST_NAME = 3  # words of the longest country, language or nationality name looked up
 
 # Each row lists spellings of one name; a topic naming any of them searches for all of them.
@@ -324,18 +325,22 @@ class TopicQuery:
     def names_by_surname(self, tokens: Sequence[str]) -> bool:
         return self.surname is not None and self.surname.occurs_in(tokens)
 
+    def loose(self) -> TopicQuery | None:
+        """The topic's words (and names) each required on their own, for a phrase no article
+        holds ("putin nordkorea", "Merkel Flüchtlinge"); None when that is no different."""
+        terms = tuple(parse(self.topic))
+        return None if not terms or terms == self.terms else TopicQuery(self.topic, terms)
+
 
 def _join(first: Term, second: Term) -> Term:
-    """Two adjacent plain words as one phrase: inner words match by their stem as well."""
-    lead = first.phrases[0]
+    """Two adjacent words as one phrase: inner words match by their stem as well, and a known
+    name in it by any of its spellings ("Bayern München", "Bavaria Munich"; at most
+    MAX_SPELLINGS phrases)."""
     phrases = tuple(
-        Phrase(
-            (*lead.tokens, *p.tokens),
-            p.prefix,
-            (*lead.flags(), *p.flags()[:-1]),
-        )
-        for p in second.phrases
-    )
+        Phrase((*a.tokens, *b.tokens), b.prefix, (*a.flags(), *b.flags()[:-1]))
+        for a in first.phrases[: max(1, MAX_SPELLINGS // max(1, len(second.phrases)))]
+        for b in second.phrases
+    )[:MAX_SPELLINGS]
     return Term(f"{first.label} {second.label}", phrases)
 
 
@@ -398,14 +403,9 @@ def topic_query(topic: str) -> TopicQuery | None:
         return None
     if all(_only_stop_words(t) for t in parsed):
         return TopicQuery(topic, tuple(parsed))
-    groups: list[list[Term]] = []
-    for term in parsed:
-        if groups and not term.name and not groups[-1][-1].name:
-            groups[-1].append(term)
-        else:
-            groups.append([term])
+    groups: list[list[Term]] = [list(parsed)]
     terms: list[Term] = []
-    person_like = len(groups) == 1 and all(len(t.label.split()) == 1 for t in groups[0])
+    person_like = all(len(t.label.split()) == 1 and not t.name for t in parsed)
     for group in groups:
         while len(group) > 1 and group[0].label in _ARTICLES:
             group = group[1:]

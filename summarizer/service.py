@@ -153,10 +153,21 @@ class Briefing:
         )
 
     def mentions(self, topic: str, *, since: datetime | None = None) -> list[Mentions]:
-        """Where the stored articles name `topic` (a multi-word topic as a phrase): what a
-        brief draws on and is judged by."""
+        """Where the stored articles name `topic`: what a brief draws on and is judged by.
+
+        A multi-word topic is a phrase ("Bayern München" is the club, not Bavaria and Munich
+        in one sentence). Only when no article holds the phrase at all are its words required
+        in one sentence instead ("putin nordkorea": both, wherever in the sentence)."""
         query = topic_search.topic_query(topic)
-        return [] if query is None else self.library.mentions(query, since=since)
+        if query is None:
+            return []
+        found = self.library.mentions(query, since=since)
+        anywhere = found if since is None else self.library.mentions(query)
+        if not any(m.naming or m.in_title for m in anywhere):
+            loose = query.loose()
+            if loose is not None:
+                return self.library.mentions(loose, since=since)
+        return found
 
     def suggestions(self, topic: str, *, limit: int = 3) -> list[str]:
         """What "did you mean …?" offers for a topic nothing names, each finding an article:

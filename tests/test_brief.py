@@ -313,3 +313,30 @@ def test_a_phrase_no_article_holds_offers_its_words(shelf: Shelf) -> None:
     result = shelf.brief("Rheinmetall Bahn")
     assert result.points == ()
     assert set(result.suggestions) == {"Rheinmetall", "Bahn"}
+
+
+def test_a_phrase_of_two_place_names_is_the_phrase_not_both_places(shelf: Shelf) -> None:
+    club = shelf.add(
+        "club",
+        document(
+            [
+                "Bayern München gewann am Samstag auswärts mit 3:0 und führt die Tabelle an.",
+                "Der Trainer lobte nach dem Spiel vor allem die Abwehr seiner Mannschaft.",
+            ],
+            day=4,
+        ),
+    )
+    shelf.add(
+        "lake",
+        document(
+            [
+                "Der Ammersee ist ein See in Bayern, rund 35 Kilometer westlich von München.",
+                "Im Sommer fahren Ausflugsschiffe zwischen den Orten am Ufer.",
+            ],
+            day=5,
+        ),
+    )
+    assert {p.article_id for p in shelf.brief("Bayern München").points} == {club}
+    # two topics no sentence names together as a phrase: both words in one sentence
+    both = shelf.brief("Ammersee München")
+    assert {shelf.name(p.article_id) for p in both.points} == {"lake"}
