@@ -31,7 +31,7 @@ from contextlib import closing
 from functools import lru_cache
 from pathlib import Path
 
-from summarizer.text import fold, words
+from summarizer.text import fold_tokens
 
 DICTIONARY_ENV = "BRIEFBOT_DICTIONARY"
 DICTIONARY_DEFAULT = Path("/usr/share/trans/de-en")
@@ -68,13 +68,7 @@ _PLACEHOLDERS = frozenset("jd jdn jdm jds etw sb sth sich oneself".split())
 
 def fold_phrase(phrase: str) -> str:
     """Folded tokens of a phrase joined by one space, as summarizer.search.tokens makes them."""
-    out: list[str] = []
-    for word in words(phrase):
-        for part in word.replace("’", "'").replace("'", "-").split("-"):
-            folded = fold(part)
-            if folded:
-                out.extend(words(folded))
-    return " ".join(out)
+    return " ".join(fold_tokens(phrase))
 
 
 def dictionary_path() -> Path:

@@ -132,6 +132,15 @@ class SentenceRow(Base):
 
 _articles = cast(Table, ArticleRow.__table__)
 _sentences = cast(Table, SentenceRow.__table__)
+# what a brief reads of a sentence: where it is, its text, its place in the stored ranking
+_BRIEF_COLUMNS = (
+    _sentences.c.article_id,
+    _sentences.c.index,
+    _sentences.c.paragraph,
+    _sentences.c.text,
+    _sentences.c.rank,
+    _sentences.c.score,
+)
 
 # The search index is not a declarative table: FTS5 and tsvector have no portable type.
 # It is created and dropped with `articles`, so `Base.metadata.create_all` makes it too;
@@ -545,14 +554,7 @@ class Library:
                 select(_articles).where(_articles.c.id.in_(ids_param)), {"ids": ids}
             )
             heads = {row.id: row for row in rows}
-            columns = [
-                _sentences.c.article_id,
-                _sentences.c.index,
-                _sentences.c.paragraph,
-                _sentences.c.text,
-                _sentences.c.rank,
-                _sentences.c.score,
-            ]
+            columns = list(_BRIEF_COLUMNS)
             if depth is None:  # a whole article may be asked about: read its AnswerTerms too
                 columns += [
                     _sentences.c.terms,
@@ -796,14 +798,7 @@ class Library:
     ) -> dict[str, _Passages]:
         """Read what `passages` lacks: heads of new articles, ranked sentences down to
         `depth`, and missing wanted sentences, along the primary key only."""
-        columns = (
-            _sentences.c.article_id,
-            _sentences.c.index,
-            _sentences.c.paragraph,
-            _sentences.c.text,
-            _sentences.c.rank,
-            _sentences.c.score,
-        )
+        columns = _BRIEF_COLUMNS
         ranges = [
             and_(_sentences.c.article_id == article_id, _sentences.c.index.in_(sorted(indexes)))
             for article_id, indexes in missing.items()

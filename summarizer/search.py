@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarizer import lexicon
-from summarizer.text import fold, stem, stop_words, words
+from summarizer.text import fold_tokens, stem, stop_words, words
 
 MIN_PREFIX = 4
 MAX_SPELLINGS = 24  # phrases a multi-word topic with names in it expands to
@@ -113,13 +113,7 @@ class Term:
 
 def tokens(text: str) -> list[str]:
     """Folded tokens of a text: words split at hyphens and apostrophes, then `fold`."""
-    out: list[str] = []
-    for word in words(text):
-        for part in word.replace("’", "'").replace("'", "-").split("-"):
-            folded = fold(part)
-            if folded:
-                out.extend(words(folded))
-    return out
+    return fold_tokens(text)
 
 
 def index_text(text: str) -> str:

@@ -239,3 +239,15 @@ def iter_sentences(text: str, language: str) -> Iterator[tuple[int, str]]:
     for number, paragraph in enumerate(paragraphs(text)):
         for sentence in split_sentences(paragraph, language):
             yield number, sentence
+
+
+def fold_tokens(text: str) -> list[str]:
+    """Folded tokens of a text as the search index stores them: words split at hyphens and
+    apostrophes, then `fold` ("Nordkorea-Besuch" -> nordkorea, besuch; "Kim's" -> kim, s)."""
+    out: list[str] = []
+    for word in words(text):
+        for part in word.replace("’", "'").replace("'", "-").split("-"):
+            folded = fold(part)
+            if folded:
+                out.extend(words(folded))
+    return out
