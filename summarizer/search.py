@@ -1,4 +1,4 @@
-"""Topic -> full-text query: folding, stems as prefixes, hyphenated phrases and de<->en aliases.
+"""Topic -> full-text query: folding, stems as prefixes, phrases and de<->en names.
 
 One parse of a topic feeds both stores: SQLite FTS5 (`fts5_query`) and PostgreSQL full-text
 search over the 'simple' configuration (`tsquery`), so both give the same results. Texts are
@@ -6,16 +6,19 @@ indexed as `index_text` makes them: folded (lower case, umlauts spelled out, ß 
 separated by single spaces, hyphens and apostrophes split, so "Nordkorea-Besuch" is indexed
 as "nordkorea besuch" on either backend.
 
-A topic word becomes a prefix of its German Snowball stem ("Nordkoreas" -> nordkorea*), which
-finds inflections and compounds that start with the word ("nordkoreanischen",
-"Nordkorea-Besuch"); words of two or three letters ("EU", "USA", "Kim") match exactly or with a
-genitive -s ("Kims"), so "eu" does not find "Euro". Every word of a topic is required; a
-hyphenated word is a phrase.
+A topic word becomes a prefix of its German Snowball stem ("Nordkoreas" -> nordkorea*); the
+library narrows that to the words of its vocabulary that are the word inflected
+(`Library.word_forms`: "Hypo" finds "Hypos", not "Hypothese"). Words of two or three letters
+("EU", "USA", "Kim") match exactly or with a genitive -s ("Kims"), so "eu" does not find
+"Euro". For `/brief` (`topic_query`) a topic of several words is one phrase, in any spelling
+of the names in it ("Bayern München", "New Zealand"), and a person's surname stands for the
+whole name inside an article naming it; `parse` (questions, the library search) requires each
+word on its own.
 
-`ALIASES` is a small hand-written table of German and English names of the same place or
-person (North Korea <-> Nordkorea, Russland <-> Russia, …). It is a table, not a library,
-because no offline package maps news names across languages and a few dozen entries cover the
-names a news team briefs on most.
+Names cross languages through `ALIASES`, a small hand-written table of spellings the sources
+below lack (North Korea <-> Nordkorea <-> DPRK, Selenskyj <-> Zelensky, Peking <-> Beijing),
+and `summarizer.lexicon`: CLDR's names of countries, languages and nationalities (Babel) and
+the dictionary's place names (Schweden <-> Sweden, Sowjetunion <-> Soviet Union).
 """
 
 from __future__ import annotations
