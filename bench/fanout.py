@@ -6,6 +6,10 @@ term`, a graceful stop: the send on the wire finishes and is recorded, so nothin
 
     python -m bench.fanout [--subs 2000] [--kill kill|term|both] [--kill-at 0.4] [--seed 7] [--json]
 
+The stop comes when the fake platform has accepted `--kill-at` of the messages (0.4: the 800th
+of 2,000), sent from the request handler itself: an event, not a moment, so a worker that starts
+slowly on a busy machine is still stopped in the middle of its fan-out.
+
 Reports delivered, duplicates (target 0), lost (target 0) and the time from the due moment to
 the last accepted message against the platform's floor of N / 30 s (target <= 1.10 x floor),
 and where the time above the floor went: the first send after the due moment, the gap the
@@ -31,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -74,6 +79,9 @@ class FakeTelegram:
     timeouts: float = TIMEOUTS
     accepted: list[tuple[str, float]] = field(default_factory=list)
     answers: Counter[str] = field(default_factory=Counter)
+    strike_after: int = 0
+    """After this many accepted messages `strike` is called (0: never)."""
+    strike: Callable[[], None] | None = None
     _window: deque[float] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
@@ -100,6 +108,8 @@ class FakeTelegram:
         self._window.append(now)
         self.accepted.append((chat_id, now))
         self.answers["ok"] += 1
+        if self.strike is not None and len(self.accepted) == self.strike_after:
+            self.strike()
         return web.json_response({"ok": True, "result": {"message_id": len(self.accepted)}})
 
     async def start(self) -> tuple[web.AppRunner, str]:
@@ -234,7 +244,7 @@ IDLE = 0.1
 
 async def run(subs: int, kill_at: float, seed: int, kill: str = "kill") -> dict[str, Any]:
     """One fan-out; `kill` is "kill" (SIGKILL) or "term" (SIGTERM, waiting for a clean exit),
-    sent when `kill_at` of the floor has passed (`kill_at` >= 1: no stop at all)."""
+    sent when the platform has accepted `kill_at` of the messages (`kill_at` >= 1: no stop)."""
     platform = FakeTelegram(seed)
     runner, url = await platform.start()
     struck_at = exited_at = restarted_at = None
@@ -249,9 +259,19 @@ async def run(subs: int, kill_at: float, seed: int, kill: str = "kill") -> dict[
         first = start_worker(database, url, offset, subs)
         last = first
         if kill_at < 1.0:
-            await asyncio.sleep(max(0.0, due + kill_at * subs / RATE - time.monotonic()))
-            struck_at = time.monotonic()
-            first.send_signal(SIGNALS[kill])
+            struck = asyncio.Event()
+
+            def strike() -> None:
+                first.send_signal(SIGNALS[kill])
+                struck.set()
+
+            platform.strike_after, platform.strike = max(1, round(kill_at * subs)), strike
+            while not struck.is_set():
+                if first.poll() is not None:
+                    raise RuntimeError(f"the worker exited ({first.returncode}) before the stop")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(struck.wait(), 0.1)
+            struck_at = platform.accepted[platform.strike_after - 1][1]
             exit_code = await wait_exit(first, timeout=60)
             exited_at = time.monotonic()
             last = start_worker(database, url, offset, subs)
@@ -261,7 +281,7 @@ async def run(subs: int, kill_at: float, seed: int, kill: str = "kill") -> dict[
         await wait_exit(last, timeout=20 * subs / RATE + 60)
         ledger = Ledger(make_engine(database)).counts()
     await runner.cleanup()
-    return figures(platform, subs, due, ledger, kill if kill_at < 1.0 else "none", kill_at,
+    return figures(platform, subs, due, ledger, kill if kill_at < 1.0 else "none",
                    struck_at, exited_at, restarted_at, exit_code)  # fmt: skip
 
 
@@ -271,7 +291,6 @@ def figures(
     due: float,
     ledger: dict[str, int],
     kill: str,
-    kill_at: float,
     struck_at: float | None,
     exited_at: float | None,
     restarted_at: float | None,
@@ -315,8 +334,8 @@ def figures(
         "answers_5xx": platform.answers["5xx"],
         "answers_timeout": platform.answers["timeout"],
         "answers_429": platform.answers["429"],
-        "killed_after_seconds": round(kill_at * subs / RATE, 1) if struck_at else 0,
-        "delivered_before_kill": sum(1 for at in times if struck_at and at < struck_at),
+        "killed_after_seconds": round(struck_at - due, 2) if struck_at else 0,
+        "delivered_before_kill": sum(1 for at in times if struck_at and at <= struck_at),
         "exit_seconds": round(exited_at - struck_at, 2) if exited_at and struck_at else 0,
         "exit_code": exit_code,
         "restart_seconds": round(restarted_at - exited_at, 2) if restarted_at and exited_at else 0,
@@ -326,7 +345,7 @@ def figures(
 
 LABELS = {"kill": "SIGKILL", "term": "SIGTERM", "none": "no stop"}
 ROWS = [
-    ("stopped after (s)", "killed_after_seconds"),
+    ("due -> stop (s)", "killed_after_seconds"),
     ("delivered before the stop", "delivered_before_kill"),
     ("signal -> exit (s)", "exit_seconds"),
     ("exit code", "exit_code"),
@@ -380,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         "--kill", choices=["kill", "term", "both"], default="kill", help="SIGKILL, SIGTERM or both"
     )
     parser.add_argument(
-        "--kill-at", type=float, default=0.4, help="fraction of the floor; 1 = no stop"
+        "--kill-at", type=float, default=0.4, help="fraction of the messages; 1 = no stop"
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
