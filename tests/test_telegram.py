@@ -264,9 +264,15 @@ async def test_admin_add_stores_the_text(tmp_path: Path, api: FakeTelegramAPI) -
 # ------------------------------------------------------------------ sending and errors
 
 
+READ_TIMEOUT = 3.0
+"""The raw bot's read timeout: one test waits it out once; answers come far sooner."""
+
+
 @pytest.fixture
 async def raw_bot(api: FakeTelegramAPI) -> AsyncIterator[Bot]:
-    request = HTTPXRequest(read_timeout=0.3, write_timeout=0.3, connect_timeout=0.3)
+    # only the read timeout is ever meant to expire (against a hung fake); on a busy machine
+    # a loopback connect or write can take longer than a fraction of a second
+    request = HTTPXRequest(read_timeout=READ_TIMEOUT, write_timeout=30, connect_timeout=30)
     telegram_api = Bot(TOKEN, base_url=api.base_url, request=request)
     await telegram_api.initialize()
     yield telegram_api
@@ -314,7 +320,7 @@ async def test_5xx_and_timeouts_retry_with_backoff(raw_bot: Bot, api: FakeTelegr
     sleeps = Sleeps()
     sender = TelegramSender(raw_bot, policy=RetryPolicy(base_delay=0.5, sleep=sleeps))
     api.fail("sendMessage", 500, times=2)
-    api.fail("sendMessage", 200, hang=1.0)  # longer than the 0.3 s read timeout
+    api.fail("sendMessage", 200, hang=600)  # until the fake stops: the read timeout expires
     await sender.send(ChatRef("telegram", "111"), Reply("Hallo"))
     assert sleeps.waits == [0.5, 1.0, 2.0]
     api.fail("sendMessage", 502, times=4)

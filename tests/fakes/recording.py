@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,14 +35,26 @@ class CallLog:
 
     async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Wait until `count` calls of `method` were made; fail after `timeout` seconds."""
+        await self.wait_until(
+            lambda: sum(1 for c in self.calls if c.method == method) >= count,
+            timeout,
+            lambda: (
+                f"{method} called {sum(1 for c in self.calls if c.method == method)} times, "
+                f"expected {count}"
+            ),
+        )
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_until(
+        self, done: Callable[[], bool], timeout: float, failure: Callable[[], str]
+    ) -> None:
+        """Wait until `done()` holds, looking again at every new call; after `timeout` seconds
+        fail with `failure()`."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            matching = [c for c in self.calls if c.method == method]
-            if len(matching) >= count:
-                return matching
+        while not done():
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
-                raise AssertionError(f"{method} called {len(matching)} times, expected {count}")
+                raise AssertionError(failure())
             self._new_call.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_call.wait(), remaining)

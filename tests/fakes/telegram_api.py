@@ -105,6 +105,7 @@ class FakeTelegramAPI(CallLog):
         self._next_update_id = 1000
         self._next_message_id = 1
         self._new_update = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._failures: dict[str, list[Failure]] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -127,6 +128,7 @@ class FakeTelegramAPI(CallLog):
 
     async def stop(self) -> None:
         self._new_update.set()
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -177,8 +179,9 @@ class FakeTelegramAPI(CallLog):
         failures = self._failures.get(method)
         if failures:
             failure = failures.pop(0)
-            if failure.hang:
-                await asyncio.sleep(failure.hang)
+            if failure.hang:  # silence until `hang` passed or the fake stops
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), failure.hang)
             body: dict[str, Any] = {
                 "ok": False,
                 "error_code": failure.status,
