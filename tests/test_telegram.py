@@ -18,7 +18,9 @@ from telegram import Bot, Update
 from telegram.request import HTTPXRequest
 
 from bot.app import App, build_app
+from bot.commands import Press
 from bot.retry import RetryPolicy
+from bot.router import Router
 from bot.seen_updates import SeenUpdateRow, SeenUpdates
 from bot.telegram import SECRET_HEADER, TelegramBot, TelegramSender
 from schedules.clock import ManualClock
@@ -193,6 +195,30 @@ async def test_more_button_answers_the_query_and_sends_more_points(
     if more is not None:
         await feed(bot, update("callback_more.json", update_id=6000, callback_query__data=more))
         assert len(api.sent()) == 3
+
+
+async def test_a_press_says_whether_its_chat_is_private(
+    bot: TelegramBot, api: FakeTelegramAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The press carries the chat's kind, so "more points" in a private chat can end like the
+    /brief it continues ("just write"), not with the group hint ("reply to this message").
+    (The Telegram rendering shows no hint today: what the real router received is checked.)"""
+    router = bot.router
+    pressed: list[Press] = []
+
+    async def press(request: Press) -> list[Reply]:
+        pressed.append(request)
+        return await Router.press(router, request)
+
+    monkeypatch.setattr(router, "press", press)
+    await feed(bot, update("private_brief.json"))
+    more = next(a for a in buttons(api.sent()[-1]) if a.startswith("more:"))
+    private_chat = {"id": 111, "type": "private", "first_name": "Anna"}
+    await feed(bot, update("callback_more.json", callback_query__data=more,
+                           callback_query__message__chat=private_chat))  # fmt: skip
+    await feed(bot, update("callback_more.json", update_id=6001, callback_query__data=more))
+    assert [p.is_private for p in pressed] == [True, False]
+    assert "Nordkorea" in parse_telegram_html(api.sent()[1]["text"])  # the more points came
 
 
 async def test_unknown_button_gets_a_short_answer_not_silence(
