@@ -16,6 +16,7 @@ from aiohttp import ClientSession, web
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import texts
 from bot.app import App, build_app, build_components
 from bot.commands import Command, Request, Text
 from bot.retry import RetryPolicy
@@ -240,6 +241,26 @@ async def test_sources_button_answers_in_the_digest_thread(
     listing = api.posted()[-1]
     assert listing["thread_ts"] == ts
     assert "Nordkorea" in json.dumps(listing["blocks"], ensure_ascii=False)
+
+
+async def test_more_points_in_a_direct_message_say_just_write(
+    bot: SlackBot, api: FakeSlackAPI
+) -> None:
+    """The press carries the chat's kind, so "more points" in a DM ends like the /brief it
+    continues ("just write"), not with the channel hint ("reply to this message")."""
+    dm = "D0ANNA001"
+    await dispatch(bot, slash(api, channel_id=dm, channel_name="directmessage"))
+    [digest] = api.posted()
+    values = [e["value"] for b in digest["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    more = next(v for v in values if v.startswith("more:"))
+    press = button_press(more, api.last_ts()).replace("C0NEWS001", dm)
+    assert await dispatch(bot, press) == 200
+    points = api.posted()[-1]
+    assert points["channel"] == dm
+    hints = {texts.BRIEF_FOLLOWUP_HINT.de, texts.BRIEF_FOLLOWUP_HINT.en}
+    group_hints = {texts.BRIEF_FOLLOWUP_HINT_GROUP.de, texts.BRIEF_FOLLOWUP_HINT_GROUP.en}
+    assert any(hint in points["text"] for hint in hints), points["text"]
+    assert not any(hint in points["text"] for hint in group_hints)
 
 
 async def test_429_honours_retry_after(app: App, api: FakeSlackAPI) -> None:
