@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import pytest
 from aiohttp import ClientSession, web
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import texts
@@ -350,6 +351,23 @@ async def test_non_admin_add_is_refused(tmp_path: Path, api: FakeSlackAPI) -> No
     [response] = api.posted("response_url")
     assert response["response_type"] == "ephemeral"
     assert api.posted() == []
+
+
+async def test_the_fake_refuses_blocks_slack_refuses(api: FakeSlackAPI) -> None:
+    """Beyond the limits our renderer meets (checked by slack_sdk's block models, not by
+    hand): a button label over 75 characters is invalid_blocks, as in Slack."""
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=api.base_url)
+    button = {"type": "button", "text": {"type": "plain_text", "text": "x" * 76}, "value": "v"}
+    with pytest.raises(SlackApiError) as refused:
+        await client.chat_postMessage(
+            channel="C0NEWS001", text="x", blocks=[{"type": "actions", "elements": [button]}]
+        )
+    assert refused.value.response["error"] == "invalid_blocks"
+    button["text"]["text"] = "x" * 75
+    fine = await client.chat_postMessage(
+        channel="C0NEWS001", text="x", blocks=[{"type": "actions", "elements": [button]}]
+    )
+    assert fine["ok"]
 
 
 # ------------------------------------------------------------------ limits through the sender
