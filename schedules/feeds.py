@@ -27,8 +27,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from summarizer import extract
 from summarizer.db import Base, make_engine
-from summarizer.errors import FetchError, UserError
-from summarizer.fetch import FEED_KINDS, Fetcher, StatusError
+from summarizer.errors import FetchError, TransientFetchError, UserError
+from summarizer.fetch import FEED_KINDS, Fetcher
 from summarizer.service import Briefing
 from summarizer.urls import canonical_url
 
@@ -38,7 +38,6 @@ FAILING_AFTER = 3  # consecutive failures after which /feeds shows a feed as fai
 MAX_BACKOFF = timedelta(hours=24)
 ITEMS_PER_POLL = 30  # newest new items fetched per poll; older new ones are only marked seen
 MIN_CONTENT_CHARS = 400  # an item without a usable link is added from its own text above this
-TRANSIENT_CODES = frozenset({"timeout", "network", "dns"})
 
 
 class FeedRow(Base):
@@ -460,7 +459,7 @@ class FeedPoller:
         except UserError as error:
             failure = error
         except TimeoutError:
-            failure = FetchError(
+            failure = TransientFetchError(
                 "timeout",
                 de=f"Abruf dauerte länger als {self.budget:g} s.",
                 en=f"Poll took longer than {self.budget:g} s.",
@@ -537,11 +536,9 @@ class FeedPoller:
             try:
                 added = await self.briefing.add_url(item.link)
                 return added.article.id, added.created
+            except TransientFetchError:
+                return None
             except UserError as error:
-                if error.code in TRANSIENT_CODES or (
-                    isinstance(error, StatusError) and error.status >= 500
-                ):
-                    return None
                 log.info("feed item %s not added: %s", item.link, error.code)
         if len(item.content) >= MIN_CONTENT_CHARS:
             try:
