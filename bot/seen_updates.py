@@ -26,13 +26,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, String, delete, insert, select, update
+from sqlalchemy import Connection, Engine, String, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.retry import RecentIds
-from summarizer.db import Base
+from summarizer.db import Base, UTCDateTime
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,8 @@ class SeenUpdateRow(Base):
 
     platform: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 def _now() -> datetime:
