@@ -27,6 +27,9 @@ from summarizer.reply import ChatRef, Reply
 REPO = Path(__file__).resolve().parents[1]
 DUE = datetime(2030, 1, 7, 7, 30, tzinfo=UTC)
 """The shifted moment the test subscriptions are due (a Monday)."""
+HANG = 600.0
+"""Seconds after which a wait for a process is declared hung: a failure detector for a busy
+machine, never an expected duration (every wait returns as soon as its event happened)."""
 
 
 def free_port() -> int:
@@ -66,7 +69,7 @@ class BriefbotProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def ready(self, timeout: float = 30.0) -> None:
+    async def ready(self, timeout: float = HANG) -> None:
         """Wait until /readyz answers 200 (migrated, adapters started, scheduler elected)."""
         deadline = time.monotonic() + timeout
         async with aiohttp.ClientSession() as session:
@@ -85,7 +88,7 @@ class BriefbotProcess:
         assert self.process is not None
         self.process.send_signal(sig)
 
-    async def exited(self, timeout: float = 30.0) -> int:
+    async def exited(self, timeout: float = HANG) -> int:
         assert self.process is not None
         deadline = time.monotonic() + timeout
         while (code := self.process.poll()) is None:
@@ -184,6 +187,7 @@ def stop_all(processes: Sequence[BriefbotProcess]) -> None:
 
 __all__ = [
     "DUE",
+    "HANG",
     "BriefbotProcess",
     "briefbot_env",
     "free_port",

@@ -17,7 +17,7 @@ from schedules.leader import LeaderElection, libpq_conninfo, lock_key
 FAILOVER = 2.0  # seconds; small so the tests are quick (interval 0.33 s)
 
 
-async def until(condition: Callable[[], bool], what: str, limit: float = 30.0) -> None:
+async def until(condition: Callable[[], bool], what: str, limit: float = 120.0) -> None:
     """Wait for `condition` (a hang guard, not a speed assertion)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit

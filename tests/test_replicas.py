@@ -35,6 +35,7 @@ import pytest
 from schedules.delivery import SENT, UNCONFIRMED
 from tests.briefbot_processes import (
     DUE,
+    HANG,
     BriefbotProcess,
     briefbot_env,
     free_port,
@@ -53,8 +54,6 @@ SLACK_CHANNELS = [f"C0CHAN{n:03d}" for n in range(6)]
 QUESTION = "Wie viele Container hat Nordkorea verschifft?"
 ANSWER = "6.700"
 DUE_IN = 25.0  # seconds from spawning the replicas to the shifted 07:30 (idle: ready in ~7 s)
-SLOW = 600.0
-"""Seconds after which a wait is declared hung: a failure detector, not an expected duration."""
 _ids = itertools.count(900_000)
 
 
@@ -135,7 +134,7 @@ class Driver:
         ) as response:
             assert response.status == 200, await response.text()
 
-    async def leader(self, *, timeout: float = SLOW) -> int:
+    async def leader(self, *, timeout: float = HANG) -> int:
         """The index of the replica that runs the scheduler now (its /metrics says so)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -221,7 +220,7 @@ def database(postgres_url: str) -> Iterator[str]:
     yield postgres_url
 
 
-@pytest.mark.timeout(3 * SLOW)  # a hang guard: each wait below fails on its own first
+@pytest.mark.timeout(3 * HANG)  # a hang guard: each wait below fails on its own first
 async def test_three_replicas_deliver_once_and_answer_follow_ups_anywhere(
     database: str, fakes: tuple[FakeTelegramAPI, FakeSlackAPI], tmp_path: Path
 ) -> None:
@@ -248,7 +247,7 @@ async def test_three_replicas_deliver_once_and_answer_follow_ups_anywhere(
         replicas.append(BriefbotProcess(env, tmp_path / f"replica{number}.log", port).start())
     spawned = time.monotonic()
     try:
-        await asyncio.gather(*(replica.ready(timeout=SLOW) for replica in replicas))
+        await asyncio.gather(*(replica.ready(timeout=HANG) for replica in replicas))
         # the digests' minute: leave the subscriptions half as long as starting took (a
         # busy machine is slow at both; idle: 7 s to start, 1.3 s to subscribe), so they are
         # all in before it falls due
@@ -277,7 +276,7 @@ async def test_three_replicas_deliver_once_and_answer_follow_ups_anywhere(
             leader = await driver.leader()
             await telegram.wait_until(
                 lambda: sum(telegram_digests(telegram).values()) >= 8,
-                (due - subscribed).total_seconds() + SLOW,
+                (due - subscribed).total_seconds() + HANG,
                 lambda: f"{sum(telegram_digests(telegram).values())} digests, expected 8",
             )
             replicas[leader].signal(signal.SIGKILL)
@@ -286,7 +285,7 @@ async def test_three_replicas_deliver_once_and_answer_follow_ups_anywhere(
             assert killed_with < total, "the fan-out ended before the kill: nothing tested"
 
             # a standby takes over and finishes; wait until the ledger has settled everything
-            deadline = time.monotonic() + SLOW
+            deadline = time.monotonic() + HANG
             while time.monotonic() < deadline:
                 counts = await asyncio.to_thread(ledger_counts, database)  # fakes stay responsive
                 if counts.get(SENT, 0) + counts.get(UNCONFIRMED, 0) == total:
@@ -311,7 +310,7 @@ async def test_three_replicas_deliver_once_and_answer_follow_ups_anywhere(
             await driver.slack(
                 slack_thread_reply(channel, thread_ts, QUESTION), json_body=True, replica=alive[0]
             )
-            await slack.wait_for("chat.postMessage", count=posted + 1, timeout=SLOW)
+            await slack.wait_for("chat.postMessage", count=posted + 1, timeout=HANG)
     finally:
         for replica in replicas:
             replica.kill()

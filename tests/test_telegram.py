@@ -126,7 +126,7 @@ async def test_polling_survives_a_failing_get_updates(app: App, api: FakeTelegra
     await telegram_bot.start()
     try:
         api.push_update(update("private_brief.json"))
-        await api.wait_for("sendMessage", timeout=10)
+        await api.wait_for("sendMessage")
     finally:
         await telegram_bot.stop()
 

@@ -33,8 +33,9 @@ class CallLog:
         self._new_call.set()
         return call
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        """Wait until `count` calls of `method` were made; fail after `timeout` seconds."""
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 60.0) -> list[Call]:
+        """Wait until `count` calls of `method` were made; fail after `timeout` seconds (a
+        hang guard for a busy machine: the wait ends as soon as the calls were made)."""
         await self.wait_until(
             lambda: sum(1 for c in self.calls if c.method == method) >= count,
             timeout,
