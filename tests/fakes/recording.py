@@ -1,4 +1,5 @@
-"""What both fake platform servers share: a log of every call and a way to wait for one."""
+"""What both fake platform servers share: a log of every call, a way to wait for one, and
+serving their aiohttp app on a free loopback port."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from aiohttp import web
 
 
 @dataclass
@@ -26,6 +29,20 @@ class CallLog:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self._new_call = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def _serve(self, app: web.Application) -> None:
+        """Serve `app` on 127.0.0.1 at a port the OS picks (then in `port`)."""
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def _close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
 
     def _record(self, method: str, params: dict[str, Any]) -> Call:
         call = Call(method, params)

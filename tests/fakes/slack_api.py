@@ -105,10 +105,8 @@ class FakeSlackAPI(CallLog):
         self._failures: dict[str, list[Failure]] = {}
         self.files: dict[str, SharedFile] = {}
         self._file_objects: dict[str, dict[str, Any]] = {}
-        self._runner: web.AppRunner | None = None
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_open = asyncio.Event()
-        self.port = 0
 
     @property
     def base_url(self) -> str:
@@ -124,18 +122,13 @@ class FakeSlackAPI(CallLog):
         app.router.add_get("/files-pri/{key}/{path:.+}", self._download)
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self._serve(app)
         return self
 
     async def stop(self) -> None:
         for socket in self._sockets:
             await socket.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._close()
 
     def fail(self, method: str, status: int = 200, *, retry_after: int | None = None,
              error: str | None = None, times: int = 1) -> None:  # fmt: skip

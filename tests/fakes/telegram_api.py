@@ -107,8 +107,6 @@ class FakeTelegramAPI(CallLog):
         self._new_update = asyncio.Event()
         self._stopping = asyncio.Event()
         self._failures: dict[str, list[Failure]] = {}
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     # ------------------------------------------------------------------ control
     @property
@@ -119,18 +117,13 @@ class FakeTelegramAPI(CallLog):
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self._serve(app)
         return self
 
     async def stop(self) -> None:
         self._new_update.set()
         self._stopping.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._close()
 
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue an update for getUpdates; an update_id is assigned when missing."""
