@@ -108,6 +108,17 @@ class BriefbotProcess:
         return "\n".join(text.splitlines()[-lines:])
 
 
+def defaults_env(**extra: str) -> dict[str, str]:
+    """The developer's environment without briefbot, platform and database settings, with the
+    repo on PYTHONPATH: a child `python -m bot` that runs on its defaults (plus `extra`)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("BRIEFBOT_", "TELEGRAM_", "SLACK_")) and key != "DATABASE_URL"
+    }
+    return env | {"PYTHONPATH": str(REPO), **extra}
+
+
 def briefbot_env(
     database: str, *, port: int, offset: float, extra: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -190,6 +201,7 @@ __all__ = [
     "HANG",
     "BriefbotProcess",
     "briefbot_env",
+    "defaults_env",
     "free_port",
     "ledger_counts",
     "offset_for",
