@@ -61,7 +61,9 @@ RATE = 30
 ERRORS = 0.05
 TIMEOUTS = 0.02
 CLIENT_TIMEOUT = 0.25
-"""Seconds the bench's sender waits for an answer; an injected timeout holds 10x as long."""
+"""Seconds the bench's sender waits for an answer; an injected timeout holds twice as long. A
+smoke test on a busy machine passes more: an accepted message answered after the sender gave up
+would be sent again (a duplicate the platform caused, not the ledger)."""
 LEAD = 6.0
 """Seconds between starting the first worker and the due moment (time to import and start)."""
 DUE = datetime(2030, 1, 7, 7, 30, tzinfo=UTC)
@@ -77,6 +79,8 @@ class FakeTelegram:
     rate: int = RATE
     errors: float = ERRORS
     timeouts: float = TIMEOUTS
+    hold: float = CLIENT_TIMEOUT * 2
+    """Seconds an injected timeout keeps the request unanswered."""
     accepted: list[tuple[str, float]] = field(default_factory=list)
     answers: Counter[str] = field(default_factory=Counter)
     strike_after: int = 0
@@ -96,7 +100,7 @@ class FakeTelegram:
             return web.json_response({"ok": False, "error_code": 502}, status=502)
         if roll < self.errors + self.timeouts:
             self.answers["timeout"] += 1
-            await asyncio.sleep(CLIENT_TIMEOUT * 10)
+            await asyncio.sleep(self.hold)
             return web.json_response({"ok": False, "error_code": 504}, status=504)
         now = time.monotonic()
         while self._window and self._window[0] <= now - 1.0:
@@ -167,13 +171,15 @@ def stack(
     return subscriptions, DigestScheduler(library.engine, subscriptions, deliveries, clock=clock)
 
 
-async def worker(database: str, url: str, offset: float, expect: int) -> None:
+async def worker(
+    database: str, url: str, offset: float, expect: int, client_timeout: float = CLIENT_TIMEOUT
+) -> None:
     """Deliver until the ledger has settled `expect` deliveries, or stop on SIGTERM the way
     `briefbot run` does (the scheduler lets the send on the wire finish and record itself)."""
     stopping = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
     limiter = RateLimiter(SystemClock())
-    timeout = aiohttp.ClientTimeout(total=CLIENT_TIMEOUT)
+    timeout = aiohttp.ClientTimeout(total=client_timeout)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         _, scheduler = stack(database, offset, HttpSender(session, url, limiter), limiter)
         ledger = scheduler.deliveries.ledger
@@ -209,7 +215,9 @@ async def subscribe_all(database: str, subs: int, offset: float) -> None:
     scheduler.close()
 
 
-def start_worker(database: str, url: str, offset: float, expect: int) -> subprocess.Popen[str]:
+def start_worker(
+    database: str, url: str, offset: float, expect: int, client_timeout: float
+) -> subprocess.Popen[str]:
     command = [
         sys.executable,
         "-m",
@@ -221,6 +229,8 @@ def start_worker(database: str, url: str, offset: float, expect: int) -> subproc
         url,
         "--offset",
         repr(offset),
+        "--client-timeout",
+        repr(client_timeout),
         "--subs",
         str(expect),
     ]
@@ -242,10 +252,12 @@ IDLE = 0.1
 """A stretch without an accepted message longer than this (3 slots at 30/s) counts as idle."""
 
 
-async def run(subs: int, kill_at: float, seed: int, kill: str = "kill") -> dict[str, Any]:
+async def run(
+    subs: int, kill_at: float, seed: int, kill: str = "kill", client_timeout: float = CLIENT_TIMEOUT
+) -> dict[str, Any]:
     """One fan-out; `kill` is "kill" (SIGKILL) or "term" (SIGTERM, waiting for a clean exit),
     sent when the platform has accepted `kill_at` of the messages (`kill_at` >= 1: no stop)."""
-    platform = FakeTelegram(seed)
+    platform = FakeTelegram(seed, hold=client_timeout * 2)
     runner, url = await platform.start()
     struck_at = exited_at = restarted_at = None
     exit_code = 0
@@ -256,7 +268,7 @@ async def run(subs: int, kill_at: float, seed: int, kill: str = "kill") -> dict[
         )
         offset = (DUE - datetime.now(UTC)).total_seconds() - LEAD
         due = time.monotonic() + LEAD
-        first = start_worker(database, url, offset, subs)
+        first = start_worker(database, url, offset, subs, client_timeout)
         last = first
         if kill_at < 1.0:
             struck = asyncio.Event()
@@ -274,7 +286,7 @@ async def run(subs: int, kill_at: float, seed: int, kill: str = "kill") -> dict[
             struck_at = platform.accepted[platform.strike_after - 1][1]
             exit_code = await wait_exit(first, timeout=60)
             exited_at = time.monotonic()
-            last = start_worker(database, url, offset, subs)
+            last = start_worker(database, url, offset, subs, client_timeout)
             assert last.stdout is not None
             await asyncio.to_thread(last.stdout.readline)
             restarted_at = time.monotonic()
@@ -407,9 +419,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--offset", type=float, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--client-timeout", type=float, default=CLIENT_TIMEOUT, help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.worker:
-        asyncio.run(worker(args.database, args.url, args.offset, args.subs))
+        asyncio.run(worker(args.database, args.url, args.offset, args.subs, args.client_timeout))
         return 0
     modes = ["kill", "term"] if args.kill == "both" else [args.kill]
     results = [asyncio.run(run(args.subs, args.kill_at, args.seed, mode)) for mode in modes]

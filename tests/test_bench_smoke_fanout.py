@@ -9,10 +9,13 @@ from bench.fanout import on_target, report, run
 
 SUBS = 40
 STOP_AFTER = 16  # kill_at=0.4 of 40 messages
+CLIENT_TIMEOUT = 5.0
+"""The worker's wait for an answer: the bench's 0.25 s is shorter than this process (which
+hosts the fake platform) may stall on a busy machine, and a late answer would mean a resend."""
 
 
 async def test_fanout_survives_a_kill_without_duplicates() -> None:
-    result = await run(subs=SUBS, kill_at=0.4, seed=3, kill="kill")
+    result = await run(subs=SUBS, kill_at=0.4, seed=3, kill="kill", client_timeout=CLIENT_TIMEOUT)
     assert result["kill"] == "kill" and result["exit_code"] == -9
     assert result["duplicates"] == 0
     assert result["early"] == 0
@@ -26,7 +29,7 @@ async def test_fanout_survives_a_kill_without_duplicates() -> None:
 
 
 async def test_fanout_after_sigterm_loses_and_repeats_nothing() -> None:
-    result = await run(subs=SUBS, kill_at=0.4, seed=3, kill="term")
+    result = await run(subs=SUBS, kill_at=0.4, seed=3, kill="term", client_timeout=CLIENT_TIMEOUT)
     assert result["exit_code"] == 0  # a clean exit, not a crash
     assert result["delivered_before_kill"] == STOP_AFTER, "the stop missed the fan-out"
     assert result["delivered"] == SUBS
