@@ -47,14 +47,14 @@ from summarizer.reply import ChatRef
 from tests.briefbot_processes import (
     DUE,
     BriefbotProcess,
-    briefbot_env,
     free_port,
     ledger_counts,
     offset_for,
     schedule_subscriptions,
+    webhook_env,
 )
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlackAPI
-from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
+from tests.fakes.slack_api import FakeSlackAPI
+from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.scratch_postgres import scratch_database
 
 REPO = Path(__file__).resolve().parents[1]
@@ -226,24 +226,6 @@ def prepare(url: str, chats: Sequence[ChatRef]) -> None:
     schedule_subscriptions(url, chats, TOPIC)
 
 
-def replica_env(url: str, port: int, offset: float, telegram: str, slack: str) -> dict[str, str]:
-    return briefbot_env(
-        url,
-        port=port,
-        offset=offset,
-        extra={
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": telegram,
-            "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
-            "TELEGRAM_WEBHOOK_SECRET": "bench-replicas-secret",
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack,
-            "LOG_LEVEL": "WARNING",
-        },
-    )
-
-
 def cpu_seconds(process: BriefbotProcess) -> float:
     """User + system CPU time of a running replica so far (Linux /proc)."""
     if process.process is None:
@@ -291,7 +273,15 @@ async def throughput(
         processes = []
         for number in range(replicas):
             port = free_port()
-            env = replica_env(url, port, offset, telegram.base_url, slack.base_url)
+            env = webhook_env(
+                url,
+                port=port,
+                offset=offset,
+                telegram_url=telegram.base_url,
+                slack_url=slack.base_url,
+                secret="bench-replicas-secret",
+                extra={"LOG_LEVEL": "WARNING"},
+            )
             log = logs / f"throughput-{replicas}-{number}.log"
             processes.append(BriefbotProcess(env, log, port).start())
         try:

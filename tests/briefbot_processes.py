@@ -143,6 +143,33 @@ def briefbot_env(
     return env
 
 
+def webhook_env(
+    database: str,
+    *,
+    port: int,
+    offset: float,
+    telegram_url: str,
+    slack_url: str,
+    secret: str,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """A replica that serves Telegram by webhook and Slack over HTTP on `port`, against the
+    fake APIs at `telegram_url` and `slack_url` (tests/fakes, with their tokens)."""
+    from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
+    from tests.fakes.telegram_api import TOKEN
+
+    platforms = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": telegram_url,
+        "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+        "TELEGRAM_WEBHOOK_SECRET": secret,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_url,
+    }
+    return briefbot_env(database, port=port, offset=offset, extra={**platforms, **(extra or {})})
+
+
 class _NeverSends:
     async def send(self, chat: ChatRef, reply: Reply) -> str:
         raise AssertionError("the test never sends")
@@ -208,4 +235,5 @@ __all__ = [
     "schedule_subscriptions",
     "signal",
     "stop_all",
+    "webhook_env",
 ]

@@ -37,13 +37,13 @@ from tests.briefbot_processes import (
     DUE,
     HANG,
     BriefbotProcess,
-    briefbot_env,
     free_port,
     ledger_counts,
     offset_for,
+    webhook_env,
 )
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlackAPI, signed_headers
-from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
+from tests.fakes.slack_api import FakeSlackAPI, signed_headers
+from tests.fakes.telegram_api import FakeTelegramAPI
 
 pytestmark = pytest.mark.postgres
 
@@ -229,20 +229,14 @@ async def test_three_replicas_deliver_once_and_answer_follow_ups_anywhere(
     replicas = []
     for number in range(3):
         port = free_port()
-        env = briefbot_env(
+        env = webhook_env(
             database,
             port=port,
             offset=offset,
-            extra={
-                "TELEGRAM_BOT_TOKEN": TOKEN,
-                "TELEGRAM_API_BASE_URL": telegram.base_url,
-                "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
-                "TELEGRAM_WEBHOOK_SECRET": SECRET,
-                "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_API_URL": slack.base_url,
-                "BRIEFBOT_SCHEDULER_FAILOVER_SECONDS": "10",
-            },
+            telegram_url=telegram.base_url,
+            slack_url=slack.base_url,
+            secret=SECRET,
+            extra={"BRIEFBOT_SCHEDULER_FAILOVER_SECONDS": "10"},
         )
         replicas.append(BriefbotProcess(env, tmp_path / f"replica{number}.log", port).start())
     spawned = time.monotonic()
