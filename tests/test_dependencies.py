@@ -1,5 +1,5 @@
 """What pyproject.toml declares against what the code uses: every runtime dependency is imported
-by our packages (an unused one only costs install size and start-up), and APScheduler is pinned
+by our packages or the benches (an unused one only costs install size), and APScheduler is pinned
 to the minor release whose internals schedules/scheduler.py overrides, which must still exist."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("summarizer", "bot", "schedules")
+PACKAGES = ("summarizer", "bot", "schedules", "bench")  # `make bench` runs on the same install
 NOT_IMPORTED = {
     "tzdata": "zoneinfo's time zone data where the system has none",
     "psycopg": "the PostgreSQL driver, loaded by SQLAlchemy from the URL",
