@@ -63,6 +63,7 @@ BENCHES = (
     Bench("answers", quick=("--limit", "3")),
     Bench("neural", quick=("--limit", "1")),
     Bench("digests", quick=("--limit", "6")),
+    Bench("briefs", quick=("--news", "150", "--wiki", "30")),
     Bench("boilerplate", quick=("--limit", "3")),
     Bench("splitting", quick=("--limit", "60")),
     Bench(
@@ -77,6 +78,10 @@ BENCHES = (
     Bench(
         "replicas",
         quick=("--subs", "30", "--slack", "2", "--rounds", "1", "--failover", "5"),
+    ),
+    Bench(
+        "hardening",
+        quick=("--feed-items", "2000", "--outage-seconds", "2", "--bomb-mib", "64"),
     ),
 )
 NAMES = tuple(bench.name for bench in BENCHES)

@@ -23,13 +23,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.bm25 import bm25_rank
+from bench.bm25 import bm25_rank, bm25_scores
 from summarizer import qa
 from summarizer.extract import from_text
 from summarizer.models import Article, Sentence
 from summarizer.qa_index import clear_cache
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "xquad-r"
+SQUAD = "squad2/dev-even.json"  # beside the XQuAD-R folder
+CURVE = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)  # our score thresholds
+ANSWERABLE_DECLINED_GOAL = 0.10  # the BM25 threshold is set for this on the tuning split
 SEED = 20240617
 
 
@@ -186,6 +189,178 @@ def evaluate(cases: Sequence[Case]) -> dict[str, Tally]:
     return tallies
 
 
+def cross_lingual(de: Sequence[Case], en: Sequence[Case]) -> dict[str, Any]:
+    """English questions against the German articles and German ones against the English: the
+    files are parallel (same articles, paragraphs, questions), so the gold sentence is the one
+    holding the same question's answer in the article's own language."""
+    results: dict[str, Any] = {}
+    for name, asked, answered in (("en->de", en, de), ("de->en", de, en)):
+        tallies = {"all": Tally(), "tune": Tally(), "held-out": Tally()}
+        for source, target in zip(asked, answered, strict=True):
+            split = "tune" if target.number % 2 == 0 else "held-out"
+            targets = (tallies["all"], tallies[split])
+            article = target.article
+            positions = {s.index: i for i, s in enumerate(article.sentences)}
+            texts = [s.text for s in article.sentences]
+            for question, gold_question in zip(source.questions, target.questions, strict=True):
+                gold = position_of(target.spans, gold_question.offset)
+                started = time.perf_counter()
+                reply = qa.answer(question.text, [article])
+                elapsed = time.perf_counter() - started
+                baseline = bm25_rank(question.text, texts)
+                first = positions[reply.sentence_indexes[0]] if reply.sentence_indexes else None
+                for tally in targets:
+                    tally.asked += 1
+                    tally.seconds.append(elapsed)
+                    tally.own_declined += not reply.found
+                    if gold is None:
+                        tally.unreachable += 1
+                        continue
+                    tally.right += first == gold
+                    tally.baseline_right += bool(baseline) and baseline[0] == gold
+        results[name] = {split: tally.summary() for split, tally in tallies.items()}
+    return results
+
+
+@dataclass(frozen=True)
+class SquadRecord:
+    """One SQuAD 2.0 question as `briefbot ask` answered it, and as plain BM25 would."""
+
+    article: int
+    answerable: bool
+    found: bool
+    score: float  # Answer.score: found is score >= the threshold in summarizer.qa
+    right: bool  # the first returned sentence holds a gold answer
+    bm25_score: float  # the best sentence's plain BM25 score
+    bm25_right: bool
+
+
+def load_squad(
+    path: Path, limit: int | None
+) -> list[tuple[Article, list[tuple[str, list[int]]], tuple[tuple[int, int], ...]]]:
+    """Each SQuAD article as one English document, with its questions and gold answer starts
+    (none for an unanswerable question)."""
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    loaded = []
+    for number, item in enumerate(data[:limit] if limit else data):
+        raw = ""
+        questions: list[tuple[str, list[int]]] = []
+        for paragraph in item["paragraphs"]:
+            if raw:
+                raw += "\n\n"
+            base = len(raw)
+            raw += paragraph["context"]
+            for qa_item in paragraph["qas"]:
+                starts = [base + a["answer_start"] for a in qa_item["answers"]]
+                questions.append((qa_item["question"], starts))
+        article = build_article(raw, "en", f"squad-{number}")
+        loaded.append((article, questions, locate(raw, article.sentences)))
+    return loaded
+
+
+def squad_records(path: Path, limit: int | None) -> list[SquadRecord]:
+    records: list[SquadRecord] = []
+    for number, (article, questions, spans) in enumerate(load_squad(path, limit)):
+        positions = {s.index: i for i, s in enumerate(article.sentences)}
+        texts = [s.text for s in article.sentences]
+        for text, starts in questions:
+            gold = {position_of(spans, start) for start in starts} - {None}
+            reply = qa.answer(text, [article])
+            first = positions[reply.sentence_indexes[0]] if reply.sentence_indexes else None
+            scores = bm25_scores(text, texts)
+            top = max(range(len(scores)), key=lambda i: (scores[i], -i)) if scores else None
+            records.append(
+                SquadRecord(
+                    article=number,
+                    answerable=bool(starts),
+                    found=reply.found,
+                    score=reply.score,
+                    right=first in gold,
+                    bm25_score=scores[top] if top is not None else 0.0,
+                    bm25_right=top in gold,
+                )
+            )
+    return records
+
+
+def _operating_point(
+    records: Sequence[SquadRecord],
+    kept: Callable[[SquadRecord], bool],
+    right: Callable[[SquadRecord], bool],
+) -> dict[str, float | int]:
+    answerable = [r for r in records if r.answerable]
+    unanswerable = [r for r in records if not r.answerable]
+    return {
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "p_at_1": round(sum(right(r) for r in answerable) / max(len(answerable), 1), 3),
+        "p_at_1_found": round(
+            sum(right(r) and kept(r) for r in answerable)
+            / max(sum(kept(r) for r in answerable), 1),
+            3,
+        ),
+        "answerable_declined": round(
+            sum(not kept(r) for r in answerable) / max(len(answerable), 1), 3
+        ),
+        "unanswerable_declined": round(
+            sum(not kept(r) for r in unanswerable) / max(len(unanswerable), 1), 3
+        ),
+    }
+
+
+def bm25_threshold(records: Sequence[SquadRecord]) -> float:
+    """The highest BM25 score threshold that declines at most ANSWERABLE_DECLINED_GOAL of the
+    answerable questions of `records` (the baseline's best honest operating point)."""
+    scores = sorted(r.bm25_score for r in records if r.answerable)
+    if not scores:
+        return 0.0
+    return scores[int(ANSWERABLE_DECLINED_GOAL * len(scores))]
+
+
+def _score_at_least(threshold: float) -> Callable[[SquadRecord], bool]:
+    return lambda record: record.score >= threshold
+
+
+def _bm25_at_least(threshold: float) -> Callable[[SquadRecord], bool]:
+    return lambda record: record.bm25_score >= threshold
+
+
+def squad(path: Path, limit: int | None) -> dict[str, Any]:
+    """SQuAD 2.0: P@1 and declining, ours next to a BM25-score threshold tuned on the even
+    articles (the tuning split; odd ones are held out), and both trade-off curves."""
+    records = squad_records(path, limit)
+    splits = {
+        "all": records,
+        "tune": [r for r in records if r.article % 2 == 0],
+        "held-out": [r for r in records if r.article % 2 == 1],
+    }
+    threshold = bm25_threshold(splits["tune"])
+    results: dict[str, Any] = {"bm25_threshold": round(threshold, 3)}
+    for name, chosen in splits.items():
+        results[name] = {
+            "ours": _operating_point(chosen, lambda r: r.found, lambda r: r.right),
+            "bm25": _operating_point(
+                chosen, lambda r: r.bm25_score >= threshold, lambda r: r.bm25_right
+            ),
+        }
+    results["curve"] = [
+        {"threshold": t, **_operating_point(records, _score_at_least(t), lambda r: r.right)}
+        for t in CURVE
+    ]
+    answerable = sorted(r.bm25_score for r in records if r.answerable)
+    bm25_curve = []
+    for share in (0.0, 0.05, 0.1, 0.2, 0.3, 0.5):
+        cut = answerable[int(share * (len(answerable) - 1))] if answerable and share else 0.0
+        bm25_curve.append(
+            {
+                "threshold": round(cut, 3),
+                **_operating_point(records, _bm25_at_least(cut), lambda r: r.bm25_right),
+            }
+        )
+    results["bm25_curve"] = bm25_curve
+    return results
+
+
 def follow_up_speed(
     cases: Sequence[Case], briefed: int = 7, per_article: int = 3
 ) -> dict[str, Any]:
@@ -230,8 +405,10 @@ def follow_up_speed(
 
 def run(languages: Sequence[str], data: Path, limit: int | None) -> dict[str, Any]:
     results: dict[str, Any] = {}
+    loaded: dict[str, list[Case]] = {}
     for language in languages:
         cases = load(language, data, limit)
+        loaded[language] = cases
         tallies = evaluate(cases)
         results[language] = {
             "articles": len(cases),
@@ -239,6 +416,11 @@ def run(languages: Sequence[str], data: Path, limit: int | None) -> dict[str, An
             **{split: tally.summary() for split, tally in tallies.items()},
             "follow_up": follow_up_speed(cases),
         }
+    if "de" in loaded and "en" in loaded:
+        results["cross"] = cross_lingual(loaded["de"], loaded["en"])
+    squad_path = data.parent / SQUAD
+    if squad_path.is_file():
+        results["squad"] = squad(squad_path, limit)
     return results
 
 
@@ -249,7 +431,8 @@ def render(results: dict[str, Any]) -> str:
         f"{'own declined':>14}{'foreign declined':>18}{'ms p50':>9}{'ms p95':>9}{'no span':>9}"
     )
     lines = [header]
-    for language, figures in results.items():
+    languages = {lang: results[lang] for lang in ("de", "en") if lang in results}
+    for language, figures in languages.items():
         for split in ("all", "tune", "held-out"):
             s = figures[split]
             lines.append(
@@ -259,7 +442,7 @@ def render(results: dict[str, Any]) -> str:
                 f"{s['own_not_found']:>14.3f}{s['foreign_not_found']:>18.3f}"
                 f"{s['answer_ms_p50']:>9.2f}{s['answer_ms_p95']:>9.2f}{s['unreachable']:>9}"
             )
-    for language, figures in results.items():
+    for language, figures in languages.items():
         speed = figures["follow_up"]
         if speed:
             lines.append(
@@ -275,7 +458,60 @@ def render(results: dict[str, Any]) -> str:
         "in reply: the gold sentence is the first one or the close runner-up quoted after it "
         "(summarizer.qa.ALSO_SHARE)"
     )
+    lines.extend(render_cross(results.get("cross")))
+    lines.extend(render_squad(results.get("squad")))
     return "\n".join(lines)
+
+
+def render_cross(cross: dict[str, Any] | None) -> list[str]:
+    if not cross:
+        return []
+    lines = ["", "cross-lingual XQuAD-R (questions in one language, articles in the other)"]
+    lines.append(f"{'way':<8}{'split':<10}{'n':>6}{'P@1':>8}{'P@1 bm25':>10}{'declined':>10}")
+    for way, figures in cross.items():
+        for split in ("all", "tune", "held-out"):
+            s = figures[split]
+            lines.append(
+                f"{way:<8}{split:<10}{s['questions']:>6}{s['p_at_1']:>8.3f}"
+                f"{s['baseline_p_at_1']:>10.3f}{s['own_not_found']:>10.3f}"
+            )
+    lines.append("target: P@1 >= 0.50 both ways")
+    return lines
+
+
+def render_squad(squad_figures: dict[str, Any] | None) -> list[str]:
+    if not squad_figures:
+        return []
+    lines = [
+        "",
+        "SQuAD 2.0 (dev, even articles; tune = even positions, held-out = odd), ours next to "
+        f"a BM25 score threshold ({squad_figures['bm25_threshold']}, set on the tuning split "
+        f"to decline <= {ANSWERABLE_DECLINED_GOAL:.2f} of answerable questions)",
+        f"{'split':<10}{'who':<6}{'ans.':>6}{'unans.':>7}{'P@1':>7}{'P@1 found':>11}"
+        f"{'ans. declined':>15}{'unans. declined':>17}",
+    ]
+    for split in ("all", "tune", "held-out"):
+        for who in ("ours", "bm25"):
+            s = squad_figures[split][who]
+            lines.append(
+                f"{split:<10}{who:<6}{s['answerable']:>6}{s['unanswerable']:>7}"
+                f"{s['p_at_1']:>7.3f}{s['p_at_1_found']:>11.3f}"
+                f"{s['answerable_declined']:>15.3f}{s['unanswerable_declined']:>17.3f}"
+            )
+    for name, key in (
+        ("ours (Answer.score >= t)", "curve"),
+        ("bm25 (top score >= t)", "bm25_curve"),
+    ):
+        points = ", ".join(
+            f"{p['threshold']:g}: {p['answerable_declined']:.2f}/{p['unanswerable_declined']:.2f}"
+            for p in squad_figures[key]
+        )
+        lines.append(f"curve {name}, t: answerable/unanswerable declined: {points}")
+    lines.append(
+        "targets: unanswerable declined >= 0.50, answerable declined <= 0.10, "
+        "P@1 (found or not) at most 0.02 below today's"
+    )
+    return lines
 
 
 def xquad_main(

@@ -23,6 +23,12 @@ def tokens(text: str) -> list[str]:
 
 def bm25_rank(question: str, sentences: Sequence[str]) -> list[int]:
     """Positions of `sentences`, best first (ties keep document order)."""
+    scores = bm25_scores(question, sentences)
+    return sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+
+
+def bm25_scores(question: str, sentences: Sequence[str]) -> list[float]:
+    """The BM25 score of each sentence (the same scoring as `bm25_rank`), in document order."""
     documents = [Counter(tokens(s)) for s in sentences]
     lengths = [sum(d.values()) for d in documents]
     count = len(documents)
@@ -43,4 +49,4 @@ def bm25_rank(question: str, sentences: Sequence[str]) -> list[int]:
             if tf:
                 norm = K1 * (1 - B + B * lengths[position] / average)
                 scores[position] += idf * tf * (K1 + 1) / (tf + norm)
-    return sorted(range(count), key=lambda i: (-scores[i], i))
+    return scores

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from summarizer import brief, digest, extract, qa
-from summarizer.models import Article, Document
+from summarizer.models import Article, Document, Mentions
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO.parent / "shared" / "data" / "articles" / "000_9643a6726ce6d8a4.txt"
@@ -107,7 +107,26 @@ def run(paths: Sequence[Path]) -> tuple[list[SourceResult], int]:
         article, result = check(path, day)
         results.append(result)
         articles.append((article, 1.0))
-    merged, _ = brief.merge(articles, points=30)
+    # every article as if centred on one topic: the brief may draw on any of its sentences
+    sources = [
+        brief.Source(
+            article,
+            Mentions(
+                article.id,
+                article.title,
+                article.language,
+                len(article.sentences),
+                tuple(s.index for s in article.sentences),
+                True,
+                article.added,
+                article.added,
+            ),
+            weight,
+            True,
+        )
+        for article, weight in articles
+    ]
+    merged, _ = brief.merge(sources, points=30)
     results.append(
         SourceResult(
             "brief across all",

@@ -30,7 +30,7 @@ from summarizer.text import fold
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 SEED_ARTICLE = SHARED_DATA / "articles" / "000_9643a6726ce6d8a4.txt"
-CORPUS_VERSION = 1
+CORPUS_VERSION = 2  # 2: sentence index and vocabulary (briefs stay on the topic)
 NEWEST = datetime(2024, 6, 30, 12, 0, tzinfo=UTC)
 GERMAN_SHARE = 0.6
 RANKING_DEPTH = 30

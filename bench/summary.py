@@ -177,7 +177,60 @@ def answers_specs(_: Any) -> list[Spec]:
                 declined(language, "own_not_found", lambda share: share <= 0.10),
             )
         )
+    specs.extend(cross_lingual_specs())
+    specs.extend(squad_specs())
     return specs
+
+
+def cross_lingual_specs() -> list[Spec]:
+    """XQuAD-R with the question in one language and the article in the other."""
+
+    def p_at_1(way: str) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            figures = data["cross"][way]["all"]
+            ours, base = float(figures["p_at_1"]), float(figures["baseline_p_at_1"])
+            return f"{base:.3f} (BM25)", f"{ours:.3f}", times(ours, base), ours >= 0.50
+
+        return read
+
+    return [
+        Spec(f"answers across languages P@1 ({way.replace('->', '→')})", "≥ 0.50", p_at_1(way))
+        for way in ("en->de", "de->en")
+    ]
+
+
+SQUAD_P_AT_1_BEFORE = 0.684  # answerable P@1 before answerability (issue 13), measured the same way
+
+
+def squad_specs() -> list[Spec]:
+    """SQuAD 2.0: answer or decline, next to a BM25-score threshold set on the tuning half."""
+
+    def share(key: str, check: Callable[[float], bool]) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            figures = data["squad"]["all"]
+            ours, base = float(figures["ours"][key]), float(figures["bm25"][key])
+            return f"{base:.3f} (BM25 threshold)", f"{ours:.3f}", NONE, check(ours)
+
+        return read
+
+    floor = SQUAD_P_AT_1_BEFORE - 0.02
+    return [
+        Spec(
+            "SQuAD 2.0 unanswerable questions declined",
+            "≥ 0.50",
+            share("unanswerable_declined", lambda v: v >= 0.50),
+        ),
+        Spec(
+            "SQuAD 2.0 answerable questions declined",
+            "≤ 0.10",
+            share("answerable_declined", lambda v: v <= 0.10),
+        ),
+        Spec(
+            "SQuAD 2.0 answerable P@1 (declined or not)",
+            f"≥ {floor:.3f}",
+            share("p_at_1", lambda v: v >= floor),
+        ),
+    ]
 
 
 # --- digests ----------------------------------------------------------------------------------
@@ -206,6 +259,53 @@ def digests_specs(_: Any) -> list[Spec]:
             "≥ 1.15 × best",
             rouge("held-out", "rouge2", "1.15"),
         ),
+    ]
+
+
+# --- briefs -----------------------------------------------------------------------------------
+
+
+def briefs_specs(_: Any) -> list[Spec]:
+    baselines = ("lead", "topic-lead", "lexrank", "own-lead")
+
+    def share(group: str, key: str, goal: float | None) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            systems = data["groups"][group]
+            ours = float(systems["ours"][key])
+            lead = float(systems["lead"][key])
+            met = None if goal is None else ours >= goal
+            return f"{lead:.3f} (lead)", f"{ours:.3f}", times(ours, lead) if lead else NONE, met
+
+        return read
+
+    def rouge2(data: Any) -> Figures:
+        systems = data["groups"]["titles"]
+        best = max((b for b in baselines if b in systems), key=lambda b: systems[b]["rouge2"])
+        ours, base = float(systems["ours"]["rouge2"]), float(systems[best]["rouge2"])
+        return f"{base:.2f} ({best})", f"{ours:.2f}", times(ours, base), ours >= base
+
+    def clean(data: Any) -> Figures:
+        systems = [data["groups"][g]["ours"] for g in ("news", "titles")]
+        redundant = sum(int(s["redundant_pairs"]) for s in systems)
+        empty = sum(int(s["empty_briefs"]) for s in systems)
+        ok = redundant == 0 and empty == 0
+        return NONE, f"{redundant} redundant pairs, {empty} empty briefs", NONE, ok
+
+    return [
+        Spec("briefs: points about the topic (news names)", "≥ 0.90", share("news", "about", 0.9)),
+        Spec("briefs: points naming the topic (news names)", NONE, share("news", "naming", None)),
+        Spec(
+            "briefs: points about the topic (Klexikon titles)",
+            "≥ 0.90",
+            share("titles", "about", 0.9),
+        ),
+        Spec(
+            "briefs: points from the topic's own article",
+            "≥ 0.60",
+            share("titles", "own", 0.6),
+        ),
+        Spec("briefs: ROUGE-2 F1 vs Klexikon summary", "≥ best baseline", rouge2),
+        Spec("briefs: redundant pairs, empty briefs", "0, 0", clean),
     ]
 
 
@@ -495,10 +595,74 @@ def neural_specs(_: Any) -> list[Spec]:
     return specs
 
 
+# --- hardening --------------------------------------------------------------------------------
+
+
+def hardening_specs(_: Any) -> list[Spec]:
+    def telegram(data: Any) -> Figures:
+        link = data["long_link"]
+        longest = int(link["telegram_longest"])
+        whole = bool(link["points_whole"]["telegram"])
+        shown = f"{longest:,} characters" + ("" if whole else ", a point split")
+        return "4,096 (limit)", shown, NONE, longest <= 4096 and whole
+
+    def slack(data: Any) -> Figures:
+        link = data["long_link"]
+        largest = int(link["slack_largest_section"])
+        whole = bool(link["points_whole"]["slack"])
+        shown = f"{largest:,} characters" + ("" if whole else ", a point split")
+        return "3,000 (limit)", shown, NONE, largest <= 3000 and whole
+
+    def bomb(data: Any) -> Figures:
+        b = data["bomb"]
+        ours = float(b["bomb"]["peak_rss_mb"])
+        refused = int(b["bomb"]["exit_code"]) != 0 and "Too large" in str(b["bomb"]["message"])
+        shown = f"{ours:.0f} MB, " + ("refused as too large" if refused else "NOT refused")
+        return (
+            f"{float(b['baseline']['peak_rss_mb']):.0f} MB (an ordinary page)",
+            shown,
+            NONE,
+            refused and ours <= 300,
+        )
+
+    def stall(phase: str) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            f = data["feed_stall"]
+            ours = float(f[f"{phase}_worst_stall_ms"])
+            return (
+                f"{float(f['idle_worst_stall_ms']):.1f} ms (idle loop)",
+                f"{ours:.1f} ms ({float(f[f'{phase}_seconds']):.2f} s in all)",
+                NONE,
+                ours <= 100,
+            )
+
+        return read
+
+    def outage(data: Any) -> Figures:
+        o = data["outage"]
+        if not o["delivered"]:
+            return NONE, f"NOT delivered (down {o['down_seconds']} s)", NONE, False
+        shown = (
+            f"delivered {float(o['delivered_after_seconds']):.1f} s after the outage began "
+            f"(down {float(o['down_seconds']):.0f} s)"
+        )
+        return "lost (before: 4 tries in 3.5 s)", shown, NONE, True
+
+    return [
+        Spec("4,000-char link: longest Telegram message", "≤ 4,096, points whole", telegram),
+        Spec("4,000-char link: largest Slack section", "≤ 3,000, points whole", slack),
+        Spec("brotli bomb (1.6 KB → 1 GiB): peak RSS of briefbot add", "≤ 300 MB", bomb),
+        Spec("event-loop stall: /feed of a 50,000-item feed", "≤ 100 ms", stall("follow")),
+        Spec("event-loop stall: polling it (30 articles added)", "≤ 100 ms", stall("poll")),
+        Spec("reply while the Bot API is down 20 s", "delivered", outage),
+    ]
+
+
 SPECS: dict[str, Callable[[Any], list[Spec]]] = {
     "answers": answers_specs,
     "neural": neural_specs,
     "digests": digests_specs,
+    "briefs": briefs_specs,
     "boilerplate": boilerplate_specs,
     "splitting": splitting_specs,
     "speed": speed_specs,
@@ -506,6 +670,7 @@ SPECS: dict[str, Callable[[Any], list[Spec]]] = {
     "chat": chat_specs,
     "fanout": fanout_specs,
     "replicas": replicas_specs,
+    "hardening": hardening_specs,
 }
 
 

@@ -53,6 +53,7 @@ TABLE_MODULES = (
     "schedules.delivery",
     "schedules.feeds",
     "bot.seen_updates",
+    "bot.pending_adds",
 )
 """Every module that declares tables on `summarizer.db.Base` (imported before migrating)."""
 
@@ -168,6 +169,8 @@ def build_app(
 
     feeds = FeedStore(engine)
     extra, actions = extra_commands(settings, briefing, fetcher, feeds)
+    from bot.pending_adds import PendingAdds
+
     router = Router(
         briefing,
         conversations,
@@ -175,6 +178,7 @@ def build_app(
         commands=[*extra, *commands],
         actions=actions,
         observe=metrics.replied if metrics is not None else None,
+        pending=PendingAdds(engine),
     )
     return App(settings, engine, library, briefing, conversations, router, fetcher, metrics, feeds)
 
@@ -300,6 +304,15 @@ def build_components(
         components.append(slack)
     for platform in platforms:
         readiness.add(platform, flag_check(partial(app.started.__contains__, platform)))
+    if app.router.pending is not None and platforms:
+        from bot.pending_adds import PendingAddResumer, ReplySender
+
+        replies: dict[str, ReplySender] = {}
+        if "telegram" in platforms:
+            replies["telegram"] = telegram.sender
+        if "slack" in platforms:
+            replies["slack"] = slack.sender
+        components.append(PendingAddResumer(app.router.pending, app.router.finish_add, replies))
     if console is None:
         console = not platforms
     terminal = None

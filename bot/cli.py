@@ -324,6 +324,9 @@ def cmd_brief(args: argparse.Namespace) -> int:
             if language == "de"
             else f'I have no article on "{topic}". `briefbot sources` shows what is stored.'
         )
+        if digest.suggestions:
+            spelled = ", ".join(digest.suggestions)
+            print(f"Meintest du: {spelled}?" if language == "de" else f"Did you mean: {spelled}?")
         return 0
     number = {a.id: i for i, a in enumerate(digest.articles, 1)}
     print(digest.title or topic)

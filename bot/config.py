@@ -5,6 +5,8 @@ Every variable the README lists is a field here; the names are the environment v
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -20,6 +22,12 @@ def _csv(value: object) -> object:
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
     return value
+
+
+def webhook_secret_for(token: str) -> str:
+    """A stable secret derived from the bot token when TELEGRAM_WEBHOOK_SECRET is unset, so
+    every replica checks the same one and no one without the token can forge it."""
+    return hmac.new(token.encode(), b"briefbot-telegram-webhook", hashlib.sha256).hexdigest()
 
 
 class Settings(BaseSettings):

@@ -136,10 +136,15 @@ class Conversations:
 
         return self._write(work)
 
-    def get(self, context_id: str) -> Context | None:
+    def get(self, context_id: str, chat: ChatRef) -> Context | None:
+        """The context `context_id` if it was created in `chat` (any thread of it). A button's
+        context id replayed in another chat finds nothing, so it cannot reveal what another
+        chat was briefed on (issue 14)."""
         with Session(self.engine) as session:
             row = session.get(ContextRow, context_id)
-            return _context(row) if row is not None else None
+            if row is None or (row.platform, row.chat) != (chat.platform, chat.chat_id):
+                return None
+            return _context(row)
 
     def extend(
         self, context_id: str, *, article_ids: Sequence[str] = (), shown: Sequence[str] = ()
@@ -154,6 +159,17 @@ class Conversations:
             row.article_ids = json.dumps(_merge(json.loads(row.article_ids), article_ids))
             row.shown = json.dumps(_merge(json.loads(row.shown), shown))
             return _context(row)
+
+    def bind(self, context_id: str, chat: ChatRef) -> None:
+        """Give a context made before its chat was known (a scheduled digest's) to the chat it
+        was delivered to; a context that already has a chat keeps it."""
+        with Session(self.engine) as session, session.begin():
+            row = session.scalars(
+                select(ContextRow).where(ContextRow.id == context_id).with_for_update()
+            ).first()
+            if row is not None and not row.platform and not row.chat:
+                row.platform, row.chat = chat.platform, chat.chat_id
+                row.thread = chat.thread_id or ""
 
     def remember_message(self, chat: ChatRef, message_id: str, context_id: str) -> None:
         """Map a sent bot message to its context (a later reply to it is a follow-up)."""

@@ -7,6 +7,7 @@ the poller then fetches the new items on the feed's interval.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime
 
@@ -122,11 +123,16 @@ def feed_commands(
         if store.count() >= MAX_FEEDS:
             return reply(TOO_MANY, request, "error", limit=MAX_FEEDS)
         download = await fetcher.download(url, accept=FEED_KINDS)
-        parsed = parse_feed(
-            download.body, url=download.url, content_type=download.headers.get("content-type", "")
+        parsed = await asyncio.to_thread(  # a huge feed must not stall every chat
+            parse_feed,
+            download.body,
+            url=download.url,
+            content_type=download.headers.get("content-type", ""),
         )
         added_by = f"{request.message.chat.platform}:{request.message.chat.chat_id}"
-        feed, _ = store.add(url, interval_minutes=minutes, title=parsed.title, added_by=added_by)
+        feed, _ = await asyncio.to_thread(
+            store.add, url, interval_minutes=minutes, title=parsed.title, added_by=added_by
+        )
         return reply(
             FOLLOWING,
             request,

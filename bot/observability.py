@@ -10,6 +10,7 @@ DEBUG. The formatter is ours because the standard library has none for JSON and 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import logging
@@ -20,6 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -29,9 +31,10 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
-from bot.config import Settings
+from bot.config import Settings, webhook_secret_for
 from summarizer.reply import Reply
 
 # ---------------------------------------------------------------------------------------- metrics
@@ -295,16 +298,34 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+def database_outage(error: BaseException) -> str | None:
+    """One line for an error that means the database is unreachable (so a log shows one line a
+    message during an outage, not a traceback each), or None for any other error."""
+    if not isinstance(error, OperationalError | InterfaceError):
+        return None
+    cause = error.orig if error.orig is not None else error
+    first = (str(cause).strip().splitlines() or [""])[0]
+    return f"database unavailable ({type(cause).__name__}: {first[:200]})"
+
+
 def settings_secrets(settings: Settings) -> list[str]:
-    """Every configured token and secret, for `RedactSecrets`."""
-    values = (
+    """Every token and secret the app holds or derives, for `RedactSecrets`: the configured
+    ones, the webhook secret derived from the Telegram token (python-telegram-bot logs
+    setWebhook's parameters at DEBUG), the database password, and each URL-encoded."""
+    values = [
         settings.telegram_bot_token,
         settings.telegram_webhook_secret,
         settings.slack_bot_token,
         settings.slack_app_token,
         settings.slack_signing_secret,
-    )
-    return [value for value in values if value]
+    ]
+    if settings.telegram_bot_token and not settings.telegram_webhook_secret:
+        values.append(webhook_secret_for(settings.telegram_bot_token))
+    if settings.database_url:
+        with contextlib.suppress(ArgumentError, ValueError):
+            values.append(make_url(settings.database_url).password)
+    secrets = [value for value in values if value]
+    return secrets + [quote(value, safe="") for value in secrets]
 
 
 def configure_logging(settings: Settings, *, stream: Any = None) -> logging.Handler:

@@ -32,6 +32,10 @@ SLACK_BUTTONS_PER_ACTIONS = 25
 SLACK_CONTEXT_ELEMENTS = 10
 SLACK_CONTEXT_TEXT_LIMIT = 2000
 SLACK_FALLBACK_LIMIT = 3000
+LINK_URL_LIMIT = 1000
+"""Characters of an escaped link target. A longer URL (an attack, or a tracking monster) is not
+linked, only its source named: escaped, it could exceed a whole Telegram message or Slack
+section and would shred the point it is attached to or get the message refused (issue 14)."""
 SLACK_ACTION_PREFIX = "briefbot:"
 """Every button's action_id starts with this; the Slack adapter listens for it."""
 
@@ -155,7 +159,10 @@ def telegram_escape(text: str) -> str:
 def _tg_link(url: str | None, label_html: str) -> str:
     if not url or not url.lower().startswith(("http://", "https://")):
         return label_html
-    return f'<a href="{telegram_escape(url)}">{label_html}</a>'
+    href = telegram_escape(url)
+    if utf16_len(href) > LINK_URL_LIMIT:
+        return label_html
+    return f'<a href="{href}">{label_html}</a>'
 
 
 def _tg_fragments(
@@ -280,6 +287,8 @@ def _slack_link(url: str | None, label: str) -> str:
     if not url or not url.lower().startswith(("http://", "https://")):
         return safe_label
     safe_url = slack_escape(url).replace("|", "%7C")
+    if len(safe_url) > LINK_URL_LIMIT:
+        return safe_label
     return f"<{safe_url}|{safe_label}>"
 
 

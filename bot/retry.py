@@ -9,9 +9,10 @@ import asyncio
 import copy
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Protocol, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 from schedules.sending import RetryAfter, TransientSendError
 from summarizer.reply import ChatRef, Reply
@@ -41,14 +42,22 @@ async def pause_limiter(
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """`attempts` tries per message; backoff `base_delay` doubling up to `max_delay`; a 429 asking
-    for more than `max_retry_after` seconds is handed to the caller as RetryAfter."""
+    """`attempts` tries per message (None: no count) and at most `deadline` seconds of retrying
+    (None: no deadline); backoff `base_delay` doubling up to `max_delay`; a 429 asking for more
+    than `max_retry_after` seconds is handed to the caller as RetryAfter."""
 
-    attempts: int = 4
+    attempts: int | None = 4
     base_delay: float = 0.5
     max_delay: float = 8.0
     max_retry_after: float = 60.0
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
+    deadline: float | None = None
+
+    @classmethod
+    def interactive(cls, **changes: Any) -> RetryPolicy:
+        """For replies to users: under long polling the update is already confirmed, so a reply
+        that fails is lost unless retried; keep trying for up to a minute (issue 14)."""
+        return cls(**{"attempts": None, "deadline": 60.0, **changes})
 
 
 Delivered = Callable[[ChatRef, Reply, str], None]
@@ -75,7 +84,7 @@ class RetryingSender:
         itself, and a retry inside a send would hold the delivery in "sending" (a crash then
         would leave a refused message unconfirmed, never sent)."""
         twin = copy.copy(self)
-        twin.policy = replace(self.policy, attempts=1)
+        twin.policy = replace(self.policy, attempts=1, deadline=None)
         return twin
 
 
@@ -86,25 +95,48 @@ async def with_retries(
     on_retry_after: Callable[[float], Awaitable[None]] | None = None,
 ) -> T:
     """Run `call` until it succeeds; RetryAfter / TransientSendError are retried per `policy`,
-    any other error (ChatGone included) propagates at once."""
+    any other error (ChatGone included) propagates at once. Retries are logged at DEBUG and a
+    success after failures once at INFO: the caller logs a final failure, one line a message
+    (an outage must not write a line per attempt)."""
     attempt = 1
+    started = time.monotonic()
+    slept = 0.0
     while True:
         try:
-            return await call()
+            result = await call()
         except RetryAfter as error:
             if on_retry_after is not None:
                 await on_retry_after(error.seconds)
-            if attempt >= policy.attempts or error.seconds > policy.max_retry_after:
+            if error.seconds > policy.max_retry_after or _spent(
+                policy, attempt, started, slept, error.seconds
+            ):
                 raise
-            log.warning("rate limited, waiting %.1f s (attempt %d)", error.seconds, attempt)
-            await policy.sleep(error.seconds)
+            delay = error.seconds
+            log.debug("rate limited, waiting %.1f s (attempt %d)", delay, attempt)
         except TransientSendError as error:
-            if attempt >= policy.attempts:
-                raise
             delay = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
-            log.warning("send failed (%s), retrying in %.1f s", error, delay)
-            await policy.sleep(delay)
+            if _spent(policy, attempt, started, slept, delay):
+                raise
+            log.debug("send failed (%s), retrying in %.1f s (attempt %d)", error, delay, attempt)
+        else:
+            if attempt > 1:
+                log.info("sent after %d attempts in %.1f s", attempt, time.monotonic() - started)
+            return result
+        await policy.sleep(delay)
+        slept += delay
         attempt += 1
+
+
+def _spent(policy: RetryPolicy, attempt: int, started: float, slept: float, delay: float) -> bool:
+    """Whether another try after `delay` seconds is beyond the policy's attempts or deadline
+    (time counts as what really passed or what was slept, whichever is more, so an injected
+    sleep in tests counts too)."""
+    if policy.attempts is not None and attempt >= policy.attempts:
+        return True
+    if policy.deadline is not None:
+        elapsed = max(time.monotonic() - started, slept)
+        return elapsed + delay > policy.deadline
+    return False
 
 
 class RecentIds:

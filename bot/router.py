@@ -21,6 +21,8 @@ from bot import texts
 from bot.commands import ActionHandler, Attachment, Command, Incoming, Press, Request, Text
 from bot.config import Settings
 from bot.conversation import Context, Conversations
+from bot.observability import database_outage
+from bot.pending_adds import PendingAdd, PendingAdds
 from summarizer.brief import point_key
 from summarizer.errors import UserError
 from summarizer.models import Added, Answer, ArticleRef, Digest
@@ -95,6 +97,16 @@ def visible(text: str) -> str:
     return "".join(kept)
 
 
+def _log_failure(error: Exception, message: str, *args: object) -> None:
+    """A traceback for a bug; one line when the database is down (every message fails alike,
+    and a traceback each would bury the log: issue 14)."""
+    outage = database_outage(error)
+    if outage is None:
+        log.exception(message, *args)
+    else:
+        log.error(message + ": %s", *args, outage)
+
+
 class Router:
     """Dispatches messages and button presses of one bot to commands; see the module doc."""
 
@@ -107,11 +119,15 @@ class Router:
         commands: Sequence[Command] = (),
         actions: Mapping[str, ActionHandler] = {},
         observe: Observer | None = None,
+        pending: PendingAdds | None = None,
     ) -> None:
         self.briefing = briefing
         self.conversations = conversations
         self.settings = settings
         self.observe = observe
+        self.pending = pending
+        """Where `/add URL` requests are recorded until answered (finished after a restart)."""
+        self._in_flight: dict[int, str] = {}
         self._commands: list[Command] = []
         self._by_name: dict[str, Command] = {}
         for command in (*self._builtin_commands(), *commands):
@@ -119,6 +135,7 @@ class Router:
         self._builtin_actions: dict[str, BuiltinAction] = {
             "more": self._press_more,
             "sources": self._press_sources,
+            "brief": self._press_brief,
         }
         clash = set(actions) & set(self._builtin_actions)
         if clash:
@@ -139,6 +156,27 @@ class Router:
         self._observe(message.chat.platform, replies, started)
         return replies
 
+    def answered(self, message: Incoming) -> None:
+        """The adapter sent (or gave up sending) the replies to `message`: a recorded `/add URL`
+        of it is done. Adapters call this after delivering, so a process killed before that
+        leaves the record for `PendingAddResumer`."""
+        pending_id = self._in_flight.pop(id(message), None)
+        if pending_id is None or self.pending is None:
+            return
+        try:
+            self.pending.answered(pending_id)
+        except Exception as error:
+            _log_failure(error, "pending /add %s not cleared", pending_id)
+
+    async def finish_add(self, pending: PendingAdd) -> list[Reply]:
+        """Add a URL recorded before a restart again and answer as `/add URL` would."""
+        language = pending.language
+        try:
+            added = await self.briefing.add_url(pending.url)
+            return await self._added(added, pending.chat, language)
+        except UserError as error:
+            return [Reply(error.message(language), kind="error", language=language)]
+
     async def press(self, press: Press) -> list[Reply]:
         """Answer one button press ("prefix:payload"); never raises."""
         started = time.perf_counter()
@@ -155,8 +193,8 @@ class Router:
             return await self._dispatch(message, language)
         except UserError as error:
             return [Reply(error.message(language), kind="error", language=language)]
-        except Exception:
-            log.exception("message from %s failed", message.chat)
+        except Exception as error:
+            _log_failure(error, "message from %s failed", message.chat)
             return [self._reply(texts.GENERIC_ERROR, language, kind="error")]
 
     async def _press(self, press: Press) -> list[Reply]:
@@ -175,8 +213,8 @@ class Router:
             return await handler(press, self)
         except UserError as error:
             return [Reply(error.message(language), kind="error", language=language)]
-        except Exception:
-            log.exception("button %r in %s failed", press.action, press.chat)
+        except Exception as error:
+            _log_failure(error, "button %r in %s failed", press.action, press.chat)
             return [self._reply(texts.GENERIC_ERROR, language, kind="error")]
 
     def delivered(self, chat: ChatRef, reply: Reply, message_id: str) -> None:
@@ -196,10 +234,11 @@ class Router:
                     shown=[point_key(p.text) for p in digest.points],
                 ).id
             if context_id is not None:
+                self.conversations.bind(context_id, chat)
                 self.conversations.remember_message(chat, message_id, context_id)
                 self.conversations.set_last(chat, context_id)
-        except Exception:
-            log.exception("could not record message %s in %s", message_id, chat)
+        except Exception as error:
+            _log_failure(error, "could not record message %s in %s", message_id, chat)
 
     def register(self, command: Command) -> None:
         """Add a command after construction (for parts built after the router, such as the
@@ -411,22 +450,48 @@ class Router:
                     limit=MAX_TOPIC,
                 )
             ]
+        return [
+            await self._brief_on(
+                request.message.chat, topic, language, private=request.message.is_private
+            )
+        ]
+
+    async def _brief_on(self, chat: ChatRef, topic: str, language: str, *, private: bool) -> Reply:
+        """The /brief reply for a topic: its digest, or "nothing on it" with close spellings
+        from the library as buttons that brief on them."""
         digest = await asyncio.to_thread(
             self.briefing.brief, topic, points=BRIEF_POINTS, language=language
         )
         if not digest.points:
-            return [self._reply(texts.BRIEF_NOTHING, language, topic=topic)]
+            return self._nothing_on(topic, digest.suggestions, language)
         context = self.conversations.create(
-            request.message.chat,
+            chat,
             topic=topic,
             article_ids=self._digest_article_ids(digest),
             shown=[point_key(p.text) for p in digest.points],
         )
         title = texts.BRIEF_TITLE.format(language, topic=topic)
-        private = request.message.is_private
-        return [
-            self.digest_reply(digest, language, context_id=context.id, title=title, private=private)
-        ]
+        return self.digest_reply(
+            digest, language, context_id=context.id, title=title, private=private
+        )
+
+    def _nothing_on(self, topic: str, suggestions: Sequence[str], language: str) -> Reply:
+        offered = [s for s in suggestions if len(f"brief:{s}".encode()) <= MAX_ACTION_BYTES]
+        if not offered:
+            return self._reply(texts.BRIEF_NOTHING, language, topic=topic)
+        spelled = ", ".join(f"„{s}“" if language == "de" else f'"{s}"' for s in offered)
+        return Reply(
+            texts.BRIEF_NOTHING_BUT.format(language, topic=topic, suggestions=spelled),
+            language=language,
+            buttons=tuple(Button(s, f"brief:{s}") for s in offered),
+        )
+
+    async def _press_brief(self, press: Press, payload: str, language: str) -> list[Reply]:
+        """A "did you mean …?" button: the brief on that spelling."""
+        topic = " ".join(visible(payload).split())
+        if not topic:
+            return [self._reply(texts.EXPIRED, language)]
+        return [await self._brief_on(press.chat, topic, language, private=press.is_private)]
 
     async def _ask(self, request: Request) -> list[Reply]:
         language = request.language
@@ -466,6 +531,11 @@ class Router:
             return [self.usage(self._by_name["add"], language)]
         console = request.message.chat.platform == "console"
         if _URL.fullmatch(source):
+            chat = request.message.chat
+            if self.pending is not None and not console:
+                self._in_flight[id(request.message)] = await asyncio.to_thread(
+                    self.pending.record, chat, request.message.user_id, source, language
+                )
             added = await self.briefing.add_url(source)
         elif _ANY_URL.fullmatch(source):
             # stored as text it would be "no article text in it", which misleads
@@ -569,7 +639,7 @@ class Router:
         return self.conversations.last(chat)
 
     async def _press_more(self, press: Press, payload: str, language: str) -> list[Reply]:
-        context = self.conversations.get(payload) if payload else None
+        context = self.conversations.get(payload, press.chat) if payload else None
         if context is None:
             return [self._reply(texts.EXPIRED, language)]
         if context.topic is None:
@@ -616,7 +686,7 @@ class Router:
         )
 
     async def _press_sources(self, press: Press, payload: str, language: str) -> list[Reply]:
-        context = self.conversations.get(payload) if payload else None
+        context = self.conversations.get(payload, press.chat) if payload else None
         if context is None:
             return [self._reply(texts.EXPIRED, language)]
         refs: list[ArticleRef] = []

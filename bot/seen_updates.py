@@ -42,8 +42,8 @@ LEASE = timedelta(minutes=2)
 """How long an unfinished claim counts as in flight. Processing one update is bounded mainly by
 fetching a URL for /add: the whole download runs under one `asyncio.timeout` of
 BRIEFBOT_FETCH_TIMEOUT (bot/config.py, 10 s by default; summarizer/fetch.py), extraction and
-ranking take milliseconds to a second, and a reply is sent within seconds (backoff up to 3.5 s
-per part). Two minutes is far above that, so a live replica's claim is never taken over, and a
+ranking take milliseconds to a second, and a reply is sent within seconds, or retried for up to
+a minute when the platform fails (bot/retry.py, `RetryPolicy.interactive`). Two minutes is above that, so a live replica's claim is never taken over, and a
 dead replica's update is answered about two minutes late instead of never. Only a reply that
 Telegram holds back with several long 429 retry_after waits (each up to 60 s is honoured, see
 bot/retry.py) can outlast it."""

@@ -315,8 +315,11 @@ class SlackBot:
             request_verification_enabled=bool(signing_secret),
             process_before_response=process_before_response,
         )
-        self.sender = SlackSender(
-            self.client, limiter=limiter, policy=policy, on_delivered=router.delivered
+        self.sender = SlackSender(  # replies: retried up to a minute; digests: single_attempt
+            self.client,
+            limiter=limiter,
+            policy=policy or RetryPolicy.interactive(),
+            on_delivered=router.delivered,
         )
         self.files = SlackFiles(
             self.client, api_url=api_url, max_bytes=router.settings.fetch_max_bytes
@@ -421,6 +424,14 @@ class SlackBot:
             is_private=is_direct(channel),
             workspace_id=command.get("team_id"),
         )
+        try:
+            await self._answer_command(chat, incoming, respond)
+        finally:  # not reached when the process is killed: a pending /add then stays recorded
+            self.router.answered(incoming)
+
+    async def _answer_command(
+        self, chat: ChatRef, incoming: Incoming, respond: AsyncRespond
+    ) -> None:
         for reply in await self.router.handle(incoming):
             if reply.kind in PRIVATE_KINDS:
                 await self._respond(respond, reply, "ephemeral")
@@ -432,7 +443,7 @@ class SlackBot:
                 # answer through the command's response_url instead
                 await self._respond(respond, reply, "in_channel")
             except SendError as error:
-                log.error("reply to slack channel %s not sent: %s", channel, error)
+                log.error("reply to slack channel %s not sent: %s", chat.chat_id, error)
 
     async def _respond(self, respond: AsyncRespond, reply: Reply, response_type: str) -> None:
         for message in slack_messages(reply):
@@ -529,13 +540,16 @@ class SlackBot:
     async def _route(self, incoming: Incoming, *, files: Sequence[Mapping[str, Any]] = ()) -> None:
         """Answer one message; when it carried several files (only the first is read), say
         so after the answer, unless the chat or user was refused."""
-        replies = await self.router.handle(incoming)
-        if len(files) > 1 and not any(reply.kind == "refusal" for reply in replies):
-            language = self.router.language_for(incoming.chat, incoming.user_language)
-            name = incoming.attachment.filename if incoming.attachment else "?"
-            note = texts.FILE_ONLY_FIRST.format(language, name=name, count=len(files))
-            replies = [*replies, Reply(note, language=language)]
-        await self._post_all(incoming.chat, replies)
+        try:
+            replies = await self.router.handle(incoming)
+            if len(files) > 1 and not any(reply.kind == "refusal" for reply in replies):
+                language = self.router.language_for(incoming.chat, incoming.user_language)
+                name = incoming.attachment.filename if incoming.attachment else "?"
+                note = texts.FILE_ONLY_FIRST.format(language, name=name, count=len(files))
+                replies = [*replies, Reply(note, language=language)]
+            await self._post_all(incoming.chat, replies)
+        finally:  # not reached when the process is killed: a pending /add then stays recorded
+            self.router.answered(incoming)
 
     async def _post_all(self, chat: ChatRef, replies: list[Reply]) -> None:
         for reply in replies:

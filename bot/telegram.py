@@ -5,7 +5,6 @@ webhook. It decides only what reaches the router (group policy) and how sending 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -48,7 +47,7 @@ from telegram.ext import (
 
 from bot import texts
 from bot.commands import FILENAME_BY_TYPE, Attachment, Incoming, Press
-from bot.config import Settings
+from bot.config import Settings, webhook_secret_for
 from bot.render import TelegramMessage, mention_to_command, telegram_messages
 from bot.retry import (
     Delivered,
@@ -74,12 +73,6 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 MENU_LANGUAGES = ("de", "en")
 GONE_MARKERS = ("chat not found", "bot was blocked", "bot was kicked", "user is deactivated",
                 "group chat was deleted", "chat_write_forbidden", "need administrator rights")  # fmt: skip
-
-
-def webhook_secret_for(token: str) -> str:
-    """A stable secret derived from the bot token when TELEGRAM_WEBHOOK_SECRET is unset, so
-    every replica checks the same one and no one without the token can forge it."""
-    return hmac.new(token.encode(), b"briefbot-telegram-webhook", hashlib.sha256).hexdigest()
 
 
 def attachment_of(document: Document) -> Attachment:
@@ -225,8 +218,11 @@ class TelegramBot:
         if webhook_url:
             builder = builder.updater(None)
         self.application = builder.build()
-        self.sender = TelegramSender(
-            self.application.bot, limiter=limiter, policy=policy, on_delivered=router.delivered
+        self.sender = TelegramSender(  # replies: retried up to a minute; digests: single_attempt
+            self.application.bot,
+            limiter=limiter,
+            policy=policy or RetryPolicy.interactive(),
+            on_delivered=router.delivered,
         )
         self._seen = RecentIds()
         self._claimed: set[int] = set()
@@ -363,9 +359,12 @@ class TelegramBot:
         incoming = self.incoming(message)
         if incoming is None:
             return
-        replies = await self.router.handle(incoming)
-        reply_to = None if incoming.is_private else str(message.message_id)
-        await self._deliver(incoming.chat, replies, reply_to)
+        try:
+            replies = await self.router.handle(incoming)
+            reply_to = None if incoming.is_private else str(message.message_id)
+            await self._deliver(incoming.chat, replies, reply_to)
+        finally:  # not reached when the process is killed: a pending /add then stays recorded
+            self.router.answered(incoming)
 
     def incoming(self, message: Message) -> Incoming | None:
         """The router's view of a message, or None when the bot should stay silent (groups:

@@ -112,6 +112,10 @@ BRIEF_NOTHING = Text(
     de="Zu „{topic}“ habe ich keinen Artikel. /sources zeigt, was gespeichert ist.",
     en='I have no article on "{topic}". /sources shows what is stored.',
 )
+BRIEF_NOTHING_BUT = Text(
+    de="Zu „{topic}“ habe ich keinen Artikel. Meintest du {suggestions}?",
+    en='I have no article on "{topic}". Did you mean {suggestions}?',
+)
 BRIEF_SOURCES_HEADING = Text(de="Quellen:", en="Sources:")
 BRIEF_FOLLOWUP_HINT = Text(
     de="Fragen dazu? Einfach schreiben oder auf diese Nachricht antworten.",

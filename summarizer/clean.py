@@ -77,6 +77,17 @@ _ANYWHERE = [
     r"(?:jetzt|hier) (?:abonnieren|abonnent werden)",
     r"alle rechte vorbehalten",
     r"all rights reserved",
+    # a newsroom's note on itself: "CNN has reached out to … for comment"
+    r"\b(?:has|have) reached out to\b.*\bfor (?:a )?comment",
+    r"did not (?:immediately )?respond to (?:a |our )?request(?:s)? for comment",
+    # player, login and account UI of a media library or paywall
+    r"^(?:video|audio|beitrag|sendung) (?:abspielen|starten|ansehen)\b",
+    r"^gemerkt(?: auf| in)? mein(?:e[mn]?)? ",
+    r"(?:bitte )?melden sie sich an,? um (?:diese[ns]? )?(?:funktion|inhalte?|video|artikel)",
+    r"^(?:play video|watch (?:the )?video|sign in to|log in to|please (?:sign|log) in)\b",
+    r"^verfügbar bis\b",
+    r"^verfuegbar bis\b",
+    r"^untertitel (?:ein|aus)blenden",
 ]
 
 # A photo credit: "Bilder: A, B / Shutterstock.com", "Foto: dpa", "Image: X/Getty Images".
@@ -99,7 +110,9 @@ _ANYWHERE_ANCHORS = (
     "related", "more on this", "you may also like", "more from", "geht", "click here",
     "klicken", "kommentar", "comment", " sie mit", "conversation", "discussion",
     "artikel ", "teilen", "share", "drucken", "print", "anzeige", "advertisement", "werbung",
-    "abonn", "vorbehalten", "rights reserved",
+    "abonn", "vorbehalten", "rights reserved", "reached out", "request for comment",
+    "requests for comment", "abspielen", "starten", "ansehen", "gemerkt", "melden sie sich",
+    "video", "sign in", "log in", "verfügbar bis", "verfuegbar bis", "untertitel",
 )  # fmt: skip
 # Every credit pattern needs one of these (lower case).
 _CREDIT_ANCHORS = (
@@ -207,8 +220,24 @@ def clean_paragraphs(paragraphs: Sequence[str], language: str) -> list[str]:
     return kept
 
 
+# Embedded posts and agency fixture boxes, judged sentence by sentence (a paragraph quoting
+# ten tweets still holds the reporter's sentences around them): "… pic.twitter.com/x",
+# "— Name (@handle) 4. Mai", "(APA, 18.3.2016) FC A – FC B (Stadion, 16.30 Uhr)".
+_EMBED = re.compile(
+    r"pic\.twitter\.com/|https?://t\.co/|\(@\w{1,15}\)|^@\w{1,15}\b|(?:^|\s)#[^\W\d_]\w+"
+    r"|^\((?:apa|dpa|afp|reuters|sid|ap|red)\b[^)]{0,20}\)",
+    re.IGNORECASE,
+)
+
+
+def is_embed(sentence: str) -> bool:
+    """An embedded social-media post or an agency's fixture box, not a sentence of the article."""
+    return _EMBED.search(sentence) is not None
+
+
 def clean_sentences(sentences: Sequence[str], language: str) -> list[str]:
-    """Drop single boilerplate sentences left inside otherwise real paragraphs."""
+    """Drop single boilerplate sentences and embedded posts left inside real paragraphs."""
+    sentences = [s for s in sentences if not is_embed(s)]
     normalised = [" ".join(s.split()) for s in sentences]
     joined = " ".join(normalised).lower()
     if not any(a in joined for a in _CREDIT_ANCHORS) and not any(
@@ -216,3 +245,57 @@ def clean_sentences(sentences: Sequence[str], language: str) -> list[str]:
     ):  # one look at the whole paragraph clears all its sentences (the usual case)
         return [s for s, n in zip(sentences, normalised, strict=True) if n]
     return [s for s in sentences if not is_boilerplate(s, language)]
+
+
+# "Wien – Die Regierung …", "Frankfurt am Main (dpa) – …", "London (CNN)It was …": where a
+# report was filed, glued to its first sentence. An editor drops it (and a place named only
+# there is no mention of it). The dash form needs an upper-case word after it, so "Merkel –
+# die Kanzlerin – sagte" keeps its dash.
+_DATELINE = re.compile(
+    r"^[A-ZÄÖÜ][\w'’.]*(?:[ /-](?:[A-ZÄÖÜ][\w'’.]*|am|an|im|upon|on|de|del)){0,3}"
+    r"(?:\s*\((?:[^()]{1,30})\)\s*[–—-]?\s*(?=[A-ZÄÖÜ„\"»0-9])"
+    r"|\s+[–—-]\s+(?=[A-ZÄÖÜ„\"»0-9]))"
+)
+
+
+def has_dateline(sentence: str) -> bool:
+    return strip_dateline(sentence) != sentence
+
+
+def strip_dateline(sentence: str) -> str:
+    """The sentence without a dateline at its start ("Wien – ", "London (CNN)")."""
+    match = _DATELINE.match(sentence)
+    if match is None:
+        return sentence
+    rest = sentence[match.end() :]
+    return rest if len(rest.split()) >= 3 else sentence
+
+
+# A subhead glued onto the sentence after it: '"Besorgniserregender Vorfall" Der Minister …'
+_GLUED_SUBHEAD = re.compile(r"^[\"„“»«‚‘']([^\"„“”»«.!?]{3,60})[\"“”«»‘’']\s+(?=[A-ZÄÖÜ])")
+SUBHEAD_MAX_WORDS = 8
+
+
+def strip_subhead(sentence: str) -> str:
+    """The sentence without a quoted subhead glued to its start (at most SUBHEAD_MAX_WORDS)."""
+    match = _GLUED_SUBHEAD.match(sentence)
+    if match is None or len(words(match.group(1))) > SUBHEAD_MAX_WORDS:
+        return sentence
+    rest = sentence[match.end() :]
+    return rest if len(words(rest)) >= 3 else sentence
+
+
+def is_subhead(sentence: str) -> bool:
+    """A short line with no sentence end ('"Besorgniserregender Vorfall"', "Die Folgen"):
+    a subhead split off its paragraph, never a point."""
+    stripped = sentence.strip().strip("\"„“”»«‚‘’'")
+    return 0 < len(words(stripped)) <= SUBHEAD_MAX_WORDS and not re.search(r"[.!?…]$", stripped)
+
+
+# Wikipedia's page references left behind by extraction: "… in 1882.:121,154", "Paris:12"
+_CITATION = re.compile(r"(?<=[^\W\d_]|[.,;\"”)\]]):\d{1,4}(?:[,–-]\d{1,4})*(?=[\s.,;]|$)")
+
+
+def strip_citations(sentence: str) -> str:
+    """The sentence without page-reference residue glued to a word (":121,154")."""
+    return _CITATION.sub("", sentence)

@@ -40,18 +40,38 @@ _DANGLING = {
         "dadurch dafür dagegen daher darauf daraufhin darin darum davon dazu deshalb deswegen "
         "dennoch trotzdem außerdem zudem ebenso ebenfalls auch aber allerdings jedoch doch "
         "somit also folglich stattdessen solche solcher solches dort dorthin hier derselbe "
+        "dann und oder denn sondern zwar nun danach davor zuvor anschließend später ferner "
+        "weiterhin hingegen immerhin wobei weshalb womit wodurch worauf "
         "dieselbe dasselbe jener jene jenes letzterer letztere ersterer erstere".split()
     ),
     "en": frozenset(
         "this these those that he she it they them his her its their such there here thus "
         "therefore however also but moreover furthermore meanwhile hence consequently "
-        "nevertheless instead likewise similarly besides yet then still otherwise".split()
+        "nevertheless instead likewise similarly besides yet then still otherwise and or so "
+        "nor plus afterwards later".split()
     ),
 }
 # "In diesen Verhandlungen", "Bei dieser Gelegenheit", "In this case", "After that"
 _DANGLING_PHRASE = re.compile(
     r"^(?:\w+\s+)?(?:diese[mnrs]?|dessen|deren|derselbe\w*|jene[mnrs]?|solche[mnrs]?|"
     r"this|these|those|that|such)\b",
+    re.IGNORECASE,
+)
+
+
+# "Das ist das Ergebnis …", "Das war …", "It is …": a pronoun subject pointing back, then a verb
+_POINTING_SUBJECT = re.compile(
+    r"^(?:das|it)\s+(?:ist|war|sei|wäre|waren|sind|hat|hatte|wird|würde|bedeutet|zeigt|"
+    r"is|was|has|had|will|would|means|shows|comes|came)\b",
+    re.IGNORECASE,
+)
+
+
+# "Sieben davon …", "Grundlage ist …", "Voraussetzung dafür …": a subject made of what came before
+_LEANING_NOUN = re.compile(
+    r"^(?:\w+ davon\b|(?:grundlage|voraussetzung|hintergrund|grund|anlass|ziel|folge|"
+    r"ergebnis|ursache|auslöser|konsequenz|kern)\s+(?:ist|sind|war|waren|sei|dafür|dessen|"
+    r"davon)\b)",
     re.IGNORECASE,
 )
 
@@ -119,6 +139,11 @@ def dangling(sentence: str, language: str) -> bool:
         return False
     head = first[0].lower()
     if head in _DANGLING.get(language, frozenset()):
+        return True
+    stripped = sentence.strip()
+    if _POINTING_SUBJECT.match(stripped) or _LEANING_NOUN.match(stripped):
+        return True
+    if stripped[:1].islower() and not stripped[1:2].isupper():  # "bedienen vor allem …"
         return True
     return bool(_DANGLING_PHRASE.match(sentence.strip())) and first[0].lower() not in {
         "der",

@@ -9,6 +9,7 @@ author and date from its metadata, and then the same cleaning as plain text.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,14 @@ from pathlib import Path
 from summarizer import clean
 from summarizer.errors import ExtractError
 from summarizer.models import Document, Sentence
-from summarizer.text import check_language, detect_language, fold, split_sentences, words
+from summarizer.text import (
+    check_language,
+    detect_language,
+    fold,
+    split_sentences,
+    terms,
+    words,
+)
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
@@ -26,6 +34,11 @@ TITLE_MAX_WORDS = 20
 CAPTION_MAX_WORDS = 14
 TEASER_MAX_WORDS = 60
 HEAD_SCAN = 5  # paragraphs after the headline that may still be caption, credit or teaser
+LEAD_BLOCKS = 3  # a teaser sentence repeating the first paragraphs is not body again
+TEASER_MIN_WORDS = 7  # a shorter teaser sentence is a telegraphic line, not a news sentence
+SAID_SHARE = 0.8  # of a teaser sentence's content words found in one lead sentence: a repeat
+DATELINE_SCAN = 4  # a dateline this many sentences into the first paragraph opens the body
+PAGE_MIN_WORDS = 15  # a web page with less text than this after cleaning is no article
 
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -42,6 +55,23 @@ _DATELINE = re.compile(
     r"(?:\s*\([^()]{1,30}\))?\s+[–—-]\s"
 )
 """A news lead's "Berlin – ", "Frankfurt am Main (dpa) – ": such a paragraph opens the body."""
+_CMS_NAME = re.compile(r"[a-z0-9_.:-]+")
+_DROP_CAP = re.compile(
+    r"<(?P<tag>[a-zA-Z0-9]+)\b[^>]*\bclass=[\"'][^\"']*"
+    r"(?i:drop|initial|versal|lettrine|firstletter|first-letter)[^\"']*[\"'][^>]*>"
+    r"\s*(?:<img\b[^>]*\balt=[\"'](?P<alt>[A-ZÄÖÜ])[\"'][^>]*>|(?P<letter>[A-ZÄÖÜ]))\s*"
+    r"</(?P=tag)>(?P<between>(?:\s*<[^>]+>)*?)\s*(?P<next>[a-zäöüß])"
+)
+"""A drop cap set apart from its word ("<span class=dropcap>T</span>urkey"): trafilatura
+keeps "urkey"; the letter is put back in front of the word."""
+
+
+def _restore_drop_caps(html: str) -> str:
+    return _DROP_CAP.sub(
+        lambda m: f"{m['between']}{m['alt'] or m['letter']}{m['next']}", html, count=3
+    )
+
+
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.IGNORECASE)
 
 
@@ -165,9 +195,75 @@ def _split_head(
         ):
             teaser = body[0].text
             body = body[1:]
-    if teaser and body and _key(body[0].text) == _key(teaser):
-        body = body[1:]
+    news = _news_in_teaser(teaser, title, body, language)
+    if news:
+        body = [_Block(news), *body]
     return title, teaser, body
+
+
+def _teaser_before_dateline(
+    sentences: list[str], teaser: str, title: str, language: str
+) -> tuple[str, list[str]]:
+    """(teaser, sentences) of a first paragraph whose body starts at a dateline after a few
+    lines ("Rüffel für den Minister – Will mehr Geld. Wien – Der Finanzminister …", as
+    scraped news often runs subtitle and body together): the lines before the dateline are
+    the teaser, and only its news sentences stay (see `_news_in_teaser`)."""
+    start = next(
+        (i for i, s in enumerate(sentences[: DATELINE_SCAN + 1]) if i and clean.has_dateline(s)),
+        None,
+    )
+    if start is None:
+        return teaser, sentences
+    head, rest = sentences[:start], sentences[start:]
+    lead = [clean.strip_dateline(s) for s in rest[:LEAD_BLOCKS]]
+    news = _news_sentences(head, [title, *lead] if title else lead, language)
+    return teaser or " ".join(head), [*news, *rest]
+
+
+def _news_in_teaser(teaser: str, title: str, body: list[_Block], language: str) -> str:
+    """The sentences of a teaser that belong in the body: the lead is often the news itself
+    ("Tony Blair has apologised to …"), and points and answers come only from the body.
+
+    Kept: statements (no question, at least TEASER_MIN_WORDS words, not cut off with "…") that
+    neither the headline nor the body's first paragraphs already say (near-duplicates, as a
+    brief judges them). Telegraphic teasers ("Rüstungskooperation im Vordergrund.") stay out.
+    """
+    if not teaser or clean.is_boilerplate(teaser, language):
+        return ""
+    lead = [title] if title else []
+    for block in body[:LEAD_BLOCKS]:
+        lead.extend(split_sentences(block.text, language))
+    return " ".join(_news_sentences(split_sentences(teaser, language), lead, language))
+
+
+def _news_sentences(candidates: list[str], lead: list[str], language: str) -> list[str]:
+    """The teaser sentences that are news: statements of at least TEASER_MIN_WORDS words,
+    ended by a period (no question, no "…", no colon), that no lead sentence already says."""
+    keys = {_key(line) for line in lead}
+    kept = []
+    for sentence in candidates:
+        stripped = sentence.rstrip()
+        if len(words(sentence)) < TEASER_MIN_WORDS or stripped.endswith(("?", "…", "...")):
+            continue
+        if not stripped.endswith((".", "!", '"', "“", "»", "«")) or _key(sentence) in keys:
+            continue
+        if len(re.findall(r"\s[–—]\s", sentence)) >= 2:  # "A – B – C.": a run of fragments
+            continue
+        if any(_said_in(sentence, line, language) for line in lead):
+            continue
+        kept.append(sentence)
+    return kept
+
+
+def _said_in(sentence: str, other: str, language: str) -> bool:
+    """Does `other` already say `sentence`: most of its content words, or nearly the same?
+    One way only: a short headline whose words all recur in a long lead does not make the
+    lead a repeat of it."""
+    own, theirs = set(terms(sentence, language)), set(terms(other, language))
+    if not own or not theirs:
+        return False
+    shared = len(own & theirs)
+    return shared / len(own) >= SAID_SHARE or shared / math.sqrt(len(own) * len(theirs)) >= 0.55
 
 
 def _key(text: str) -> str:
@@ -211,12 +307,23 @@ def _document(
     texts: list[str] = []
     for number, paragraph in enumerate(paragraphs):
         kept = clean.clean_sentences(split_sentences(paragraph, lang), lang)
-        kept = [s for s in kept if any(c.isalpha() for c in s) and not clean.is_garbled(s)]
+        if not sentences:
+            teaser, kept = _teaser_before_dateline(kept, teaser, title, lang)
+        kept = [
+            clean.strip_citations(clean.strip_subhead(clean.strip_dateline(s)))
+            for s in kept
+            if any(c.isalpha() for c in s) and not clean.is_garbled(s)
+        ]
+        if len(kept) > 1 or len(paragraphs) > 1:  # a one-line text stays what it is
+            kept = [s for s in kept if not clean.is_subhead(s)]
         if not kept:
             continue
         texts.append(" ".join(kept))
         start = len(sentences)
         sentences.extend(Sentence(start + j, s, number) for j, s in enumerate(kept))
+    if title and len(sentences) > 1 and _key(sentences[0].text) == _key(title):
+        # the headline repeated as the body's first sentence: one sentence, never a point
+        sentences = [Sentence(s.index - 1, s.text, s.paragraph) for s in sentences[1:]]
     if not sentences:
         raise _error("empty")
     if language is None:
@@ -264,6 +371,7 @@ def from_html(
         html = _decode(html, html=True)
     if not html.strip():
         raise _error("empty")
+    html = _restore_drop_caps(html)
     try:
         result = trafilatura.bare_extraction(
             html, url=url, include_comments=False, with_metadata=True, include_tables=False
@@ -278,11 +386,13 @@ def from_html(
         raise _error("not_article")
     blocks = [_Block(" ".join(line.split())) for line in body.split("\n") if line.strip()]
     title = " ".join(str(meta.get("title") or "").split())
+    if _CMS_NAME.fullmatch(title):
+        title = ""  # "escenic", "wp-post": the publishing system's name, not a headline
     teaser = " ".join(str(meta.get("excerpt") or meta.get("description") or "").split())
     if teaser and clean.is_boilerplate(teaser, language or "de"):
         teaser = ""
     author = meta.get("author")
-    return _document(
+    document = _document(
         blocks,
         title=title,
         teaser=teaser,
@@ -291,6 +401,10 @@ def from_html(
         author=str(author) if author else None,
         published=_published(meta.get("date")),
     )
+    if sum(len(words(s.text)) for s in document.sentences) < PAGE_MIN_WORDS:
+        # a media library's or a login page's text is player, account and cookie UI
+        raise _error("not_article")
+    return document
 
 
 def _decode(data: bytes, *, html: bool = False, content_type: str | None = None) -> str:

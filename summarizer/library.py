@@ -21,8 +21,9 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     DDL,
@@ -34,11 +35,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     bindparam,
     column,
     event,
     func,
     insert,
+    or_,
     select,
     text,
     update,
@@ -58,14 +61,32 @@ from summarizer.models import (
     ArticleRef,
     Document,
     Hit,
+    Mentions,
     Sentence,
     name_from_text,
 )
 from summarizer.qa_index import answer_terms
-from summarizer.text import fold
+from summarizer.text import fold, stop_words, words
 
 SEARCH_TABLE = "article_fts"
+SENTENCE_TABLE = "sentence_fts"
+TITLE_SLOT = 0xFFFF  # the sentence index under which an article's title is in SENTENCE_TABLE
+SENTENCE_SLOTS = 0x10000  # SQLite rowid of a sentence: article seq * SENTENCE_SLOTS + index
 ID_LENGTH = 16
+VOCABULARY_WORD = 64
+PASSAGE_CACHE_SIZE = 4_096  # articles whose brief sentences are kept in memory
+HEAD_CACHE_SIZE = 200_000  # article heads kept in memory (about 300 bytes each)
+HEAD_BATCH = 5_000  # seqs per look-up of missing heads
+COMPOUND_STEM = 8  # a stem this long also finds the compounds it starts ("Flüchtlingskrise")
+# endings after a topic's stem that keep it the same word: inflections, and the adjective and
+# demonym forms of names (German and English)
+INFLECTIONS = frozenset(
+    ", s, es, e, en, n, ns, ens, er, ern, ers, em, in, innen, nen, "
+    "isch, ische, ischen, ischer, isches, ischem, sch, sche, schen, scher, sches, schem, "
+    "an, ans, ian, ians, ese, ish, ic, ics".split(", ")
+)
+MIN_SUGGESTED = 4  # shorter topics get no spelling suggestions
+SPELLING_CUTOFF = 80.0  # rapidfuzz ratio (0..100) a suggestion needs
 CACHE_SIZE = 512
 TITLE_WEIGHT, TEASER_WEIGHT, BODY_WEIGHT = 4.0, 2.0, 1.0
 RECENCY_HALF_LIFE_DAYS = 30.0
@@ -119,12 +140,19 @@ SEARCH_INDEX_DDL: dict[str, tuple[str, ...]] = {
     "sqlite": (
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5("
         "title, teaser, body, content='', tokenize='unicode61 remove_diacritics 2')",
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {SENTENCE_TABLE} USING fts5("
+        "body, content='', tokenize='unicode61 remove_diacritics 2')",
     ),
     "postgresql": (
         f"CREATE TABLE IF NOT EXISTS {SEARCH_TABLE} ("
         "seq integer PRIMARY KEY REFERENCES articles(seq) ON DELETE CASCADE, "
         "document tsvector NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_document ON {SEARCH_TABLE} USING gin(document)",
+        f"CREATE TABLE IF NOT EXISTS {SENTENCE_TABLE} ("
+        "seq integer NOT NULL REFERENCES articles(seq) ON DELETE CASCADE, "
+        "idx integer NOT NULL, document tsvector NOT NULL, PRIMARY KEY (seq, idx))",
+        f"CREATE INDEX IF NOT EXISTS {SENTENCE_TABLE}_document ON {SENTENCE_TABLE} "
+        "USING gin(document)",
     ),
 }
 
@@ -139,6 +167,99 @@ for _dialect, _statements in SEARCH_INDEX_DDL.items():
     for _statement in _statements:
         event.listen(_articles, "after_create", DDL(_statement).execute_if(dialect=_dialect))
 event.listen(_articles, "before_drop", DDL(f"DROP TABLE IF EXISTS {SEARCH_TABLE}"))
+event.listen(_articles, "before_drop", DDL(f"DROP TABLE IF EXISTS {SENTENCE_TABLE}"))
+
+
+class VocabularyRow(Base):
+    """A word of the library (folded as the index folds it) with how it is written and in how
+    many articles: where "did you mean …?" looks for close spellings of an unknown topic."""
+
+    __tablename__ = "vocabulary"
+
+    term: Mapped[str] = mapped_column(String(VOCABULARY_WORD), primary_key=True)
+    surface: Mapped[str] = mapped_column(String(VOCABULARY_WORD))
+    articles: Mapped[int] = mapped_column(Integer, default=1)
+
+
+_vocabulary = cast(Table, VocabularyRow.__table__)
+
+
+def sentence_rows(
+    seq: int, title: str, sentences: Sequence[tuple[int, str]]
+) -> list[dict[str, Any]]:
+    """The sentence index's rows of one article: its title and every body sentence, folded."""
+    rows = (
+        [{"seq": seq, "idx": TITLE_SLOT, "body": topic_search.index_text(title)}] if title else []
+    )
+    rows += [
+        {"seq": seq, "idx": index, "body": topic_search.index_text(text)}
+        for index, text in sentences
+        if 0 <= index < TITLE_SLOT
+    ]
+    return rows
+
+
+def insert_sentence_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Write sentence index rows (see `sentence_rows`) on either backend."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text(
+                f"INSERT INTO {SENTENCE_TABLE} (seq, idx, document) "
+                "VALUES (:seq, :idx, to_tsvector('simple', :body)) ON CONFLICT DO NOTHING"
+            ),
+            list(rows),
+        )
+    else:
+        conn.execute(
+            text(f"INSERT INTO {SENTENCE_TABLE} (rowid, body) VALUES (:rowid, :body)"),
+            [{"rowid": r["seq"] * SENTENCE_SLOTS + r["idx"], "body": r["body"]} for r in rows],
+        )
+
+
+def index_existing_articles(conn: Connection) -> None:
+    """Fill the sentence index and the vocabulary from the articles already stored (a database
+    made before they existed), one article at a time."""
+    seqs = conn.execute(select(_articles.c.seq, _articles.c.id, _articles.c.title)).all()
+    counts: dict[str, tuple[str, int]] = {}
+    for seq, article_id, title in seqs:
+        sentences = conn.execute(
+            select(_sentences.c.index, _sentences.c.text)
+            .where(_sentences.c.article_id == article_id)
+            .order_by(_sentences.c.index)
+        ).all()
+        insert_sentence_rows(conn, sentence_rows(seq, title or "", [(i, t) for i, t in sentences]))
+        for term, surface in vocabulary_of(title or "", [t for _, t in sentences]).items():
+            known = counts.get(term)
+            counts[term] = (known[0] if known else surface, (known[1] if known else 0) + 1)
+    if counts:
+        conn.execute(
+            insert(_vocabulary),
+            [
+                {"term": term, "surface": surface, "articles": number}
+                for term, (surface, number) in sorted(counts.items())
+            ],
+        )
+
+
+def vocabulary_of(title: str, sentences: Sequence[str]) -> dict[str, str]:
+    """The words worth suggesting from one article: folded token -> its first written form
+    (at least 4 letters, no stop word)."""
+    found: dict[str, str] = {}
+    for chunk in (title, *sentences):
+        for word in words(chunk):
+            for part in word.replace("’", "'").replace("'", "-").split("-"):
+                if len(part) < 4 or not part.isalpha() or len(part) > VOCABULARY_WORD:
+                    continue
+                folded = fold(part)
+                if (
+                    folded not in found
+                    and folded not in stop_words("de")
+                    and folded not in stop_words("en")
+                ):
+                    found[folded] = part
+    return found
 
 
 def content_id(document: Document) -> str:
@@ -172,6 +293,57 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+@dataclass
+class _Passages:
+    """What `Library.passages` has read of one article: its row, some of its sentence rows,
+    and how deep its ranking was read (articles never change, so this is cached)."""
+
+    head: Any
+    rows: dict[int, Any]
+    depth: int
+
+    def article(self, wanted: set[int], depth: int) -> Article:
+        """The article holding the wanted sentences and its ranked ones down to `depth`."""
+        head = self.head
+        parts = [
+            row
+            for index, row in sorted(self.rows.items())
+            if index in wanted or (row.rank is not None and row.rank < depth)
+        ]
+        ranked = sorted((p for p in parts if p.rank is not None), key=lambda p: p.rank)
+        return Article(
+            id=head.id,
+            title=head.title or "",
+            teaser=head.teaser or "",
+            language=head.language,
+            sentences=tuple(Sentence(p.index, p.text, p.paragraph) for p in parts),
+            ranking=tuple(p.index for p in ranked),
+            ranking_scores=tuple(float(p.score or 0.0) for p in ranked),
+            added=_utc(head.added) or datetime.now(UTC),
+            url=head.url,
+            author=head.author,
+            published=_utc(head.published),
+        )
+
+
+class Head(NamedTuple):
+    """An article's row without its text: what judging its centrality needs."""
+
+    id: str
+    title: str
+    language: str
+    sentence_count: int
+    dated: datetime
+    added: datetime
+    published: datetime | None
+
+
+def _arrived(head: Head) -> datetime:
+    """When an article became news for a reader: added to the library, or published when its
+    source says so, whichever is later (a feed may deliver yesterday's story today)."""
+    return max(head.added, head.published) if head.published else head.added
+
+
 class Library:
     """Stored articles: add once, read back with their ranking, search by topic."""
 
@@ -181,6 +353,8 @@ class Library:
         # articles never change once stored (the id is their content hash), so caching is safe
         self._cache: OrderedDict[str, Article] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._head_cache: dict[int, Head] = {}
+        self._passage_cache: OrderedDict[str, _Passages] = OrderedDict()
 
     @classmethod
     def open(cls, url: str) -> Library:
@@ -249,6 +423,11 @@ class Library:
                         ],
                     )
                 self._index(conn, seq, document)
+                insert_sentence_rows(
+                    conn,
+                    sentence_rows(seq, title, [(s.index, s.text) for s in document.sentences]),
+                )
+                self._count_words(conn, vocabulary_of(title, [s.text for s in document.sentences]))
         except IntegrityError:  # another process stored the same text a moment ago
             stored = self.get(article_id)
             if stored is None:
@@ -297,6 +476,25 @@ class Library:
                 ),
                 {"seq": seq, "title": title, "teaser": teaser, "body": body},
             )
+
+    def _count_words(self, conn: Connection, found: dict[str, str]) -> None:
+        """Add one article's words to the vocabulary (in sorted order, so two replicas adding
+        articles at once lock rows in the same order and never deadlock)."""
+        if not found:
+            return
+        rows = [{"term": t, "surface": found[t], "articles": 1} for t in sorted(found)]
+        if self._postgres:
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        statement = upsert(_vocabulary)
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[_vocabulary.c.term],
+                set_={"articles": _vocabulary.c.articles + 1},
+            ),
+            rows,
+        )
 
     def _set_url(self, article_id: str, url: str) -> None:
         with self.engine.begin() as conn:
@@ -408,6 +606,258 @@ class Library:
         wanted = list(dict.fromkeys(ids))
         loaded = self._load(wanted, depth=depth)
         return [loaded[i] for i in wanted if i in loaded]
+
+    def mentions(
+        self, query: topic_search.TopicQuery, *, since: datetime | None = None
+    ) -> list[Mentions]:
+        """Every article naming the topic, with the sentences that name it (title included).
+
+        One look-up in the sentence index, no article loaded: what the brief needs to judge
+        how central each article is. A person's surname alone counts only in an article that
+        names the whole name.
+        """
+        found = self._naming([self._exact(term) for term in query.terms])
+        if query.surname is not None and found:
+            for seq, indexes in self._naming([self._exact(query.surname)]).items():
+                if seq in found:
+                    found[seq].update(indexes)
+        heads = self._heads(list(found))
+        since_utc = _utc(since)
+        out: list[Mentions] = []
+        for seq, indexes in found.items():
+            head = heads.get(seq)
+            if head is None or (since_utc is not None and _arrived(head) < since_utc):
+                continue
+            out.append(
+                Mentions(
+                    article_id=head.id,
+                    title=head.title,
+                    language=head.language,
+                    sentence_count=head.sentence_count,
+                    naming=tuple(sorted(i for i in indexes if i != TITLE_SLOT)),
+                    in_title=TITLE_SLOT in indexes,
+                    dated=head.dated,
+                    added=head.added,
+                    published=head.published,
+                )
+            )
+        return out
+
+    def _exact(self, term: topic_search.Term) -> topic_search.Term:
+        """The term with each one-word prefix ("hypo*") replaced by the library's words that
+        are that word inflected ("Hypo", "Hypos"), not other words that start alike
+        ("Hypothese"): see `word_forms`."""
+        phrases: list[topic_search.Phrase] = []
+        for phrase in term.phrases:
+            if len(phrase.tokens) != 1 or not phrase.prefix:
+                phrases.append(phrase)
+                continue
+            phrases += [
+                topic_search.Phrase((form,), False) for form in self.word_forms(phrase.tokens[0])
+            ]
+        return topic_search.Term(term.label, tuple(phrases) or term.phrases[:0], term.name)
+
+    def word_forms(self, stem: str) -> list[str]:
+        """The library's words (from the vocabulary) that are `stem` inflected or derived:
+        the rest after the stem is an ending in INFLECTIONS ("wien" -> wien, wiens, wiener;
+        "syri" -> syrien, syrische), and a stem of COMPOUND_STEM letters or more also heads
+        compounds ("fluechtling" -> fluechtlingskrise). Short stems start too many other words
+        ("hypo" -> hypothese, "elefant" -> elefantenrunde, "rhein" -> rheinland)."""
+        if len(stem) < MIN_SUGGESTED:
+            return [stem]
+        upper = stem[:-1] + chr(ord(stem[-1]) + 1)
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(_vocabulary.c.term).where(
+                    _vocabulary.c.term >= stem, _vocabulary.c.term < upper
+                )
+            ).scalars()
+            forms = [
+                word
+                for word in found
+                if word[len(stem) :] in INFLECTIONS or len(stem) >= COMPOUND_STEM
+            ]
+        return forms or [stem]
+
+    def _naming(self, terms: list[topic_search.Term]) -> dict[int, set[int]]:
+        """seq -> indexes of the article's sentences where every term occurs (TITLE_SLOT: the
+        title). Read straight from the driver: a common word has tens of thousands of rows."""
+        if self._postgres:
+            sql = (
+                f"SELECT seq * {SENTENCE_SLOTS} + idx FROM {SENTENCE_TABLE} "
+                "WHERE document @@ to_tsquery('simple', %(query)s)"
+            )
+            params: Any = {"query": topic_search.tsquery(terms)}
+        else:
+            sql = f"SELECT rowid FROM {SENTENCE_TABLE} WHERE {SENTENCE_TABLE} MATCH ?"
+            params = (topic_search.fts5_query(terms),)
+        found: dict[int, set[int]] = {}
+        with self.engine.connect() as conn:
+            for (slot,) in conn.exec_driver_sql(sql, params).fetchall():
+                seq, index = divmod(int(slot), SENTENCE_SLOTS)
+                found.setdefault(seq, set()).add(index)
+        return found
+
+    def _heads(self, seqs: Sequence[int]) -> dict[int, Head]:
+        """What a brief needs of each article before loading any of it, cached: stored
+        articles never change, so a head read once serves every later brief."""
+        with self._cache_lock:
+            known = {seq: self._head_cache[seq] for seq in seqs if seq in self._head_cache}
+        missing = [seq for seq in seqs if seq not in known]
+        for start in range(0, len(missing), HEAD_BATCH):
+            batch = missing[start : start + HEAD_BATCH]
+            seqs_param: BindParameter[int] = bindparam("seqs", expanding=True)
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(
+                        _articles.c.seq,
+                        _articles.c.id,
+                        _articles.c.title,
+                        _articles.c.language,
+                        _articles.c.sentence_count,
+                        _articles.c.dated,
+                        _articles.c.added,
+                        _articles.c.published,
+                    ).where(_articles.c.seq.in_(seqs_param)),
+                    {"seqs": batch},
+                ).all()
+            loaded = {
+                row.seq: Head(
+                    row.id,
+                    row.title or "",
+                    row.language,
+                    int(row.sentence_count or 0),
+                    _utc(row.dated) or datetime.now(UTC),
+                    _utc(row.added) or datetime.now(UTC),
+                    _utc(row.published),
+                )
+                for row in rows
+            }
+            known.update(loaded)
+            with self._cache_lock:
+                if len(self._head_cache) + len(loaded) > HEAD_CACHE_SIZE:
+                    self._head_cache.clear()
+                self._head_cache.update(loaded)
+        return known
+
+    def passages(
+        self, wanted: dict[str, set[int]], *, heads: Sequence[str] = (), depth: int = 0
+    ) -> list[Article]:
+        """Articles holding only some sentences: the `wanted` indexes of each, and for the
+        articles in `heads` also their `depth` best-ranked ones (their stored key points).
+
+        `Article.ranking` lists the loaded sentences that have a rank, in rank order.
+        """
+        ids = list(dict.fromkeys([*wanted, *heads]))
+        if not ids:
+            return []
+        with self._cache_lock:
+            known = {i: self._passage_cache[i] for i in ids if i in self._passage_cache}
+        missing_heads = [i for i in ids if i not in known]
+        deeper = [i for i in heads if depth > 0 and (i not in known or known[i].depth < depth)]
+        missing = {
+            i: {n for n in indexes if i not in known or n not in known[i].rows}
+            for i, indexes in wanted.items()
+        }
+        loaded = self._load_passages(missing_heads, deeper, depth, missing)
+        out: list[Article] = []
+        with self._cache_lock:
+            for article_id in ids:
+                entry = known.get(article_id) or self._passage_cache.get(article_id)
+                fresh = loaded.get(article_id)
+                if fresh is not None:
+                    entry = _Passages(
+                        fresh.head if entry is None else entry.head,
+                        {**(entry.rows if entry else {}), **fresh.rows},
+                        max(fresh.depth, entry.depth if entry else 0),
+                    )
+                    self._passage_cache[article_id] = entry
+                    self._passage_cache.move_to_end(article_id)
+                if entry is None or entry.head is None:
+                    continue
+                out.append(
+                    entry.article(
+                        wanted.get(article_id, set()), depth if article_id in heads else 0
+                    )
+                )
+            while len(self._passage_cache) > PASSAGE_CACHE_SIZE:
+                self._passage_cache.popitem(last=False)
+        return out
+
+    def _load_passages(
+        self,
+        new_ids: Sequence[str],
+        deeper: Sequence[str],
+        depth: int,
+        missing: dict[str, set[int]],
+    ) -> dict[str, _Passages]:
+        """Read what `passages` lacks: heads of new articles, ranked sentences down to
+        `depth`, and missing wanted sentences, along the primary key only."""
+        columns = (
+            _sentences.c.article_id,
+            _sentences.c.index,
+            _sentences.c.paragraph,
+            _sentences.c.text,
+            _sentences.c.rank,
+            _sentences.c.score,
+        )
+        ranges = [
+            and_(_sentences.c.article_id == article_id, _sentences.c.index.in_(sorted(indexes)))
+            for article_id, indexes in missing.items()
+            if indexes
+        ]
+        if not new_ids and not deeper and not ranges:
+            return {}
+        out: dict[str, _Passages] = {}
+        with self.engine.connect() as conn:
+            if new_ids:
+                ids_param: BindParameter[str] = bindparam("ids", expanding=True)
+                for row in conn.execute(
+                    select(_articles).where(_articles.c.id.in_(ids_param)), {"ids": list(new_ids)}
+                ):
+                    out[row.id] = _Passages(row, {}, 0)
+            rows: list[Any] = []
+            if deeper:
+                rows += conn.execute(
+                    select(*columns).where(
+                        _sentences.c.article_id.in_(list(deeper)), _sentences.c.rank < depth
+                    )
+                ).all()
+                for article_id in deeper:
+                    out.setdefault(article_id, _Passages(None, {}, 0)).depth = depth
+            # one primary-key range per article (SQLite and PostgreSQL both plan an OR of such
+            # terms as separate index look-ups; a row-value IN scans the table)
+            if ranges:
+                rows += conn.execute(select(*columns).where(or_(*ranges))).all()
+        for row in rows:
+            out.setdefault(row.article_id, _Passages(None, {}, 0)).rows[row.index] = row
+        return out
+
+    def close_spellings(self, word: str, *, limit: int = 3) -> list[tuple[str, int]]:
+        """Words of the library written like `word` (a typo: "Rheinmettal" -> "Rheinmetall"),
+        best first, as (written form, number of articles)."""
+        from rapidfuzz import fuzz, process
+
+        folded = fold(word)
+        if len(folded) < MIN_SUGGESTED:
+            return []
+        size = func.length(_vocabulary.c.term)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(_vocabulary.c.term, _vocabulary.c.surface, _vocabulary.c.articles).where(
+                    size.between(len(folded) - 2, len(folded) + 2),
+                    or_(
+                        func.substr(_vocabulary.c.term, 1, 2) == folded[:2],
+                        func.substr(_vocabulary.c.term, len(folded) - 1, 3) == folded[-3:],
+                    ),
+                )
+            ).all()
+        choices = {r.term: r for r in rows if r.term != folded}
+        matches = process.extract(
+            folded, list(choices), scorer=fuzz.ratio, limit=limit * 3, score_cutoff=SPELLING_CUTOFF
+        )
+        ranked = sorted(matches, key=lambda m: (-m[1], -choices[m[0]].articles))
+        return [(choices[m[0]].surface, int(choices[m[0]].articles)) for m in ranked[:limit]]
 
     def by_url(self, url: str) -> Article | None:
         """The newest article stored from this (canonical) URL, or None."""

@@ -125,12 +125,16 @@ class ArticleRef:
 
 @dataclass(frozen=True)
 class KeyPoint:
-    """One point of a digest: a whole sentence of an article, with where it came from."""
+    """One point of a digest: a whole sentence of an article, with where it came from.
+
+    `also_in` holds the ids of further articles (other outlets, updates) that state the same
+    fact in their own words, so a digest shows the fact once and cites every outlet."""
 
     text: str
     article_id: str
     sentence_index: int
     score: float = 0.0
+    also_in: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,8 @@ class Digest:
     articles: tuple[ArticleRef, ...] = ()
     topic: str | None = None
     has_more: bool = False
+    # for a topic no article names: close spellings from the library ("Rheinmetall")
+    suggestions: tuple[str, ...] = ()
 
     def article(self, article_id: str) -> ArticleRef | None:
         return next((a for a in self.articles if a.id == article_id), None)
@@ -186,3 +192,20 @@ class Added:
 
     article: Article
     created: bool
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """Where one article names a topic: the body sentences that do, and whether its title does.
+    What a brief judges an article's centrality by (`summarizer.topic`), read from the
+    sentence index without loading the article."""
+
+    article_id: str
+    title: str
+    language: str
+    sentence_count: int
+    naming: tuple[int, ...]
+    in_title: bool
+    dated: datetime
+    added: datetime
+    published: datetime | None = None

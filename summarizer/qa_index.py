@@ -60,6 +60,16 @@ class ArticleIndex:
     def size(self) -> int:
         return len(self.sentence_terms)
 
+    def heads(self, term: str) -> dict[str, Relation]:
+        """Vocabulary terms that start with `term` (however short): compounds it heads."""
+        found: dict[str, Relation] = {}
+        start = bisect_left(self.prefixes, term)
+        for word in self.prefixes[start:]:
+            if not word.startswith(term):
+                break
+            found[word] = Relation.SAME if word == term else Relation.COMPOUND
+        return found
+
     def related(self, term: str) -> dict[str, Relation]:
         """Vocabulary terms related to `term`, each with its Relation."""
         found: dict[str, Relation] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from functools import lru_cache
 
 
 class AnswerType(Enum):
@@ -100,11 +101,26 @@ _NAME_CUE = re.compile(
 
 
 def question_type(question: str) -> AnswerType | None:
-    """The kind of answer a question asks for, or None when it does not say."""
-    for kind, pattern in _QUESTION_PATTERNS:
-        if pattern.search(question):
-            return kind
-    return None
+    """The kind of answer a question asks for, or None when it does not say. The question word
+    that comes first decides: "What happened when ..." asks no time, "How old was he when ..."
+    a number; at the same place the more specific pattern wins ("in welchem Jahr")."""
+    found: list[tuple[int, int, AnswerType]] = []
+    for order, (kind, pattern) in enumerate(_QUESTION_PATTERNS):
+        match = pattern.search(question)
+        if match:
+            found.append((match.start(), order, kind))
+    if not found:
+        return None
+    start, _, kind = min(found)
+    other = _OTHER_QUESTION_WORD.search(question)
+    if kind is AnswerType.TIME and other is not None and other.start() < start:
+        return None  # "What happened when ...": "when" joins a clause, it asks nothing
+    return kind
+
+
+# Question words that ask for no particular kind ("what", "was"): one of them before "when"
+# means "when" starts a clause.
+_OTHER_QUESTION_WORD = re.compile(r"\b(what|which|was|welche[rsnm]?)\b", re.IGNORECASE)
 
 
 def sentence_types(sentence: str) -> frozenset[AnswerType]:
@@ -136,3 +152,80 @@ QUESTION_WORDS = frozenset(
     "is are was were been be has have had can could would should will shall may might must "
     "according".split()
 )
+
+_NEGATION = re.compile(
+    r"\b(not|never|no|none|nobody|nothing|neither|nor|without|cannot|n't|nicht|nie|niemals"
+    r"|kein|keine|keinen|keinem|keiner|keines|ohne|niemand|nichts|weder)\b|n't\b",
+    re.IGNORECASE,
+)
+# What counts as naming a thing of each kind when judging an answer: the ingest patterns above
+# plus looser evidence (a time phrase "after the war", a single name "Lenin", a place after
+# "durch die", a multiple "das Zehnfache"). Looser, because a missed cue declines a right answer.
+_ORDINAL_TIME = (
+    r"|\d+(st|nd|rd|th)|(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
+    r"|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth"
+    r"|nineteenth|twentieth|twenty-first)|when|once|als|wenn|bp|time|zeit|zeitpunkt|age|alter|centuries|jahrhunderte[n]?|\d{2,4}er(-jahre[n]?)?|ende|anfang|beginn|mitte"
+    r"|krieg\w*|weltkrieg\w*|war|during|after|before|since|until|während|nach|vor|seit|bis"
+    r"|früher|später|earlier|later|ago|jahre[n]?|years?|monate[n]?|months?|wochen?|weeks?"
+)
+_CUES: dict[AnswerType, re.Pattern[str]] = {
+    AnswerType.TIME: re.compile(
+        r"\b(" + _TIME_CUE.pattern[3:-3] + _ORDINAL_TIME + r")\b", re.IGNORECASE
+    ),
+    AnswerType.NUMBER: re.compile(
+        _NUMBER_CUE.pattern + r"|\b(\w+fache[n]?|twice|double|triple|several|mehrere|dutzende"
+        r"|zahlreiche|numerous|few|wenige|viele|many|most|meisten|all|alle)\b",
+        re.IGNORECASE,
+    ),
+    AnswerType.REASON: re.compile(
+        _REASON_CUE.pattern + r"|\b(as|für|for|in response|aus|angesichts|to|um)\b",
+        re.IGNORECASE,
+    ),
+    AnswerType.PLACE: re.compile(  # any phrase after a preposition of place
+        r"\b(in|im|nach|bei|aus|an|am|auf|vor|nahe|near|at|from|to|on|within|across|into|durch"
+        r"|through|innerhalb|inside|zwischen|between|über|over|unter|under|entlang|along)\s+"
+        r"(der |dem |den |des |die |das |einer |einem |eine |the |a |an )?\w+",
+        re.IGNORECASE,
+    ),
+    AnswerType.PERSON: re.compile(r"\b[A-ZÄÖÜ][\w'’-]+"),  # any name, group or noun
+}
+
+
+# What follows the question word and names the thing asked about: "how many *ships*",
+# "which *river*", "wie viele *Schiffe*", "welche *Partei*" (adjectives may come between).
+_FOCUS = re.compile(
+    r"\b(?:how many|how much|what|which|what kind of|what type of|wie ?viele?n?|welche[rnsm]?"
+    r"|was für(?: eine?[nmrs]?)?)\s+([\w'’-]+(?:\s+[\w'’-]+)?)",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    """Words that name nothing ("The", "Die", "It"), however they are capitalised."""
+    from summarizer.text import stop_words
+
+    return stop_words("de") | stop_words("en")
+
+
+def negated(text: str) -> bool:
+    """Does the text hold a negation ("not", "never", "kein", "nicht", ...)?"""
+    return _NEGATION.search(text) is not None
+
+
+def new_cue(kind: AnswerType, sentence: str, question: str) -> bool:
+    """Does the sentence name a thing of `kind` (a date for TIME, ...) that the question does
+    not already hold? "When did X happen in 1990?" is not answered by the 1990 it names."""
+    asked = {m.group(0).casefold() for m in _CUES[kind].finditer(question)}
+    asked |= {w.casefold() for w in re.findall(r"[\w'’-]+", question)}
+    if kind is AnswerType.PERSON:
+        asked |= _function_words()
+    if kind is AnswerType.REASON:  # a reason cue is a connective; the question never has it
+        return _CUES[kind].search(sentence) is not None
+    return any(m.group(0).casefold() not in asked for m in _CUES[kind].finditer(sentence))
+
+
+def focus_words(question: str) -> tuple[str, ...]:
+    """The words right after "how many", "which", "welche", ... (what the question is about)."""
+    found = _FOCUS.search(question)
+    return tuple(found.group(1).split()) if found else ()

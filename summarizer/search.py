@@ -20,11 +20,14 @@ names a news team briefs on most.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from summarizer import lexicon
 from summarizer.text import fold, stem, stop_words, words
 
 MIN_PREFIX = 4
+LONGEST_NAME = 3  # words of the longest country, language or nationality name looked up
 
 # Each row lists spellings of one name; a topic naming any of them searches for all of them.
 ALIASES: tuple[tuple[str, ...], ...] = (
@@ -60,18 +63,51 @@ ALIAS_KEYS_ONLY: dict[str, str] = {"us": "usa", "uk": "grossbritannien", "un": "
 
 @dataclass(frozen=True)
 class Phrase:
-    """Consecutive folded tokens; the last one matches as a prefix when `prefix` is set."""
+    """Consecutive folded tokens; the last one matches as a prefix when `prefix` is set, and
+    earlier ones where `inner` says so (a multi-word topic: "Europäischen Union" finds
+    "Europäische Union", each word by its stem)."""
 
     tokens: tuple[str, ...]
     prefix: bool
+    inner: tuple[bool, ...] = ()
+
+    def flags(self) -> tuple[bool, ...]:
+        """Per token: does it match as a prefix?"""
+        inner = self.inner or (False,) * (len(self.tokens) - 1)
+        return (*inner, self.prefix)
+
+    def occurs_in(self, tokens: Sequence[str]) -> bool:
+        """Does the phrase occur in a text's folded tokens (as `tokens` makes them)?
+
+        The same test the full-text index makes, so a sentence found by the index and a
+        sentence checked here agree."""
+        size = len(self.tokens)
+        flags = self.flags()
+        first, first_prefix = self.tokens[0], flags[0]
+        for start in range(len(tokens) - size + 1):
+            head = tokens[start]
+            if not (head == first or (first_prefix and head.startswith(first))):
+                continue
+            if all(
+                tokens[start + k] == self.tokens[k]
+                or (flags[k] and tokens[start + k].startswith(self.tokens[k]))
+                for k in range(1, size)
+            ):
+                return True
+        return False
 
 
 @dataclass(frozen=True)
 class Term:
-    """One required part of a topic: any one of its phrases must occur."""
+    """One required part of a topic: any one of its phrases must occur. `name` marks a known
+    name (all spellings of a place or person across languages)."""
 
     label: str
     phrases: tuple[Phrase, ...]
+    name: bool = False
+
+    def occurs_in(self, tokens: Sequence[str]) -> bool:
+        return any(phrase.occurs_in(tokens) for phrase in self.phrases)
 
 
 def tokens(text: str) -> list[str]:
@@ -121,6 +157,18 @@ def _phrases(parts: tuple[str, ...]) -> tuple[Phrase, ...]:
     return (phrase, Phrase((*parts[:-1], last + "s"), False))
 
 
+def _name_phrases(spelling: tuple[str, ...]) -> tuple[Phrase, ...]:
+    """How a known name of several words may occur: each word by its stem, so the inflected
+    "Europäischen Union" and "Vereinigten Staaten" are found too."""
+    if len(spelling) == 1:
+        return _phrases(spelling)
+    inner = tuple(_prefix_of(token) for token in spelling[:-1])
+    return tuple(
+        Phrase((*(t for t, _ in inner), *p.tokens[-1:]), p.prefix, tuple(f for _, f in inner))
+        for p in _phrases(spelling)
+    )
+
+
 def _alias_index() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
     index: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
     for row in ALIASES:
@@ -133,7 +181,36 @@ def _alias_index() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
 
 
 _ALIAS_INDEX = _alias_index()
+# the same names by the stems of their words: "Europäischen Union", "Vereinigten Staaten"
+_ALIAS_STEMS = {tuple(_prefix_of(t)[0] for t in key): key for key in _ALIAS_INDEX if len(key) > 1}
 _LONGEST_ALIAS = max(len(key) for key in _ALIAS_INDEX)
+
+
+def _spellings(key: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Every spelling of the name `key` is (its tokens), in German and English: the ALIASES
+    row it belongs to (also inflected: "Nordkoreas", "Europäischen Union"), and CLDR's and the
+    dictionary's names of countries, languages and nationalities (summarizer.lexicon:
+    "Schweden" / "Sweden", "Sowjetunion" / "Soviet Union"). Empty when it is no known name.
+    A spelling that is a stop word ("US" for the USA) is no way to find the name."""
+    inflected = (*key[:-1], _without_genitive(key[-1]))
+    stems = tuple(_prefix_of(t)[0] for t in key) if len(key) > 1 else ()
+    found: list[tuple[str, ...]] = []
+    for known in (key, inflected):
+        if known in _ALIAS_INDEX:
+            found.extend(_ALIAS_INDEX[known])
+            break
+    else:
+        if stems in _ALIAS_STEMS:
+            found.extend(_ALIAS_INDEX[_ALIAS_STEMS[stems]])
+    for spelling in [*found] or [key, inflected]:
+        for other in lexicon.name_equivalents(" ".join(spelling)):
+            found.append(tuple(other.split()))
+    if found and key not in found and inflected not in found:
+        found.insert(0, key)
+    unique = tuple(dict.fromkeys(found))
+    if len(unique) > 1 or (unique and unique[0] in _ALIAS_INDEX):
+        return tuple(s for s in unique if s and not (len(s) == 1 and _is_stop(s[0])))
+    return ()
 
 
 def _is_stop(token: str) -> bool:
@@ -165,19 +242,19 @@ def parse(topic: str, *, drop_stop_words: bool = True) -> list[Term]:
     i = 0
     while i < len(flat):
         match = None
-        for size in range(min(_LONGEST_ALIAS, len(flat) - i), 0, -1):
+        for size in range(min(max(_LONGEST_ALIAS, LONGEST_NAME), len(flat) - i), 0, -1):
             end = i + size
             if end < len(flat) and flat[end][1] == flat[end - 1][1]:
                 continue  # an alias covers whole words only ("Nordkorea-Besuch" is one phrase)
             key = tuple(token for token, _ in flat[i : i + size])
-            inflected = (*key[:-1], _without_genitive(key[-1]))
-            if key in _ALIAS_INDEX or inflected in _ALIAS_INDEX:
-                match = (size, key if key in _ALIAS_INDEX else inflected)
+            spellings = _spellings(key)
+            if spellings:
+                match = (size, key, spellings)
                 break
         if match is not None:
-            size, key = match
-            phrases = tuple(dict.fromkeys(p for s in _ALIAS_INDEX[key] for p in _phrases(s)))
-            terms.append(Term(" ".join(key), phrases))
+            size, key, spellings = match
+            phrases = tuple(dict.fromkeys(p for s in spellings for p in _name_phrases(s)))
+            terms.append(Term(" ".join(key), phrases, name=True))
             i += size
             continue
         group = flat[i][1]
@@ -195,7 +272,12 @@ def fts5_query(terms: list[Term], *, match_all: bool = True) -> str:
     """An FTS5 MATCH expression: every term required (or any, for `match_all=False`)."""
 
     def phrase(p: Phrase) -> str:
-        return '"' + " ".join(p.tokens) + '"' + ("*" if p.prefix else "")
+        if not any(p.inner):
+            return '"' + " ".join(p.tokens) + '"' + ("*" if p.prefix else "")
+        return " + ".join(
+            f'"{token}"' + ("*" if prefix else "")
+            for token, prefix in zip(p.tokens, p.flags(), strict=True)
+        )
 
     parts = ["(" + " OR ".join(phrase(p) for p in t.phrases) + ")" for t in terms]
     return (" AND " if match_all else " OR ").join(parts)
@@ -205,10 +287,134 @@ def tsquery(terms: list[Term], *, match_all: bool = True) -> str:
     """A PostgreSQL to_tsquery('simple', …) expression with the same meaning as `fts5_query`."""
 
     def phrase(p: Phrase) -> str:
-        quoted = [f"'{token}'" for token in p.tokens]
-        if p.prefix:
-            quoted[-1] += ":*"
+        quoted = [
+            f"'{token}'" + (":*" if prefix else "")
+            for token, prefix in zip(p.tokens, p.flags(), strict=True)
+        ]
         return " <-> ".join(quoted)
 
     parts = ["(" + " | ".join(phrase(p) for p in t.phrases) + ")" for t in terms]
     return (" & " if match_all else " | ").join(parts)
+
+
+# First words that make a two-word topic a place or a thing rather than a person's name
+# ("New Zealand", "Deutsche Bank"): such a topic's last word alone never stands for it.
+_NOT_GIVEN_NAMES = frozenset(
+    "new north south east west united great upper lower san santa los las saint st sankt "
+    "bad neu alt gross klein ober unter nord sued ost west royal real".split()
+)
+_ADJECTIVE_ENDINGS = ("e", "en", "er", "es", "em", "isch", "ische", "ischen")
+# Words dropped at either end of a multi-word topic ("der Krieg", "the Brexit vote")
+_ARTICLES = frozenset("der die das den dem des ein eine einen einem einer eines the a an".split())
+
+
+@dataclass(frozen=True)
+class TopicQuery:
+    """What a /brief topic asks for: every term required, the words of a multi-word topic
+    together as a phrase; `surname` is a person's last name, which stands for the whole name
+    inside an article that names the whole name ("Gordon Brown" ... "Mr Brown said")."""
+
+    topic: str
+    terms: tuple[Term, ...]
+    surname: Term | None = None
+
+    def names(self, tokens: Sequence[str]) -> bool:
+        """Does a text (its folded `tokens`) name the topic in full?"""
+        return all(term.occurs_in(tokens) for term in self.terms)
+
+    def names_by_surname(self, tokens: Sequence[str]) -> bool:
+        return self.surname is not None and self.surname.occurs_in(tokens)
+
+
+def _join(first: Term, second: Term) -> Term:
+    """Two adjacent plain words as one phrase: inner words match by their stem as well."""
+    lead = first.phrases[0]
+    phrases = tuple(
+        Phrase(
+            (*lead.tokens, *p.tokens),
+            p.prefix,
+            (*lead.flags(), *p.flags()[:-1]),
+        )
+        for p in second.phrases
+    )
+    return Term(f"{first.label} {second.label}", phrases)
+
+
+def _compound(term: Term) -> Phrase | None:
+    """ "Bitcoin Börse" is also written "Bitcoinbörse" (and "Rhein Metall" "Rheinmetall")."""
+    parts = term.label.split()
+    if not 2 <= len(parts) <= 3 or any(len(p) < 3 or not p.isalpha() for p in parts):
+        return None
+    joined, prefix = _prefix_of("".join(parts))
+    return Phrase((joined,), prefix)
+
+
+def _surname(term: Term) -> Term | None:
+    """The last word of a person's name, as a term of its own, or None for a non-person.
+
+    A guess from the words alone: two or three words, none a stop word, the first no place
+    word ("New", "San") and no adjective ("Deutsche", "Rotes"), the last at least 4 letters.
+    """
+    parts = term.label.split()
+    if not 2 <= len(parts) <= 3 or not all(p.isalpha() for p in parts):
+        return None
+    first, last = parts[0], parts[-1]
+    if any(_is_stop(p) for p in parts) or first in _NOT_GIVEN_NAMES or len(last) < MIN_PREFIX:
+        return None
+    if first.endswith(_ADJECTIVE_ENDINGS) and not first.endswith(("ie", "ee")):
+        return None
+    return Term(last, _phrases((last,)))
+
+
+def _a_persons_name(term: Term) -> bool:
+    """A known name whose every spelling has several words ending in the same last name
+    ("Wladimir Putin", "Vladimir Putin"); not a country that also has a one-word name."""
+    if not term.name:
+        return False
+    lasts = {p.tokens[-1] for p in term.phrases}
+    return len(lasts) == 1 and all(len(p.tokens) > 1 for p in term.phrases)
+
+
+def topic_query(topic: str) -> TopicQuery | None:
+    """Parse a /brief topic; None when it has no searchable word.
+
+    Adjacent words that are no known name form one phrase ("New Zealand", "Gordon Brown",
+    "Europäische Union" as written), so "new" and "Zealand" apart do not match; stop words
+    inside a phrase stay ("Bank of England"), at its ends they go. A known name (ALIASES) is
+    a term of its own with all its spellings.
+    """
+    parsed = parse(topic, drop_stop_words=False)
+    if not parsed:
+        return None
+    if all(_only_stop_words(t) for t in parsed):
+        return TopicQuery(topic, tuple(parsed))
+    groups: list[list[Term]] = []
+    for term in parsed:
+        if groups and not term.name and not groups[-1][-1].name:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+    terms: list[Term] = []
+    person_like = len(groups) == 1 and all(len(t.label.split()) == 1 for t in groups[0])
+    for group in groups:
+        while len(group) > 1 and group[0].label in _ARTICLES:
+            group = group[1:]
+        while len(group) > 1 and group[-1].label in _ARTICLES:
+            group = group[:-1]
+        if len(group) == 1:
+            if group[0].name or not _only_stop_words(group[0]):
+                terms.append(group[0])
+            continue
+        joined = group[0]
+        for term in group[1:]:
+            joined = _join(joined, term)
+        compound = _compound(joined)
+        if compound is not None:
+            joined = Term(joined.label, (*joined.phrases, compound))
+        terms.append(joined)
+    if not terms:
+        return None
+    surname = None
+    if len(terms) == 1 and (person_like or _a_persons_name(terms[0])):
+        surname = _surname(terms[0])
+    return TopicQuery(topic, tuple(dict.fromkeys(terms)), surname)

@@ -17,9 +17,20 @@ from typing import Protocol
 from summarizer import brief as cross_article
 from summarizer import digest as single_article
 from summarizer import extract, qa
+from summarizer import search as topic_search
 from summarizer.errors import FetchError, UserError
 from summarizer.library import Library
-from summarizer.models import Added, Answer, Article, ArticleRef, Digest, Document, Hit
+from summarizer.models import (
+    Added,
+    Answer,
+    Article,
+    ArticleRef,
+    Digest,
+    Document,
+    Hit,
+    Mentions,
+)
+from summarizer.text import fold, words
 
 BRIEF_ARTICLES = 30  # a 7-point brief draws on at most this many of the best matching articles
 BRIEF_DEPTH = 8  # best-ranked sentences read per article (more when points are excluded)
@@ -96,25 +107,40 @@ class Briefing:
         since: datetime | None = None,
         points: int = 7,
         exclude: Collection[str] = (),
+        shown: Collection[str] = (),
         language: str = "de",
     ) -> Digest:
-        """Key points across the stored articles on `topic`, each citing its article.
+        """Key points about `topic` across the stored articles, each citing its article.
 
-        Reads only the best-ranked sentences of the best-matching articles (rankings were
-        computed at ingest). `Digest.title` is the topic itself (the router words it), and
-        `Digest.language` the majority language of the cited articles (`language` if none).
+        The topic is a phrase ("New Zealand", not "new" and "Zealand" apart); when no article
+        names it so, its words are required in one sentence instead. The articles centred on
+        the topic give their stored key points, the ones naming it in passing only the
+        sentences that name it (`summarizer.brief`, `summarizer.topic`). `exclude` (point
+        keys) and `shown` (texts) are points shown before: neither they nor a near-duplicate
+        come again. A topic no article names gets `Digest.suggestions`: close spellings that
+        do find articles. `Digest.language` is the majority language of the cited articles.
         """
-        hits = self.library.search(topic, limit=BRIEF_ARTICLES, since=since)
-        if not hits:
-            return Digest(title=topic, language=language, points=(), topic=topic)
-        depth = min(MAX_DEPTH, max(BRIEF_DEPTH, points + 1) + len(exclude))
-        articles = self.library.ranked([h.article_id for h in hits], depth=depth)
-        relevance = {h.article_id: h.score for h in hits}
+        empty = Digest(title=topic, language=language, points=(), topic=topic)
+        mentions = self.mentions(topic, since=since)
+        chosen = cross_article.sources_for(mentions, topic, language)
+        if not chosen:
+            if since is None and not mentions:
+                return replace(empty, suggestions=tuple(self.suggestions(topic)))
+            return empty
+        depth = min(MAX_DEPTH, max(BRIEF_DEPTH, points + 1) + len(exclude) + len(shown))
+        wanted = {m.article_id: cross_article.wanted_sentences(m, c) for m, _, c in chosen}
+        central_ids = [m.article_id for m, _, c in chosen if c]
+        loaded = {a.id: a for a in self.library.passages(wanted, heads=central_ids, depth=depth)}
+        sources = [
+            cross_article.Source(loaded[m.article_id], m, weight, central)
+            for m, weight, central in chosen
+            if m.article_id in loaded
+        ]
         key_points, has_more = cross_article.merge(
-            [(a, relevance[a.id]) for a in articles], points=points, exclude=exclude
+            sources, points=points, exclude=exclude, shown=shown
         )
-        by_id = {a.id: a for a in articles}
-        cited = list(dict.fromkeys(p.article_id for p in key_points))
+        by_id = {a.id: a for a in loaded.values()}
+        cited = list(dict.fromkeys(i for p in key_points for i in (p.article_id, *p.also_in)))
         refs = tuple(_ref(by_id[i]) for i in cited)
         languages = Counter(by_id[i].language for i in cited)
         return Digest(
@@ -125,6 +151,35 @@ class Briefing:
             topic=topic,
             has_more=has_more,
         )
+
+    def mentions(self, topic: str, *, since: datetime | None = None) -> list[Mentions]:
+        """Where the stored articles name `topic` (a multi-word topic as a phrase): what a
+        brief draws on and is judged by."""
+        query = topic_search.topic_query(topic)
+        return [] if query is None else self.library.mentions(query, since=since)
+
+    def suggestions(self, topic: str, *, limit: int = 3) -> list[str]:
+        """What "did you mean …?" offers for a topic nothing names, each finding an article:
+        the topic with one word spelled as the library spells it ("Rheinmettal" ->
+        "Rheinmetall"), and for a phrase no article holds, its words on their own ("Merkel
+        Flüchtlinge" -> "Merkel", "Flüchtlinge")."""
+        written = words(topic)
+        candidates: list[str] = []
+        for place, word in enumerate(written):
+            for spelling, _ in self.library.close_spellings(word, limit=limit):
+                candidates.append(" ".join([*written[:place], spelling, *written[place + 1 :]]))
+        if len(written) > 1:
+            candidates += [w for w in written if len(w) >= 3]
+        found: list[str] = []
+        for candidate in dict.fromkeys(candidates):
+            query = topic_search.topic_query(candidate)
+            if query is None or fold(candidate) == fold(topic):
+                continue
+            if any(m.naming or m.in_title for m in self.library.mentions(query)):
+                found.append(candidate)
+            if len(found) >= limit:
+                break
+        return found
 
     def digest(self, article: Article | str, *, points: int = 5) -> Digest:
         """The stored key points of one article (given, or by id)."""

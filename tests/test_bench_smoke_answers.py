@@ -53,3 +53,30 @@ def test_answer_bench_table(shared_data: Path, capsys) -> None:
     table = capsys.readouterr().out
     assert "P@1 bm25" in table and "foreign declined" in table
     assert any(line.startswith("en   all") for line in table.splitlines())
+
+
+def test_answer_bench_cross_lingual_and_squad(shared_data: Path, capsys) -> None:
+    assert answers.main(["--limit", "2", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    for way in ("en->de", "de->en"):
+        figures = results["cross"][way]["all"]
+        assert figures["questions"] == results["de"]["all"]["questions"]
+        assert 0.0 < figures["p_at_1"] <= 1.0
+        assert 0.0 <= figures["baseline_p_at_1"] <= 1.0
+    squad = results["squad"]
+    for split in ("all", "tune", "held-out"):
+        for who in ("ours", "bm25"):
+            point = squad[split][who]
+            for key in ("p_at_1", "answerable_declined", "unanswerable_declined"):
+                assert 0.0 <= point[key] <= 1.0, (split, who, key)
+    assert squad["all"]["ours"]["answerable"] + squad["all"]["ours"]["unanswerable"] > 100
+    declined = [point["unanswerable_declined"] for point in squad["curve"]]
+    assert declined == sorted(declined)  # a higher threshold declines more
+    assert squad["curve"][0]["answerable_declined"] == 0.0
+
+
+def test_answer_bench_table_shows_the_new_parts(shared_data: Path, capsys) -> None:
+    assert answers.main(["--limit", "1"]) == 0
+    table = capsys.readouterr().out
+    assert "cross-lingual XQuAD-R" in table and "en->de" in table
+    assert "SQuAD 2.0" in table and "unans. declined" in table

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench import speed
+from bench.corpus import CORPUS_VERSION
 
 COLUMNS = ["metric", "baseline", "ours", "ratio", "target", "met"]
 
@@ -42,4 +43,4 @@ def test_speed_bench_prints_one_table(
     assert all("faster" in row[3] for row in rows[1:4])  # baseline run at these sizes
     saved = json.loads((tmp_path / "speed-40.json").read_text(encoding="utf-8"))
     assert [row["metric"] for row in saved] == metrics
-    assert (tmp_path / "corpus-40-v1.db").exists()  # cached for the next run
+    assert (tmp_path / f"corpus-40-v{CORPUS_VERSION}.db").exists()  # cached for the next run

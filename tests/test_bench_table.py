@@ -27,6 +27,15 @@ ANSWERS = {
     }
     for language, p in (("de", 0.86), ("en", 0.80))
 }  # fmt: skip
+ANSWERS["cross"] = {
+    way: {"all": {"p_at_1": p, "baseline_p_at_1": 0.26}} for way, p in (("en->de", 0.68), ("de->en", 0.45))
+}  # fmt: skip
+ANSWERS["squad"] = {
+    "all": {
+        who: {"p_at_1": p, "answerable_declined": a, "unanswerable_declined": u}
+        for who, p, a, u in (("ours", 0.68, 0.08, 0.24), ("bm25", 0.61, 0.12, 0.13))
+    }
+}
 ROUGE_ROWS = [
     {"method": "briefbot", "rouge1": 35.0, "rouge2": 12.0, "rougeL": 20.0, "seconds": 1.0},
     {"method": "lead", "rouge1": 30.0, "rouge2": 10.0, "rougeL": 18.0, "seconds": 0.1},
@@ -89,9 +98,31 @@ NEURAL = {
     }
     for lang, ours, fused, oracle in (("de", 0.77, 0.80, 0.86), ("en", 0.79, 0.82, 0.87))
 }  # fmt: skip
+HARDENING = {
+    "long_link": {"telegram_longest": 870, "slack_largest_section": 130,
+                  "points_whole": {"telegram": True, "slack": True}},
+    "feed_stall": {"follow_worst_stall_ms": 15.0, "follow_seconds": 0.2, "poll_seconds": 1.0,
+                   "poll_worst_stall_ms": 140.0, "idle_worst_stall_ms": 5.0},
+    "outage": {"down_seconds": 20.0, "delivered": True, "delivered_after_seconds": 23.5},
+    "bomb": {"baseline": {"exit_code": 0, "message": "", "peak_rss_mb": 132.0},
+             "bomb": {"exit_code": 1, "message": "x: Too large: more than 5 MB.",
+                      "peak_rss_mb": 134.0}},
+}  # fmt: skip
+BRIEFS = {
+    "groups": {
+        group: {
+            "ours": {"about": 0.95, "naming": 0.8, "own": 0.7, "rouge2": 6.0,
+                     "redundant_pairs": 0, "empty_briefs": 0},
+            "lead": {"about": 0.5, "naming": 0.4, "own": 0.3, "rouge2": 5.0,
+                     "redundant_pairs": 0, "empty_briefs": 0},
+        }
+        for group in ("news", "titles")
+    }
+}  # fmt: skip
 RECORDED: dict[str, Any] = {
     "answers": ANSWERS, "neural": NEURAL, "digests": DIGESTS, "boilerplate": BOILERPLATE, "splitting": SPLITTING,
     "speed": SPEED, "ingest": INGEST, "chat": CHAT, "fanout": FANOUT, "replicas": REPLICAS,
+    "hardening": HARDENING, "briefs": BRIEFS,
 }  # fmt: skip
 
 
@@ -123,6 +154,12 @@ def test_quality_rows_compare_with_the_baseline_and_judge_the_target() -> None:
     assert shown.ours == "0.910 (runner-up quoted in 20% of replies)" and shown.met is None
     assert answers["foreign questions declined, found=False (de)"].met is True
     assert answers["own questions declined, found=False (en)"].met is True
+    assert answers["answers across languages P@1 (en→de)"].met is True  # 0.68 >= 0.50
+    assert answers["answers across languages P@1 (de→en)"].met is False
+    unanswerable = answers["SQuAD 2.0 unanswerable questions declined"]
+    assert unanswerable.baseline == "0.130 (BM25 threshold)" and unanswerable.met is False
+    assert answers["SQuAD 2.0 answerable questions declined"].met is True
+    assert answers["SQuAD 2.0 answerable P@1 (declined or not)"].met is True  # 0.68 >= 0.664
     digests = table("digests", DIGESTS)
     r1 = digests["digests ROUGE-1 F1 (Klexikon)"]
     assert r1.baseline == "33.00 (lexrank)" and r1.met is True
@@ -159,6 +196,15 @@ def test_speed_and_operations_rows() -> None:
     three = replicas["replicas: deliveries/s with 3 replicas"]
     assert three.baseline == "29.0/s (1 replica)" and three.met is True
     assert replicas["replicas: failover of the scheduling replica"].target == "≤ 30 s"
+
+
+def test_hardening_rows_judge_each_attack() -> None:
+    rows = table("hardening", HARDENING)
+    assert rows["4,000-char link: longest Telegram message"].ours == "870 characters"
+    assert rows["brotli bomb (1.6 KB → 1 GiB): peak RSS of briefbot add"].met is True
+    assert rows["event-loop stall: /feed of a 50,000-item feed"].met is True
+    assert rows["event-loop stall: polling it (30 articles added)"].met is False
+    assert rows["reply while the Bot API is down 20 s"].ours.startswith("delivered 23.5 s")
 
 
 def test_a_failed_benchmark_and_a_missing_figure_show_na_with_the_reason() -> None:
@@ -213,9 +259,9 @@ def test_quick_run_of_two_benchmarks_prints_and_writes_the_table(
     assert "n/a" not in summary
     assert "`python -m bench.answers --limit 3`" in summary
     recorded = json.loads((tmp_path / "run-answers.json").read_text(encoding="utf-8"))
-    assert set(recorded) == {"de", "en"}
+    assert set(recorded) == {"de", "en", "cross", "squad"}
     rows = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
-    assert len(rows) == 11 and {row["command"] for row in rows} == {
+    assert len(rows) == 16 and {row["command"] for row in rows} == {
         "python -m bench.answers --limit 3",
         "python -m bench.boilerplate --limit 3",
     }

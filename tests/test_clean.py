@@ -158,3 +158,30 @@ def test_garbled_text_is_recognised_and_prose_is_not(shared_data: Path) -> None:
         text = article.read_text(encoding="utf-8")
         for sentence in split_sentences(" ".join(text.split()), "de"):
             assert not is_garbled(sentence), sentence
+
+
+def test_tweets_fixture_boxes_and_page_references_are_no_sentences() -> None:
+    from summarizer import clean
+
+    assert clean.is_embed("#Gipfel #Kanzlerin pic.twitter.com/AbCdEf12 Toll!")
+    assert clean.is_embed("Love this #Kanzlerin photo, best of the summit.")
+    assert clean.is_embed("— Anna Muster (@annamuster) 4. Mai 2016")
+    assert clean.is_embed("(APA, 2.4.2016) FC Nord – SC Süd (Nordstadion, 18 Uhr).")
+    assert not clean.is_embed("Der FC Nord gewann das Spiel gegen den SC Süd 2:1.")
+    assert not clean.is_embed("Sie wurde auf Platz #1 gewählt, hieß es.")
+    kept = clean.clean_sentences(
+        [
+            "Ein Foto vom Gipfel sorgt im Netz für Erheiterung.",
+            "#Gipfel pic.twitter.com/AbCdEf12 Toll!",
+            "Die Bilder verbreiten sich in Rekordzeit.",
+        ],
+        "de",
+    )
+    assert kept == [
+        "Ein Foto vom Gipfel sorgt im Netz für Erheiterung.",
+        "Die Bilder verbreiten sich in Rekordzeit.",
+    ]
+    assert clean.strip_citations("The bridge opened in 1882.:121,154") == (
+        "The bridge opened in 1882."
+    )
+    assert clean.strip_citations("Es steht 2:1 für den Gast.") == "Es steht 2:1 für den Gast."

@@ -118,7 +118,7 @@ def test_console_never_starts_the_chat_adapters(tmp_path: Path) -> None:
     with WebServer() as platform:
         result = console(
             tmp_path,
-            [f"/add {FIXTURES / 'rathaus_de.txt'}", "/brief rathaus", "!3", "/subscriptions"],
+            [f"/add {FIXTURES / 'rathaus_de.txt'}", "/brief rathaus", "!2", "/subscriptions"],
             TELEGRAM_BOT_TOKEN="123:abc",
             TELEGRAM_API_BASE_URL=platform.url("/bot"),
             SLACK_BOT_TOKEN="xoxb-1",

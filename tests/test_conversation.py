@@ -25,13 +25,16 @@ def stores(url: str) -> tuple[Conversations, Conversations]:
 def exercise(first: Conversations, second: Conversations) -> None:
     context = first.create(CHAT, topic="hafen", article_ids=["a", "b", "a"], shown=["k1"])
     assert context.article_ids == ("a", "b") and context.shown == ("k1",)
-    assert second.get(context.id) == context
+    assert second.get(context.id, CHAT) == context
+    assert second.get(context.id, ChatRef("telegram", "43")) is None
+    assert second.get(context.id, ChatRef("slack", "42")) is None
+    assert second.get(context.id, ChatRef("telegram", "42", "7")) == context  # a thread of it
     assert second.last(CHAT) == context
 
     extended = second.extend(context.id, article_ids=["c", "a"], shown=["k2", "k1"])
     assert extended is not None
     assert extended.article_ids == ("a", "b", "c") and extended.shown == ("k1", "k2")
-    assert first.get(context.id) == extended
+    assert first.get(context.id, CHAT) == extended
     assert first.extend("missing", shown=["x"]) is None
 
     first.remember_message(CHAT, "m1", context.id)
@@ -63,7 +66,7 @@ def exercise(first: Conversations, second: Conversations) -> None:
 
     assert first.prune(datetime.now(UTC) - timedelta(days=1)) == 0
     assert second.prune(datetime.now(UTC) + timedelta(seconds=1)) == 3
-    assert first.get(context.id) is None and first.for_message(CHAT, "m1") is None
+    assert first.get(context.id, CHAT) is None and first.for_message(CHAT, "m1") is None
     assert first.last(CHAT) is None
     assert first.language(CHAT) == "de"
 

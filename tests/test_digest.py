@@ -74,6 +74,12 @@ def test_dangling_openings() -> None:
     assert not digest.dangling("Der Senat beschloss den Bau.", "de")
     assert not digest.dangling("Die Kosten steigen.", "de")
     assert not digest.dangling("The council voted on Thursday.", "en")
+    # a pronoun subject pointing back, and a turn that needs what came before
+    assert digest.dangling("Das ist das Ergebnis einer Umfrage unter Pendlern.", "de")
+    assert digest.dangling("His comments come as talks on the budget stall.", "en")
+    assert digest.dangling("Doch der Plan scheiterte am Widerstand der Länder.", "de")
+    assert digest.dangling("It is the first strike in ten years.", "en")
+    assert not digest.dangling("Das Parlament stimmte dem Gesetz zu.", "de")
 
 
 def test_no_near_duplicates_and_readable_lengths() -> None:

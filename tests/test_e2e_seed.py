@@ -42,13 +42,20 @@ async def test_seed_article_end_to_end(router: Router, seed_article: Path) -> No
     [again] = await say(router, f"/add {seed_article}")
     assert again.text.startswith(f"Schon vorhanden: {headline}")
 
-    for topic in ("nordkorea", "Putin", "nordkoreanisch", "Kim Jong-un", "putin nordkorea"):
+    # the article is about these: its key points
+    for topic in ("nordkorea", "Putin", "nordkoreanisch", "putin nordkorea"):
         [reply] = await say(router, f"/brief {topic}")
         assert reply.kind == "digest" and reply.digest is not None, topic
         assert 5 <= len(reply.digest.points) <= 7, topic
         assert "Ziemlich beste Freunde" in reply.text
         texts = [p.text for p in reply.digest.points]
         assert len(set(texts)) == len(texts)
+    # it names Kim Jong-un in passing: only the sentences that name him
+    [kim] = await say(router, "/brief Kim Jong-un")
+    assert kim.digest is not None and kim.digest.points
+    shown = {p.sentence_index for p in kim.digest.points}
+    for point in kim.digest.points:  # names him, or continues a sentence right before that does
+        assert "Kim Jong-un" in point.text or point.sentence_index - 1 in shown
 
     [none] = await say(router, "/brief fußball")
     assert none.digest is None and "/sources" in none.text

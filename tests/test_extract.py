@@ -58,6 +58,7 @@ def test_seed_article_title_teaser_and_clean_body(seed_article: Path) -> None:
     blocks = [b.strip() for b in seed_article.read_text(encoding="utf-8").split("\n\n")]
     blocks = [b for b in blocks if b]
     assert document.title == blocks[0]
+    # the telegraphic teaser ("… im Vordergrund.", a question) is no body sentence
     assert document.sentences[0].text.startswith("Am 17. Juni 2024 reiste")
     body_start = next(i for i, b in enumerate(blocks) if b.startswith(document.sentences[0].text))
     assert document.teaser == blocks[body_start - 1]  # the short block right above the body
@@ -73,7 +74,10 @@ def test_german_text_fixture() -> None:
     assert document.language == "de"
     assert document.title.startswith("Neuer Containerhafen an der Elbe")
     assert document.teaser.startswith("Der Senat gibt grünes Licht")
-    assert document.sentences[0].text.startswith("Der Hamburger Senat hat am Dienstag")
+    # the teaser's news sentence opens the body; its telegraphic and question lines do not
+    assert document.sentences[0].text == "Der Senat gibt grünes Licht für das Terminal."
+    assert document.sentences[1].text.startswith("Der Hamburger Senat hat am Dienstag")
+    assert not any(s.text.endswith("?") for s in document.sentences[:2])
     assert_clean(document)
     # real prose after the furniture survives
     assert any(s.text.startswith("Anwohner in Finkenwerder") for s in document.sentences)
@@ -86,7 +90,9 @@ def test_english_markdown_fixture() -> None:
     assert document.language == "en"
     assert document.title == "City council approves new flood barrier for the river district"
     assert document.teaser.startswith("The vote ends a three-year dispute.")
-    assert document.sentences[0].text.startswith("The city council voted on Thursday")
+    # the teaser's one full news sentence opens the body; the six-word line stays out
+    assert document.sentences[0].text == "Costs have nearly doubled since the first plan."
+    assert document.sentences[1].text.startswith("The city council voted on Thursday")
     assert_clean(document)
     assert not any("Storm surge leaves" in s.text for s in document.sentences)
     assert document.sentences[-1].text.startswith("Funding will come partly")
@@ -116,7 +122,9 @@ def test_html_fixtures(name: str, language: str, title: str, teaser: str, first:
     assert document.language == language
     assert document.title.startswith(title)
     assert document.teaser.startswith(teaser)
-    assert document.sentences[0].text.startswith(first)
+    # the page's teaser is news the body does not repeat: it opens the body
+    assert document.sentences[0].text.startswith(teaser)
+    assert document.sentences[1].text.startswith(first)
     assert document.author
     assert document.published is not None
     assert_clean(document)
@@ -208,7 +216,8 @@ def test_a_datelined_lead_is_body_not_teaser(dateline: str) -> None:
     )
     document = extract.from_text(raw)
     assert document.teaser == ""
-    assert document.sentences[0].text.startswith(dateline.strip())
+    # the lead is the first sentence, without its dateline
+    assert document.sentences[0].text.startswith("Nach tagelangem Regen")
     assert any("Katastrophenfall" in s.text for s in document.sentences)
 
 
@@ -226,7 +235,7 @@ def test_binary_garbage_is_no_article() -> None:
         "Die Reparatur hatte acht Monate gedauert und 4,2 Millionen Euro gekostet.\n"
     )
     assert document.teaser.startswith("Die Brücke über den Fluss")  # the lead, as usual
-    assert [s.text[:13] for s in document.sentences] == ["Die Reparatur"]
+    assert [s.text[:13] for s in document.sentences] == ["Die Brücke üb", "Die Reparatur"]
 
 
 def test_an_unparsable_page_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
@@ -236,3 +245,118 @@ def test_an_unparsable_page_logs_nothing(caplog: pytest.LogCaptureFixture) -> No
         extract.from_html("\x01\x02<<<")
     assert caught.value.code == "not_article"
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+# --- text hygiene seen on real pages (fixtures written for these tests) -------------------------
+
+PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
+
+
+def test_a_quoted_subhead_is_no_sentence_and_related_links_are_dropped() -> None:
+    document = extract.from_path(PAGES / "de_subhead_dropcap.html")
+    texts = [s.text for s in document.sentences]
+    assert not any("Besorgniserregender Vorfall" in t for t in texts)
+    assert any(t.startswith("Der Innenminister sprach") for t in texts)
+    assert not any("Lager werden aufgestockt" in t or "Großeinsatz" in t for t in texts)
+
+
+def test_a_subhead_glued_onto_the_next_sentence_is_cut_off() -> None:
+    document = extract.from_text(
+        "Brand im Lager\n\n"
+        "Zu den Ursachen äußerte sich der Betreiber nicht. "
+        '"Besorgniserregender Vorfall" Der Innenminister sprach am Montag von einem Vorfall.\n\n'
+        "Er kündigte schärfere Kontrollen an allen Lagern des Landes an.\n"
+    )
+    texts = [s.text for s in document.sentences]
+    assert "Der Innenminister sprach am Montag von einem Vorfall." in texts
+    assert not any("Besorgniserregender" in t for t in texts)
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<div class="dropcap">T</div><p>urkey',
+        '<p><span class="dropcap" aria-hidden="true">T</span><span class="sr-only"></span>urkey',
+        '<figure class="initial"><img alt="T" src="t.png"></figure><p>urkey',
+    ],
+)
+def test_a_drop_cap_set_apart_is_put_back(markup: str) -> None:
+    page = (
+        "<html><head><title>Border talks</title></head><body><article>"
+        "<h1>Border talks resume after a year</h1>"
+        f"{markup}, Poland and Hungary agreed on Friday to resume talks on a joint border "
+        "agency.</p><p>The agency would coordinate patrols and share data on crossings.</p>"
+        "<p>Diplomats expect a first agreement before the end of the year.</p>"
+        "</article></body></html>"
+    )
+    document = extract.from_html(page)
+    assert document.sentences[0].text.startswith("Turkey, Poland and Hungary")
+
+
+def test_a_cms_name_is_no_title() -> None:
+    page = (
+        "<html><head><title>escenic</title></head><body><article>"
+        "<p>Die Stadtwerke erhöhen zum Jahreswechsel die Preise für Fernwärme um acht Prozent.</p>"
+        "<p>Betroffen sind rund 40.000 Haushalte im Stadtgebiet und in zwei Nachbargemeinden.</p>"
+        "</article></body></html>"
+    )
+    document = extract.from_html(page)
+    assert document.title != "escenic"
+
+
+def test_datelines_and_newsroom_notes_are_dropped() -> None:
+    document = extract.from_path(PAGES / "en_dateline.html")
+    texts = [s.text for s in document.sentences]
+    assert texts[0].startswith("A cargo ship struck a pillar")  # the lead, no "Lisbon (CNN)"
+    assert not any("reached out" in t for t in texts)
+    assert any(t.startswith("Commuters were told") for t in texts)
+
+
+def test_a_page_of_player_login_and_cookie_ui_is_no_article() -> None:
+    with pytest.raises(ExtractError):
+        extract.from_path(PAGES / "de_mediathek.html")
+
+
+def test_a_lead_kept_as_teaser_becomes_a_sentence_unless_it_repeats_the_headline() -> None:
+    raw = (
+        "Airline profits fall by 40 per cent\n\n"
+        "The airline reported a 40% drop in profits for the first half of the year on Friday.\n\n"
+        "Fuel costs rose sharply while ticket prices stayed flat, the company said.\n\n"
+        "Its shares fell by six per cent in early trading in London.\n"
+    )
+    document = extract.from_text(raw)
+    assert document.sentences[0].text.startswith("The airline reported a 40% drop")
+    repeated = extract.from_text(
+        "Airline profits fall by 40 per cent\n\n"
+        "Airline profits fall by 40 per cent.\n\n"
+        "Fuel costs rose sharply while ticket prices stayed flat, the company said.\n\n"
+        "Its shares fell by six per cent in early trading in London.\n"
+    )
+    assert not any(s.text.startswith("Airline profits") for s in repeated.sentences)
+
+
+def test_a_headline_repeated_as_the_first_body_sentence_is_dropped() -> None:
+    document = extract.from_text(
+        "Stadtwerke erhöhen Fernwärmepreise\n\n"
+        "Stadtwerke erhöhen Fernwärmepreise. Zum Jahreswechsel steigen die Preise um acht "
+        "Prozent, teilte das Unternehmen mit.\n\n"
+        "Betroffen sind rund 40.000 Haushalte im Stadtgebiet.\n"
+    )
+    assert document.sentences[0].text.startswith("Zum Jahreswechsel")
+    assert [s.index for s in document.sentences] == list(range(len(document.sentences)))
+
+
+def test_a_subtitle_run_into_the_body_before_its_dateline_is_a_teaser() -> None:
+    """Scraped news often runs subtitle and body together: "Fragment – Fragment. Graz – …"."""
+    document = extract.from_text(
+        "Stadtrat rüffelt Bürgermeister – Neue Regeln für Baustellen – Kritik der Wirtschaft. "
+        "Die Stadt will künftig alle Baustellen in der Innenstadt zentral koordinieren lassen. "
+        "Graz – Der Grazer Stadtrat hat am Mittwoch neue Regeln für Baustellen beschlossen. "
+        "Künftig muss jede Baustelle in der Innenstadt zwei Wochen vorher angemeldet werden.",
+        language="de",
+    )
+    texts = [s.text for s in document.sentences]
+    assert document.teaser.startswith("Stadtrat rüffelt Bürgermeister")
+    assert not any("rüffelt" in t for t in texts)  # the run of fragments is no sentence
+    assert texts[0].startswith("Die Stadt will künftig")  # the subtitle's news sentence stays
+    assert texts[1].startswith("Der Grazer Stadtrat hat am Mittwoch")  # without "Graz – "

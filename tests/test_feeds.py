@@ -11,7 +11,14 @@ from email.utils import format_datetime
 import pytest
 
 from bench.web_server import Route, WebServer, fixture
-from schedules.feeds import FAILING_AFTER, FeedPoller, FeedStore, parse_feed
+from schedules.feeds import (
+    FAILING_AFTER,
+    MAX_FEED_ITEMS,
+    FeedPoller,
+    FeedStore,
+    first_items,
+    parse_feed,
+)
 from summarizer.errors import FetchError
 from summarizer.fetch import Fetcher
 from summarizer.library import Library
@@ -234,11 +241,21 @@ async def test_ten_thousand_items_never_crash_and_are_capped(
     store.add(web.url("/big.xml"), interval_minutes=15)
     poller = FeedPoller(store, fetcher, briefing, items_per_poll=5)
     [result] = await poller.poll_due()
-    assert result.error is None and result.new_items == 10_000 and result.added == 0
+    assert result.error is None and result.new_items == MAX_FEED_ITEMS and result.added == 0
     assert len([p for p in web.paths() if p.startswith("/n/")]) == 5
     [result] = await poller.poll_due(now=datetime.now(UTC) + timedelta(minutes=20))
     assert result.new_items == 0
     assert library.count() == 0
+
+
+@pytest.mark.parametrize("name", ["feed_rss2.xml", "feed_rss1.rdf", "feed_atom.xml"])
+def test_only_the_first_entries_of_a_feed_are_read(web: WebServer, name: str) -> None:
+    body = fixture(name, base=web.base)
+    full = parse_feed(body, url=web.url("/f"))
+    assert len(full.items) >= 2
+    cut = parse_feed(body, url=web.url("/f"), max_items=1)
+    assert cut.title == full.title and cut.items == full.items[:1]
+    assert first_items(body, 100) == body
 
 
 async def test_item_without_link_is_added_from_its_own_text(

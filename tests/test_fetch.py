@@ -7,13 +7,16 @@ server on 127.0.0.1 stands for every forbidden target and must see no connection
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator, Sequence
 
+import brotli
 import pytest
 
+from bench.hardening import brotli_bomb, probe_fetch
 from bench.web_server import Route, WebServer, fixture
 from summarizer.errors import ExtractError, FetchError, TransientFetchError, UserError
-from summarizer.fetch import Fetcher, decode
+from summarizer.fetch import CappedDecoder, Fetcher, decode
 from summarizer.ssrf import unresolvable
 
 ALLOWED = "127.0.0.2"
@@ -193,6 +196,48 @@ async def test_body_limit_is_enforced_while_streaming(
     assert caught.value.message("en") == "Too large: more than 1 MB."
     web.close()  # wait for the handler to notice the hang-up
     assert web.streamed.get("/huge", 0) < 50_000_000
+
+
+def test_brotli_bomb_is_refused_with_memory_bounded_by_the_limit() -> None:
+    """Issue 14 item 2: 1.6 KB of brotli that inflates to 256 MiB must stop at the body limit
+    without inflating the rest (before: `briefbot add URL` inflated whole chunks, ~500 MB RSS)."""
+    ordinary = probe_fetch(brotli.compress(fixture("de_article.html")), "br")
+    attacked = probe_fetch(brotli_bomb(256), "br")
+    assert ordinary.exit_code == 0
+    assert attacked.exit_code != 0 and attacked.message.endswith(": Too large: more than 5 MB.")
+    assert attacked.peak_rss_mb < ordinary.peak_rss_mb + 40
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "deflate-raw"])
+async def test_gzip_and_deflate_bombs_stop_at_the_limit(web: WebServer, encoding: str) -> None:
+    packer = zlib.compressobj(9, zlib.DEFLATED, {"gzip": 31, "deflate": 15}.get(encoding, -15))
+    bomb = packer.compress(bytes(64_000_000)) + packer.flush()
+    url = web.route("/z", Route(bomb, headers={"Content-Encoding": encoding.split("-")[0]}))
+    with pytest.raises(FetchError) as caught:
+        await Fetcher(allow=[ALLOWED], max_bytes=1_000_000).fetch_document(url)
+    assert caught.value.code == "too_large"
+    decoder = CappedDecoder(encoding.split("-")[0], 1_000_000)
+    with pytest.raises(FetchError):
+        decoder.feed(bomb)
+    assert decoder.produced <= 1_000_001
+
+
+async def test_compressed_pages_within_the_limit_are_read(web: WebServer, fetcher: Fetcher) -> None:
+    page = fixture("en_article.html")
+    for encoding, body in (("br", brotli.compress(page)), ("deflate", zlib.compress(page))):
+        url = web.route(f"/{encoding}", Route(body, headers={"Content-Encoding": encoding}))
+        document = await fetcher.fetch_document(url)
+        assert document.title.startswith("Harbour town votes")
+
+
+async def test_an_encoding_that_cannot_be_capped_is_refused(
+    web: WebServer, fetcher: Fetcher
+) -> None:
+    url = web.route("/zstd", Route(b"(\xb5/\xfd...", headers={"Content-Encoding": "zstd"}))
+    with pytest.raises(FetchError) as caught:
+        await fetcher.fetch_document(url)
+    assert caught.value.code == "content_encoding"
+    assert "zstd" in caught.value.message("de")
 
 
 async def test_slow_and_hanging_responses_time_out(web: WebServer) -> None:

@@ -186,7 +186,7 @@ def test_conversations_follow_ups_on_another_replica(engines: tuple[Engine, Engi
         lambda: a.extend(context.id, article_ids=["a3"], shown=["p2"]),
         lambda: b.extend(context.id, article_ids=["a4"], shown=["p3"]),
     )
-    merged = a.get(context.id)
+    merged = a.get(context.id, chat)
     assert merged is not None
     assert set(merged.article_ids) == {"a1", "a2", "a3", "a4"}
     assert set(merged.shown) == {"p1", "p2", "p3"}

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.hardening import POINTS, long_link
 from bot.render import (
     SLACK_ACTION_PREFIX,
     mention_to_command,
@@ -273,3 +274,21 @@ def test_mention_to_command() -> None:
     assert mention_to_command("Sources", commands) == "/sources"
     assert mention_to_command("Wie viele Container?", commands) == "Wie viele Container?"
     assert mention_to_command("/ask wer?", commands) == "/ask wer?"
+
+
+def test_a_4000_character_link_keeps_every_message_within_the_limits() -> None:
+    """Issue 14 item 1: a 3,877-character URL with ~330 '&' made 5,230-character Telegram
+    messages with one character per line, and a 7,623-character Slack section."""
+    figures = long_link(4000)
+    assert figures["url_chars"] == 4000 and figures["ampersands"] >= 300
+    assert figures["telegram_longest"] <= 4096
+    assert figures["slack_largest_section"] <= 3000
+    assert figures["slack_largest_context"] <= 2000
+    assert figures["points_whole"] == {"telegram": True, "slack": True}
+    shown = "\n".join(parse_telegram_html(m) for m in figures["telegram_messages"])
+    assert shown.count("Wasserstoffbusse im Kieler Winter") == 1  # the source is still named
+    assert "https://news.example.org/b?x=1&amp;y=2" in "".join(figures["telegram_messages"])
+    sources = "\n".join(figures["slack_contexts"])
+    assert "Wasserstoffbusse im Kieler Winter" in sources
+    assert sources.count("<") == sources.count(">") == 1  # no link cut in the middle
+    assert all(line in shown for line in POINTS)

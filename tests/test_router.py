@@ -277,6 +277,8 @@ async def test_digest_reply_composes_scheduled_digests_like_a_brief(router: Rout
     [more] = await router.press(Press(PRIVATE, "7", f"more:{reply.context_id}"))
     assert more.digest is not None
     assert not {p.text for p in more.digest.points} & {p.text for p in digest.points}
+    [elsewhere] = await router.press(Press(GROUP, "7", f"sources:{reply.context_id}"))
+    assert elsewhere.text == texts.EXPIRED.get("de")  # bound to the chat it was delivered to
 
 
 async def test_commands_and_actions_registered_later(build: Callable[..., Router]) -> None:
@@ -597,8 +599,24 @@ async def test_the_follow_up_hint_fits_the_kind_of_chat(router: Router) -> None:
     more = Press(PRIVATE, "7", f"more:{lindholm.context_id}", is_private=True)
     [private_more] = await router.press(more)
     assert private_more.kind == "digest" and "Einfach schreiben" in private_more.text
-    [group_more] = await router.press(Press(GROUP, "7", f"more:{lindholm.context_id}"))
+    in_group = await one(router, "/brief lindholm", GROUP)
+    [group_more] = await router.press(Press(GROUP, "7", f"more:{in_group.context_id}"))
     assert group_more.text.endswith("Fragen dazu? Auf diese Nachricht antworten.")
+
+
+async def test_a_buttons_context_works_only_in_the_chat_that_created_it(router: Router) -> None:
+    """Issue 14 item 7: a private brief's "more" or "sources" id replayed in a group (or on
+    another platform with the same chat id) must not reveal that brief's topic or articles."""
+    private = await one(router, "/brief lindholm")
+    assert private.context_id is not None
+    other_platform = ChatRef("slack", PRIVATE.chat_id)
+    for chat in (GROUP, other_platform):
+        for action in ("more", "sources"):
+            [replayed] = await router.press(Press(chat, "8", f"{action}:{private.context_id}"))
+            assert "lindholm" not in replayed.text.lower()
+            assert replayed.text == texts.EXPIRED.get("de")
+    [own] = await router.press(Press(PRIVATE, "7", f"sources:{private.context_id}"))
+    assert "lindholm" in own.text.lower()
 
 
 async def test_add_of_an_existing_file_of_another_type_in_the_console(
@@ -619,3 +637,44 @@ async def test_quotes_around_a_topic_are_dropped(router: Router, quoted: str) ->
     reply = await one(router, f"/brief {quoted}")
     assert reply.title == "Kernpunkte: rathaus" and reply.digest is not None
     assert reply.digest.topic == "rathaus"
+
+
+async def test_a_misspelt_topic_offers_the_library_spelling_as_a_button(router: Router) -> None:
+    nothing = await one(router, "/brief Lindhom")
+    assert nothing.digest is None
+    assert "Lindhom" in nothing.text and "„Lindholm“" in nothing.text
+    assert [b.action for b in nothing.buttons] == ["brief:Lindholm"]
+    [brief] = await router.press(Press(PRIVATE, "7", "brief:Lindholm", is_private=True))
+    assert brief.digest is not None and brief.digest.points
+    assert brief.title == "Kernpunkte: Lindholm"
+    english = await one(router, "/brief Lindhom", user_language="en")
+    assert 'Did you mean "Lindholm"?' in english.text
+
+
+async def test_brief_on_a_phrase_finds_only_the_words_together(router: Router) -> None:
+    together = await one(router, "/brief Hafen von Lindholm")
+    assert together.digest is not None
+    cited = {a.title for a in together.digest.articles}
+    assert cited == {"Warnstreik legt den Hafen von Lindholm lahm"}
+
+
+async def test_a_database_outage_is_one_log_line_per_message(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 14 item 5: while the database was down every message wrote tracebacks (about 1,300
+    lines in 20 s); an unreachable database is one line a message, a bug still a traceback."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    engine = make_engine(f"sqlite:///{(folder / 'bot.db').as_posix()}")
+    Base.metadata.create_all(engine)
+    router = Router(Briefing(Library(engine)), Conversations(engine), make_settings())
+    assert (await one(router, "/brief hafen")).kind != "error"
+    folder.rename(tmp_path / "gone")  # the database goes away under the running router
+    engine.dispose()
+    with caplog.at_level(logging.INFO):
+        reply = await one(router, "/brief hafen")
+        [pressed] = await router.press(Press(PRIVATE, "7", "sources:abc"))
+    assert reply.text == texts.GENERIC_ERROR.get("de") == pressed.text
+    lines = [r for r in caplog.records if r.name == "bot.router"]
+    assert [r.levelno for r in lines] == [logging.ERROR, logging.ERROR]
+    assert all(r.exc_info is None and "database unavailable" in r.getMessage() for r in lines)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import io
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +21,8 @@ from telegram.request import HTTPXRequest
 
 from bot.app import App, build_app
 from bot.commands import Press
+from bot.config import Settings, webhook_secret_for
+from bot.observability import REDACTED, configure_logging
 from bot.retry import RetryPolicy
 from bot.router import Router
 from bot.seen_updates import SeenUpdateRow, SeenUpdates
@@ -735,3 +739,77 @@ async def test_group_file_is_added_only_when_asked_with_add_or_a_mention(
     [reply] = api.sent()
     assert "Added" in reply["text"] and reply["reply_parameters"]["message_id"] == 40
     assert app.library.count() == before + 1
+
+
+async def test_the_derived_webhook_secret_never_reaches_the_logs_even_at_debug(
+    app: App, api: FakeTelegramAPI
+) -> None:
+    """Issue 14 item 3: without TELEGRAM_WEBHOOK_SECRET the secret derived from the token was
+    logged in clear by python-telegram-bot's DEBUG line for setWebhook."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        LOG_LEVEL="DEBUG",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        DATABASE_URL="postgresql+psycopg://briefbot:pa%24%24w0rd-9x@127.0.0.1:5432/test",
+    )
+    stream = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
+    handler = configure_logging(settings, stream=stream)
+    try:
+        telegram_bot = make_bot(app, api, webhook_url="https://bot.example.org/telegram")
+        await telegram_bot.start()
+        await telegram_bot.stop()
+        logging.getLogger("briefbot.test").debug("connecting to %s", settings.database_url)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    derived = webhook_secret_for(TOKEN)
+    assert api.webhook is not None and api.webhook["secret_token"] == derived
+    logged = stream.getvalue()
+    assert "setWebhook" in logged  # the library's DEBUG line is there ...
+    assert derived not in logged and TOKEN not in logged  # ... without the secret
+    assert "pa$$w0rd-9x" not in logged and "pa%24%24w0rd-9x" not in logged
+    assert REDACTED in logged
+
+
+async def test_a_reply_on_the_wire_when_the_api_goes_away_is_delivered_after_it_returns(
+    app: App, api: FakeTelegramAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 14 item 5: under long polling the update is confirmed before the reply is sent, so a
+    reply given up after 4 tries (3.5 s) was lost for good. The default policy for replies now
+    keeps trying for a minute; the README's 20 s figure comes from `python -m bench.hardening`."""
+    telegram_bot = make_bot(app, api, policy=None)  # the adapter's own default
+    await telegram_bot.start()
+    api.go_down_on("sendMessage", 4.0)  # longer than the old policy's 3.5 s
+    try:
+        with caplog.at_level(logging.INFO):
+            api.push_update(update("private_brief.json"))
+            calls = await api.wait_for("sendMessage", timeout=30)
+    finally:
+        await telegram_bot.stop()
+    [(down, up)] = api.outages
+    assert "Nordkorea" in parse_telegram_html(calls[-1].params["text"])
+    assert calls[-1].at >= up > down
+    problems = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [m for m in problems if not m.startswith("telegram polling:")] == []
+
+
+async def test_a_reply_given_up_is_one_log_line_without_traceback(
+    app: App, api: FakeTelegramAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    policy = RetryPolicy.interactive(deadline=0.5, base_delay=0.05)
+    telegram_bot = make_bot(app, api, policy=policy)
+    await telegram_bot.application.initialize()
+    api.fail("sendMessage", 502, times=100)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="bot"):
+            await feed(telegram_bot, update("private_brief.json"))
+    finally:
+        await telegram_bot.application.shutdown()
+    assert len(api.sent()) >= 4  # retried ...
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in problems] == [  # ... and one line when given up
+        "reply to telegram chat 111 not sent: telegram: Error 502"
+    ]
+    assert problems[0].exc_info is None

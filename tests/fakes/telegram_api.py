@@ -107,6 +107,10 @@ class FakeTelegramAPI(CallLog):
         self._new_update = asyncio.Event()
         self._stopping = asyncio.Event()
         self._failures: dict[str, list[Failure]] = {}
+        self._outage_on: dict[str, float] = {}
+        self.down_until = 0.0
+        """While time.perf_counter() is before this, every connection is dropped unanswered."""
+        self.outages: list[tuple[float, float]] = []
 
     # ------------------------------------------------------------------ control
     @property
@@ -147,6 +151,11 @@ class FakeTelegramAPI(CallLog):
             [Failure(status, retry_after, hang, description)] * times
         )
 
+    def go_down_on(self, method: str, seconds: float) -> None:
+        """The next call of `method` finds the API going away: that request and every other for
+        `seconds` have their connection dropped without an answer (as in an outage)."""
+        self._outage_on[method] = seconds
+
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
 
@@ -166,6 +175,14 @@ class FakeTelegramAPI(CallLog):
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        seconds = self._outage_on.pop(method, None)
+        if seconds is not None:
+            self.down_until = time.perf_counter() + seconds
+            self.outages.append((time.perf_counter(), self.down_until))
+        if time.perf_counter() < self.down_until:
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=503)  # never reaches the client
         params = await self._params(request)
         if method != "getUpdates":
             self._record(method, params)
