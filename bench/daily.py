@@ -75,11 +75,12 @@ from schedules.delivery import (
     nothing_new,
 )
 from schedules.scheduler import DigestScheduler, trigger_for
-from schedules.subscriptions import Subscription, Subscriptions, utc
+from schedules.subscriptions import Subscription, Subscriptions
 from schedules.timespec import TimeSpec
 from summarizer import search as topic_search
 from summarizer import topic
 from summarizer.brief import near_duplicate, point_key
+from summarizer.db import as_utc as utc
 from summarizer.library import Library
 from summarizer.models import KeyPoint, Mentions
 from summarizer.reply import ChatRef, Reply

@@ -33,9 +33,8 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,31 +42,26 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from summarizer.reply import ChatRef
 from tests.briefbot_processes import (
     DUE,
     BriefbotProcess,
-    briefbot_env,
     free_port,
     ledger_counts,
     offset_for,
     schedule_subscriptions,
+    webhook_env,
 )
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlackAPI
-from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
+from tests.fakes.slack_api import FakeSlackAPI
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.scratch_postgres import scratch_database
 
 REPO = Path(__file__).resolve().parents[1]
 ARTICLES = REPO / "tests" / "fixtures" / "telegram" / "articles"
 TOPIC = "nordkorea"
 RATE = 30
 """Telegram's messages per second per bot, which the fake enforces."""
-
-ADMIN_URL = os.environ.get(
-    "BRIEFBOT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 @dataclass
@@ -211,28 +205,6 @@ def slack_digests(slack: FakeSlackAPI) -> list[tuple[str, float]]:
 # --- throughput -----------------------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def scratch_database() -> AsyncIterator[str]:
-    """A new PostgreSQL database for one measurement, dropped afterwards."""
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"briefbot_bench_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
 def bench_chats(subs: int, slack: int) -> list[ChatRef]:
     telegram = [ChatRef("telegram", str(200_000 + n)) for n in range(subs)]
     return telegram + [ChatRef("slack", f"C0BENCH{n:04d}") for n in range(slack)]
@@ -254,24 +226,6 @@ def prepare(url: str, chats: Sequence[ChatRef]) -> None:
         briefing.add(ARTICLES / name)
     engine.dispose()
     schedule_subscriptions(url, chats, TOPIC)
-
-
-def replica_env(url: str, port: int, offset: float, telegram: str, slack: str) -> dict[str, str]:
-    return briefbot_env(
-        url,
-        port=port,
-        offset=offset,
-        extra={
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": telegram,
-            "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
-            "TELEGRAM_WEBHOOK_SECRET": "bench-replicas-secret",
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack,
-            "LOG_LEVEL": "WARNING",
-        },
-    )
 
 
 def cpu_seconds(process: BriefbotProcess) -> float:
@@ -311,7 +265,7 @@ async def throughput(
     from schedules.delivery import DONE
 
     chats = bench_chats(subs, slack_channels)
-    async with scratch_database() as url:
+    with scratch_database("briefbot_bench") as url:
         prepare(url, chats)  # in the loop: the job store is an AsyncIOScheduler's
         telegram = RateLimitedTelegram()
         await telegram.start()
@@ -321,7 +275,15 @@ async def throughput(
         processes = []
         for number in range(replicas):
             port = free_port()
-            env = replica_env(url, port, offset, telegram.base_url, slack.base_url)
+            env = webhook_env(
+                url,
+                port=port,
+                offset=offset,
+                telegram_url=telegram.base_url,
+                slack_url=slack.base_url,
+                secret="bench-replicas-secret",
+                extra={"LOG_LEVEL": "WARNING"},
+            )
             log = logs / f"throughput-{replicas}-{number}.log"
             processes.append(BriefbotProcess(env, log, port).start())
         try:
@@ -414,7 +376,7 @@ def figures(
 
 async def failover(replicas: int, rounds: int, budget: float, mode: str) -> dict[str, Any]:
     """Leaderless time after striking the scheduling replica, `rounds` times."""
-    async with scratch_database() as url:
+    with scratch_database("briefbot_bench") as url:
         gaps = await measure(url, replicas, rounds, budget, mode)
     return {
         "replicas": replicas,

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import DateTime, Engine, String, Text, delete, select
+from sqlalchemy import Engine, String, Text, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from summarizer.db import Base
+from summarizer.db import Base, UTCDateTime
 from summarizer.reply import ChatRef
 
 
@@ -33,7 +33,7 @@ class ContextRow(Base):
     topic: Mapped[str | None] = mapped_column(Text, nullable=True)
     article_ids: Mapped[str] = mapped_column(Text, default="[]")
     shown: Mapped[str] = mapped_column(Text, default="[]")
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class MessageRow(Base):
@@ -43,7 +43,7 @@ class MessageRow(Base):
     chat: Mapped[str] = mapped_column(String(128), primary_key=True)
     message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     context_id: Mapped[str] = mapped_column(String(32), index=True)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ChatStateRow(Base):
@@ -77,7 +77,7 @@ def _context(row: ContextRow) -> Context:
         topic=row.topic,
         article_ids=tuple(json.loads(row.article_ids)),
         shown=tuple(json.loads(row.shown)),
-        created=row.created if row.created.tzinfo else row.created.replace(tzinfo=UTC),
+        created=row.created,
     )
 
 

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import DateTime, Engine, Integer, String, Text, delete, select, update
+from sqlalchemy import Engine, Integer, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.commands import Text as UserText
-from summarizer.db import Base
+from summarizer.db import Base, UTCDateTime
 from summarizer.reply import ChatRef, Reply
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class PendingAddRow(Base):
     user_id: Mapped[str] = mapped_column(String(128), default="")
     url: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(8))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 

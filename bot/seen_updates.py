@@ -9,13 +9,13 @@ one claimer wins. The claim is a lease: the caller marks it `done` once the even
 A repeat of a done claim is skipped forever; a repeat of an unfinished claim younger than the
 lease is skipped as in flight; an unfinished claim older than the lease belongs to a replica that
 died (OOM, SIGKILL, node loss) and is taken over by exactly one claimer with one conditional
-UPDATE. Slack's adapter reports no `done`: its claims count as in flight for the lease and are
-claimable after it, which is harmless since Bolt acknowledges an event before its listener runs
-and Slack retries only an event it got no acknowledgement for. A bounded in-memory memory of ids
-this process won (or saw done) answers most repeats without a query; an id it was told is in
-flight elsewhere is not remembered, so the dead claim can still be taken over here. Rows older than `keep` (2 days: longer than Telegram keeps an update, far
-longer than Slack retries) are pruned on the first claim and then at most once per
-`prune_every`.
+UPDATE. Both adapters report `done`: Telegram once its update was answered, Slack as soon as
+Bolt took the event (Bolt acknowledges before the listener runs, so Slack never retries an event
+whose processing died, and a retry late by more than the lease must still be skipped). A bounded
+in-memory memory of ids this process won (or saw done) answers most repeats without a query; an
+id it was told is in flight elsewhere is not remembered, so the dead claim can still be taken
+over here. Rows older than `keep` (2 days: longer than Telegram keeps an update, far longer than
+Slack retries) are pruned on the first claim and then at most once per `prune_every`.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, String, delete, insert, select, update
+from sqlalchemy import Connection, Engine, String, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.retry import RecentIds
-from summarizer.db import Base
+from summarizer.db import Base, UTCDateTime
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,8 @@ class SeenUpdateRow(Base):
 
     platform: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 def _now() -> datetime:

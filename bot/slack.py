@@ -533,6 +533,7 @@ class SlackBot:
             action=str(action.get("value", "")),
             message_id=ts,
             workspace_id=(body.get("team") or {}).get("id"),
+            is_private=is_direct(channel),
         )
         await self._post_all(chat, await self.router.press(press))
 

@@ -438,15 +438,16 @@ class TelegramBot:
             if isinstance(message, Message) and message.is_topic_message
             else None,
         )
+        private = message.chat.type == "private"
         press = Press(
             chat=chat,
             user_id=str(query.from_user.id),
             action=query.data,
             message_id=str(message.message_id),
             user_language=query.from_user.language_code,
+            is_private=private,
         )
         replies = await self.router.press(press)
-        private = message.chat.type == "private"
         await self._deliver(chat, replies, None if private else str(message.message_id))
 
     async def _deliver(self, chat: ChatRef, replies: list[Reply], reply_to: str | None) -> None:

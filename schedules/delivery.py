@@ -36,7 +36,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Date,
-    DateTime,
     Engine,
     Integer,
     String,
@@ -53,10 +52,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from schedules.clock import Clock, SystemClock
 from schedules.ratelimit import RateLimiter
 from schedules.sending import ChatGone, RetryAfter, Sender, SendError, TransientSendError
-from schedules.subscriptions import Subscription, Subscriptions, utc
+from schedules.subscriptions import Subscription, Subscriptions
 from schedules.timespec import local_time
 from summarizer.brief import point_key
-from summarizer.db import Base
+from summarizer.db import Base, UTCDateTime, as_utc
 from summarizer.models import Article, Digest
 from summarizer.reply import ChatRef, Reply
 
@@ -93,13 +92,13 @@ class DeliveryRow(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     subscription_id: Mapped[int] = mapped_column(Integer, index=True)
     scheduled_date: Mapped[date] = mapped_column(Date)
-    scheduled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), index=True)
     owner: Mapped[str] = mapped_column(String(40))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[str | None] = mapped_column(String(64))
     points: Mapped[str] = mapped_column(Text, default="[]")
     error: Mapped[str] = mapped_column(String(300), default="")
@@ -114,7 +113,7 @@ class SentPointRow(Base):
     chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     point_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     delivery_id: Mapped[int] = mapped_column(Integer)
-    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 @dataclass(frozen=True)
@@ -195,7 +194,7 @@ class Ledger:
                     )
                     session.add(row)
                     session.flush()
-                    return Claim(row.id, subscription.id, utc(scheduled_at), 0)
+                    return Claim(row.id, subscription.id, as_utc(scheduled_at), 0)
                 return self._take_over(session, row, owner=owner, now=now)
         except IntegrityError:  # another claim of the same key won the race
             return None
@@ -214,7 +213,7 @@ class Ledger:
         deferred = row.next_attempt_at is not None
         if row.owner == owner and not deferred:
             return None  # in progress in this scheduler term
-        if deferred and utc(row.next_attempt_at) > now:  # type: ignore[arg-type]
+        if row.next_attempt_at is not None and row.next_attempt_at > now:
             return None
         taken = session.execute(
             update(DeliveryRow)
@@ -227,7 +226,7 @@ class Ledger:
         )
         if taken.rowcount != 1:  # type: ignore[attr-defined]
             return None
-        return Claim(row.id, row.subscription_id, utc(row.scheduled_at), row.attempts)
+        return Claim(row.id, row.subscription_id, row.scheduled_at, row.attempts)
 
     def sending(self, delivery_id: int, *, owner: str, keys: Sequence[str | ShownPoint]) -> bool:
         """Mark the delivery as on its way (committed before the platform is called), with the
@@ -304,7 +303,7 @@ class Ledger:
                     DeliveryRow.status.in_(DELIVERED),
                 )
             )
-            return utc(value) if value is not None else None
+            return as_utc(value) if value is not None else None
 
     def shown(
         self, chat: ChatRef, *, since: datetime, other_than: int | None = None
@@ -333,7 +332,7 @@ class Ledger:
                     DeliveryRow.subscription_id == subscription_id, DeliveryRow.status == SENT
                 )
             )
-            return utc(value) if value is not None else None
+            return value
 
     def settle_interrupted(self, *, owner: str, now: datetime) -> list[int]:
         """Sends cut off by a crash (`sending`, another owner) become `unconfirmed`: they may
@@ -365,9 +364,9 @@ class Ledger:
                 Claim(
                     r.id,
                     r.subscription_id,
-                    utc(r.scheduled_at),
+                    r.scheduled_at,
                     r.attempts,
-                    utc(r.next_attempt_at) if r.next_attempt_at is not None else None,
+                    r.next_attempt_at,
                 )
                 for r in rows
             ]

@@ -24,7 +24,6 @@ from urllib.parse import urljoin
 
 import feedparser
 from sqlalchemy import (
-    DateTime,
     Engine,
     ForeignKey,
     Index,
@@ -38,9 +37,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from summarizer import extract
-from summarizer.db import Base, make_engine
-from summarizer.errors import FetchError, UserError
-from summarizer.fetch import FEED_KINDS, Fetcher, StatusError
+from summarizer.db import Base, UTCDateTime, make_engine
+from summarizer.errors import FetchError, TransientFetchError, UserError
+from summarizer.fetch import FEED_KINDS, Fetcher
 from summarizer.service import Briefing
 from summarizer.urls import canonical_url
 
@@ -56,7 +55,6 @@ about 0.4 ms per entry and holds the interpreter lock for long stretches)."""
 _ITEM_OPEN = re.compile(rb"<(?:[A-Za-z][\w.-]*:)?(?:item|entry)[\s>/]")
 _ITEM_CLOSE = re.compile(rb"</(?:[A-Za-z][\w.-]*:)?(?:item|entry)\s*>")
 MIN_CONTENT_CHARS = 400  # an item without a usable link is added from its own text above this
-TRANSIENT_CODES = frozenset({"timeout", "network", "dns"})
 
 
 class FeedRow(Base):
@@ -69,13 +67,13 @@ class FeedRow(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     interval_minutes: Mapped[int] = mapped_column(Integer)
     added_by: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    next_poll_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_poll_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
-    last_polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error_de: Mapped[str | None] = mapped_column(Text)
     last_error_en: Mapped[str | None] = mapped_column(Text)
     failures: Mapped[int] = mapped_column(Integer, default=0)
@@ -98,14 +96,7 @@ class FeedItemRow(Base):
     link: Mapped[str | None] = mapped_column(String(2048))
     content_hash: Mapped[str] = mapped_column(String(64))
     article_id: Mapped[str | None] = mapped_column(String(64))
-    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes: they were stored as UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 def _now() -> datetime:
@@ -145,11 +136,11 @@ class Feed:
             url=row.url,
             title=row.title or "",
             interval_minutes=row.interval_minutes,
-            next_poll_at=_utc(row.next_poll_at) or _now(),
+            next_poll_at=row.next_poll_at,
             etag=row.etag,
             last_modified=row.last_modified,
-            last_success_at=_utc(row.last_success_at),
-            last_error_at=_utc(row.last_error_at),
+            last_success_at=row.last_success_at,
+            last_error_at=row.last_error_at,
             last_error_de=row.last_error_de,
             last_error_en=row.last_error_en,
             failures=row.failures or 0,
@@ -500,7 +491,7 @@ class FeedPoller:
         except UserError as error:
             failure = error
         except TimeoutError:
-            failure = FetchError(
+            failure = TransientFetchError(
                 "timeout",
                 de=f"Abruf dauerte länger als {self.budget:g} s.",
                 en=f"Poll took longer than {self.budget:g} s.",
@@ -585,11 +576,9 @@ class FeedPoller:
             try:
                 added = await self.briefing.add_url(item.link)
                 return added.article.id, added.created
+            except TransientFetchError:
+                return None
             except UserError as error:
-                if error.code in TRANSIENT_CODES or (
-                    isinstance(error, StatusError) and error.status >= 500
-                ):
-                    return None
                 log.info("feed item %s not added: %s", item.link, error.code)
         if len(item.content) >= MIN_CONTENT_CHARS:
             try:

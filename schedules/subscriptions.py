@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
-    DateTime,
     Engine,
     Integer,
     Select,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from schedules.timespec import TimeSpec, days_from_cron
-from summarizer.db import Base
+from summarizer.db import Base, UTCDateTime
 from summarizer.reply import ChatRef
 from summarizer.text import fold
 
@@ -43,7 +42,7 @@ class SubscriptionRow(Base):
     zone_from_chat: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     created_by: Mapped[str] = mapped_column(String(64), default="")
-    effective_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ChatZoneRow(Base):
@@ -65,7 +64,7 @@ class ListingRow(Base):
     chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     thread_id: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
     ids: Mapped[str] = mapped_column(Text, default="[]")
-    shown_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    shown_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 @dataclass(frozen=True)
@@ -89,11 +88,6 @@ class Subscription:
 def topic_key(topic: str) -> str:
     """How two spellings of one topic are recognised as the same subscription."""
     return " ".join(fold(word) for word in topic.split())
-
-
-def utc(value: datetime) -> datetime:
-    """Aware UTC, also for the naive values SQLite hands back."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Subscriptions:
@@ -292,6 +286,6 @@ def _subscription(row: SubscriptionRow) -> Subscription:
         topic=row.topic,
         spec=TimeSpec(hour, minute, days_from_cron(row.days), row.timezone),
         active=row.active,
-        effective_from=utc(row.effective_from),
+        effective_from=row.effective_from,
         zone_from_chat=row.zone_from_chat,
     )

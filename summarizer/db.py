@@ -2,21 +2,44 @@
 
 The library (`summarizer.library`), conversations (`bot/`) and subscriptions, the delivery
 ledger and feeds (`schedules/`) declare their tables on this `Base`, so one database — a SQLite
-file by default, PostgreSQL when `DATABASE_URL` says so — holds everything.
+file by default, PostgreSQL when `DATABASE_URL` says so — holds everything. `UTCDateTime` is
+the one timestamp column type: aware UTC in, aware UTC out, on both databases.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import DateTime, Dialect, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
 
 
 class Base(DeclarativeBase):
     """Declarative base of all briefbot tables."""
+
+
+def as_utc(value: datetime) -> datetime:
+    """`value` in UTC; a naive value is taken to be UTC already (how they were stored)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and read back aware: SQLite keeps no zone and hands back
+    naive values, PostgreSQL's timestamptz comes back in the session's zone; callers see
+    aware UTC either way, so no reader has to repair what it got."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

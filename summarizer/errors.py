@@ -3,6 +3,8 @@
     UserError            anything the user can fix or should know: one short line, no traceback
     ├── ExtractError     a file or page holds no usable article (missing, empty, unreadable)
     └── FetchError       a URL could not be fetched (status, size, time, forbidden address)
+        └── TransientFetchError  ... for a reason that may pass (time-out, network, DNS, 5xx):
+                                 worth trying again later, as the feed poller does
 
 `code` is a stable machine word for tests and logs; `message(language)` is what a chat shows.
 """
@@ -29,3 +31,8 @@ class ExtractError(UserError):
 
 class FetchError(UserError):
     """The URL could not be fetched, or was refused before any connection was made."""
+
+
+class TransientFetchError(FetchError):
+    """A fetch that failed for a reason that may pass by itself (time-out, no connection, no
+    DNS answer, a 5xx status): a caller that retries later should, unlike for a 404."""

@@ -26,7 +26,7 @@ import httpcore  # noqa: F401  httpx imports it lazily at the first request, ~0.
 import httpx
 
 from summarizer import extract
-from summarizer.errors import ExtractError, FetchError
+from summarizer.errors import ExtractError, FetchError, TransientFetchError
 from summarizer.models import Document
 from summarizer.ssrf import AddressGuard, PinnedTransport, Resolver, system_resolver
 from summarizer.urls import canonical_url
@@ -122,13 +122,21 @@ class Download:
 
 
 class StatusError(FetchError):
-    """The server answered with an error status (kept in `status`: 5xx may pass, 4xx stays)."""
+    """The server answered with an error status (kept in `status`); see `status_error`."""
 
     def __init__(self, status: int) -> None:
         super().__init__(
             "status", de=f"Die Seite antwortete mit {status}.", en=f"The page returned {status}."
         )
         self.status = status
+
+
+class ServerStatusError(StatusError, TransientFetchError):
+    """A 5xx answer: the server's trouble, which may pass (a 4xx stays)."""
+
+
+def status_error(status: int) -> StatusError:
+    return ServerStatusError(status) if status >= 500 else StatusError(status)
 
 
 def too_large(limit: int) -> FetchError:
@@ -138,8 +146,8 @@ def too_large(limit: int) -> FetchError:
     )
 
 
-def timed_out(seconds: float) -> FetchError:
-    return FetchError(
+def timed_out(seconds: float) -> TransientFetchError:
+    return TransientFetchError(
         "timeout",
         de=f"Zeitüberschreitung nach {seconds:g} s.",
         en=f"Timed out after {seconds:g} s.",
@@ -164,8 +172,8 @@ def invalid_url() -> FetchError:
     )
 
 
-def unreachable() -> FetchError:
-    return FetchError(
+def unreachable() -> TransientFetchError:
+    return TransientFetchError(
         "network",
         de="Die Seite ist nicht erreichbar.",
         en="Could not connect to the page.",
@@ -344,7 +352,7 @@ class Fetcher:
             if response.status_code == 304:
                 return Download(final_url, 304, None, "", b"", headers=dict(response.headers))
             if not 200 <= response.status_code < 300:
-                raise StatusError(response.status_code)
+                raise status_error(response.status_code)
             content_type = response.headers.get("content-type", "")
             media_type = content_type.split(";", 1)[0].strip().lower()
             charset = response.charset_encoding

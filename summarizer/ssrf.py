@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from summarizer.errors import FetchError
+from summarizer.errors import FetchError, TransientFetchError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -199,8 +199,8 @@ async def system_resolver(host: str, port: int) -> Sequence[str]:
     return [str(info[4][0]) for info in infos]
 
 
-def unresolvable() -> FetchError:
-    return FetchError(
+def unresolvable() -> TransientFetchError:
+    return TransientFetchError(
         "dns",
         de="Den Server dieser Adresse gibt es nicht.",
         en="That host name could not be found.",

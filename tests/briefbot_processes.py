@@ -27,6 +27,9 @@ from summarizer.reply import ChatRef, Reply
 REPO = Path(__file__).resolve().parents[1]
 DUE = datetime(2030, 1, 7, 7, 30, tzinfo=UTC)
 """The shifted moment the test subscriptions are due (a Monday)."""
+HANG = 600.0
+"""Seconds after which a wait for a process is declared hung: a failure detector for a busy
+machine, never an expected duration (every wait returns as soon as its event happened)."""
 
 
 def free_port() -> int:
@@ -66,7 +69,7 @@ class BriefbotProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def ready(self, timeout: float = 30.0) -> None:
+    async def ready(self, timeout: float = HANG) -> None:
         """Wait until /readyz answers 200 (migrated, adapters started, scheduler elected)."""
         deadline = time.monotonic() + timeout
         async with aiohttp.ClientSession() as session:
@@ -85,7 +88,7 @@ class BriefbotProcess:
         assert self.process is not None
         self.process.send_signal(sig)
 
-    async def exited(self, timeout: float = 30.0) -> int:
+    async def exited(self, timeout: float = HANG) -> int:
         assert self.process is not None
         deadline = time.monotonic() + timeout
         while (code := self.process.poll()) is None:
@@ -103,6 +106,17 @@ class BriefbotProcess:
     def tail(self, lines: int = 40) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
+
+
+def defaults_env(**extra: str) -> dict[str, str]:
+    """The developer's environment without briefbot, platform and database settings, with the
+    repo on PYTHONPATH: a child `python -m bot` that runs on its defaults (plus `extra`)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("BRIEFBOT_", "TELEGRAM_", "SLACK_")) and key != "DATABASE_URL"
+    }
+    return env | {"PYTHONPATH": str(REPO), **extra}
 
 
 def briefbot_env(
@@ -127,6 +141,33 @@ def briefbot_env(
     )
     env.update(extra or {})
     return env
+
+
+def webhook_env(
+    database: str,
+    *,
+    port: int,
+    offset: float,
+    telegram_url: str,
+    slack_url: str,
+    secret: str,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """A replica that serves Telegram by webhook and Slack over HTTP on `port`, against the
+    fake APIs at `telegram_url` and `slack_url` (tests/fakes, with their tokens)."""
+    from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
+    from tests.fakes.telegram_api import TOKEN
+
+    platforms = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": telegram_url,
+        "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+        "TELEGRAM_WEBHOOK_SECRET": secret,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_url,
+    }
+    return briefbot_env(database, port=port, offset=offset, extra={**platforms, **(extra or {})})
 
 
 class _NeverSends:
@@ -184,12 +225,15 @@ def stop_all(processes: Sequence[BriefbotProcess]) -> None:
 
 __all__ = [
     "DUE",
+    "HANG",
     "BriefbotProcess",
     "briefbot_env",
+    "defaults_env",
     "free_port",
     "ledger_counts",
     "offset_for",
     "schedule_subscriptions",
     "signal",
     "stop_all",
+    "webhook_env",
 ]

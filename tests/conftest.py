@@ -7,7 +7,6 @@ them, and fail in CI (`CI=true`), where both must be present.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +16,6 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 SEED_ARTICLE = SHARED_DATA / "articles" / "000_9643a6726ce6d8a4.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-POSTGRES_ADMIN_URL = os.environ.get(
-    "BRIEFBOT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 def in_ci() -> bool:
@@ -56,29 +52,16 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one test, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from sqlalchemy import text
 
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    from tests.scratch_postgres import ADMIN_URL, admin_engine, scratch_database
+
+    admin = admin_engine()
     try:
         with admin.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
         admin.dispose()
-        missing(f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable: {exc.__class__.__name__}")
-    name = f"briefbot_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+        missing(f"PostgreSQL at {ADMIN_URL} is not reachable: {exc.__class__.__name__}")
+    with scratch_database("briefbot_test", admin) as url:
+        yield url

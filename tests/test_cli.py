@@ -17,12 +17,12 @@ from bench.web_server import WebServer
 from bot.app import build_app, build_components, console_components, serve
 from bot.cli import main
 from bot.config import Settings
+from tests.briefbot_processes import HANG, defaults_env
 
 FIXTURES = Path(__file__).parent / "fixtures" / "router"
 HAFEN = FIXTURES / "hafen_de.txt"
 RATHAUS = FIXTURES / "rathaus_de.txt"
 BRIDGE = FIXTURES / "bridge_en.txt"
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -311,21 +311,14 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def process(tmp_path: Path, *argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("BRIEFBOT_", "TELEGRAM_", "SLACK_"))
-    }
-    env.pop("DATABASE_URL", None)
-    env["PYTHONPATH"] = str(REPO)
     return subprocess.run(
         [sys.executable, "-m", "bot", *argv],
         input=stdin,
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env=env,
-        timeout=60,
+        env=defaults_env(),
+        timeout=HANG,
     )
 
 
@@ -351,13 +344,6 @@ def test_run_without_tokens_starts_the_console(tmp_path: Path) -> None:
 
 
 def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("BRIEFBOT_", "TELEGRAM_", "SLACK_"))
-    }
-    env.pop("DATABASE_URL", None)
-    env["PYTHONPATH"] = str(REPO)
     child = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
         stdin=subprocess.PIPE,
@@ -365,13 +351,13 @@ def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
-        env=env,
+        env=defaults_env(),
     )
     try:
         assert child.stdout is not None and child.stdin is not None
         assert child.stdout.readline().startswith("briefbot-Konsole")  # running, input open
         child.send_signal(signal.SIGTERM)
-        assert child.wait(timeout=30) == 0
+        assert child.wait(timeout=HANG) == 0
         assert "Traceback" not in (child.stderr.read() if child.stderr else "")
     finally:
         if child.poll() is None:

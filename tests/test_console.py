@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from bench.web_server import WebServer
+from tests.briefbot_processes import HANG, defaults_env
 
 FIXTURES = Path(__file__).parent / "fixtures" / "router"
-REPO = Path(__file__).resolve().parents[1]
 
 
 def console(tmp_path: Path, lines: list[str], **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("BRIEFBOT_", "TELEGRAM_", "SLACK_")) and key != "DATABASE_URL"
-    }
-    environment.update(
-        {
-            "DATABASE_URL": f"sqlite:///{(tmp_path / 'console.db').as_posix()}",
-            "PYTHONPATH": str(REPO),
-            **env,
-        }
+    environment = defaults_env(
+        DATABASE_URL=f"sqlite:///{(tmp_path / 'console.db').as_posix()}", **env
     )
     return subprocess.run(
         [sys.executable, "-m", "bot", "console"],
@@ -33,7 +23,7 @@ def console(tmp_path: Path, lines: list[str], **env: str) -> subprocess.Complete
         text=True,
         cwd=tmp_path,
         env=environment,
-        timeout=60,
+        timeout=HANG,
     )
 
 

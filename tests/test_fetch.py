@@ -15,8 +15,9 @@ import pytest
 
 from bench.hardening import brotli_bomb, probe_fetch
 from bench.web_server import Route, WebServer, fixture
-from summarizer.errors import ExtractError, FetchError, UserError
+from summarizer.errors import ExtractError, FetchError, TransientFetchError, UserError
 from summarizer.fetch import CappedDecoder, Fetcher, decode
+from summarizer.ssrf import unresolvable
 
 ALLOWED = "127.0.0.2"
 
@@ -132,6 +133,35 @@ async def test_error_status(web: WebServer, fetcher: Fetcher, status: int) -> No
     assert caught.value.code == "status"
     assert caught.value.message("en") == f"The page returned {status}."
     assert caught.value.message("de") == f"Die Seite antwortete mit {status}."
+
+
+@pytest.mark.parametrize(
+    ("route", "transient"),
+    [
+        (Route(b"<html>Fehler</html>", status=503), True),
+        (Route(b"<html>Fehler</html>", status=500), True),
+        (Route(hang=True), True),
+        (Route(b"<html>Fehler</html>", status=404), False),
+        (Route(b"x" * 100, content_type="image/png"), False),
+    ],
+)
+async def test_failures_that_may_pass_are_transient(
+    web: WebServer, fetcher: Fetcher, route: Route, transient: bool
+) -> None:
+    """A caller that retries later (the feed poller) tells a passing failure by its type."""
+    if route.hang:  # only here is the time-out the point
+        fetcher = Fetcher(allow=[ALLOWED], timeout=0.3)
+    with pytest.raises(FetchError) as caught:
+        await fetcher.fetch_document(web.route("/x", route))
+    assert isinstance(caught.value, TransientFetchError) is transient, caught.value.code
+
+
+async def test_no_connection_and_no_host_are_transient(fetcher: Fetcher) -> None:
+    with WebServer(ALLOWED) as gone:
+        url = gone.url("/")
+    with pytest.raises(TransientFetchError):
+        await fetcher.fetch_document(url)
+    assert isinstance(unresolvable(), TransientFetchError)
 
 
 @pytest.mark.parametrize(

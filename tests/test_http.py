@@ -93,7 +93,7 @@ async def test_unreachable_database_and_broken_checks_are_not_ready(
         return CheckResult(True)
 
     readiness = Readiness(
-        {"database": database_check(engine), "broken": broken, "hanging": hanging}, timeout=0.2
+        {"database": database_check(engine), "broken": broken, "hanging": hanging}, timeout=2.0
     )
     http = server(readiness)
     await http.start()

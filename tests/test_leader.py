@@ -17,7 +17,7 @@ from schedules.leader import LeaderElection, libpq_conninfo, lock_key
 FAILOVER = 2.0  # seconds; small so the tests are quick (interval 0.33 s)
 
 
-async def until(condition: Callable[[], bool], what: str, limit: float = 30.0) -> None:
+async def until(condition: Callable[[], bool], what: str, limit: float = 120.0) -> None:
     """Wait for `condition` (a hang guard, not a speed assertion)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
@@ -131,8 +131,8 @@ LEADER_PROCESS = textwrap.dedent(
 )
 
 
-@pytest.mark.postgres
-async def test_sigkilled_leader_process_is_replaced(postgres_url: str) -> None:
+async def elected_process(postgres_url: str) -> asyncio.subprocess.Process:
+    """A LEADER_PROCESS child that has won the election (it said "elected")."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -141,52 +141,40 @@ async def test_sigkilled_leader_process_is_replaced(postgres_url: str) -> None:
         str(FAILOVER),
         stdout=asyncio.subprocess.PIPE,
     )
+    assert process.stdout is not None
+    try:
+        line = await asyncio.wait_for(process.stdout.readline(), 120)  # a hang guard
+        assert line.strip() == b"elected"
+    except BaseException:
+        process.kill()
+        await process.wait()
+        raise
+    return process
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("strike", [signal.SIGKILL, signal.SIGSTOP])
+async def test_struck_leader_process_is_replaced(postgres_url: str, strike: int) -> None:
+    """SIGKILL ends the process and its session. SIGSTOP leaves both alive, but the process no
+    longer talks to the server, whose idle-session timeout ends the session and frees the lock."""
+    process = await elected_process(postgres_url)
     events: list[str] = []
     local = elector(postgres_url, "local", events)
     try:
-        assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), 60)
-        assert line.strip() == b"elected"
         await local.start()
         await until(lambda: local.state == "standby", "the local elector waits")
         assert events == []
-
-        process.send_signal(signal.SIGKILL)
-        assert await process.wait() == -signal.SIGKILL
+        process.send_signal(strike)
+        if strike == signal.SIGKILL:
+            assert await process.wait() == -signal.SIGKILL
         await until(lambda: local.is_leader, "the local elector took over")
         assert events == ["local:elected"]
+        if strike == signal.SIGSTOP:
+            assert process.returncode is None  # frozen, not dead
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
-        await local.stop()
-
-
-@pytest.mark.postgres
-async def test_frozen_leader_process_is_replaced(postgres_url: str) -> None:
-    """SIGSTOP: the process and its TCP connection live on, but it no longer talks to the
-    server, whose idle-session timeout ends the session and frees the lock."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        LEADER_PROCESS,
-        postgres_url,
-        str(FAILOVER),
-        stdout=asyncio.subprocess.PIPE,
-    )
-    events: list[str] = []
-    local = elector(postgres_url, "local", events)
-    try:
-        assert process.stdout is not None
-        assert (await asyncio.wait_for(process.stdout.readline(), 60)).strip() == b"elected"
-        await local.start()
-        await until(lambda: local.state == "standby", "the local elector waits")
-        process.send_signal(signal.SIGSTOP)
-        await until(lambda: local.is_leader, "the local elector took over")
-        assert process.returncode is None  # frozen, not dead
-    finally:
-        process.kill()
-        await process.wait()
         await local.stop()
     assert events == ["local:elected", "local:demoted"]
 

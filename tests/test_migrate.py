@@ -34,27 +34,18 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
 
 
-def notes_v1() -> MetaData:
+def notes(version: int) -> MetaData:
+    """The scratch models: v1 has `notes`; v2 adds a nullable `notes.topic` and a `tags` table."""
     metadata = MetaData()
     Table(
         "notes",
         metadata,
         Column("id", Integer, primary_key=True),
         Column("body", String(200), nullable=False),
+        *([Column("topic", String(80), nullable=True)] if version >= 2 else []),
     )
-    return metadata
-
-
-def notes_v2() -> MetaData:
-    metadata = MetaData()
-    Table(
-        "notes",
-        metadata,
-        Column("id", Integer, primary_key=True),
-        Column("body", String(200), nullable=False),
-        Column("topic", String(80), nullable=True),
-    )
-    Table("tags", metadata, Column("name", String(40), primary_key=True))
+    if version >= 2:
+        Table("tags", metadata, Column("name", String(40), primary_key=True))
     return metadata
 
 
@@ -78,12 +69,10 @@ def scalar(url: str, sql: str) -> object:
 def test_revisions_apply_in_order_and_keep_rows(database_url: str, tmp_path: Path) -> None:
     versions = tmp_path / "versions"
     versions.mkdir()
-    first = revision(
-        database_url, "create notes", metadata=notes_v1(), version_locations=[versions]
-    )
+    first = revision(database_url, "create notes", metadata=notes(1), version_locations=[versions])
     assert first.parent == versions and "op.create_table" in first.read_text()
 
-    head = migrate(database_url, metadata=notes_v1(), version_locations=[versions])
+    head = migrate(database_url, metadata=notes(1), version_locations=[versions])
     assert head is not None and head in first.name
     assert columns(database_url, "notes") == {"id", "body"}
     engine = make_engine(database_url)
@@ -92,17 +81,17 @@ def test_revisions_apply_in_order_and_keep_rows(database_url: str, tmp_path: Pat
     engine.dispose()
 
     second = revision(
-        database_url, "topics and tags", metadata=notes_v2(), version_locations=[versions]
+        database_url, "topics and tags", metadata=notes(2), version_locations=[versions]
     )
     written = second.read_text()
     assert "add_column" in written and re.search(r"create_table\(\s*[\"']tags[\"']", written)
-    new_head = migrate(database_url, metadata=notes_v2(), version_locations=[versions])
+    new_head = migrate(database_url, metadata=notes(2), version_locations=[versions])
     assert new_head is not None and new_head != head and new_head in second.name
     assert columns(database_url, "notes") == {"id", "body", "topic"}
     assert columns(database_url, "tags") == {"name"}
     assert scalar(database_url, "SELECT count(*) FROM notes") == 2
 
-    assert migrate(database_url, metadata=notes_v2(), version_locations=[versions]) == new_head
+    assert migrate(database_url, metadata=notes(2), version_locations=[versions]) == new_head
     assert scalar(database_url, "SELECT count(*) FROM notes") == 2
     assert scalar(database_url, "SELECT count(*) FROM alembic_version") == 1
 
@@ -113,7 +102,7 @@ def test_database_made_before_migrations_is_adopted(
     empty = tmp_path / "none"
     empty.mkdir()
     # no revisions yet: the tables come straight from the models
-    assert migrate(database_url, metadata=notes_v1(), version_locations=[empty]) is None
+    assert migrate(database_url, metadata=notes(1), version_locations=[empty]) is None
     assert columns(database_url, "notes") == {"id", "body"}
     engine = make_engine(database_url)
     with engine.begin() as connection:
@@ -124,11 +113,11 @@ def test_database_made_before_migrations_is_adopted(
     versions = tmp_path / "versions"
     versions.mkdir()
     scratch = sqlite_url.replace("briefbot.db", "scratch.db")
-    base = revision(scratch, "baseline", metadata=notes_v1(), version_locations=[versions])
-    migrate(scratch, metadata=notes_v1(), version_locations=[versions])
-    later = revision(scratch, "topics", metadata=notes_v2(), version_locations=[versions])
+    base = revision(scratch, "baseline", metadata=notes(1), version_locations=[versions])
+    migrate(scratch, metadata=notes(1), version_locations=[versions])
+    later = revision(scratch, "topics", metadata=notes(2), version_locations=[versions])
 
-    head = migrate(database_url, metadata=notes_v2(), version_locations=[versions])
+    head = migrate(database_url, metadata=notes(2), version_locations=[versions])
     assert head is not None and head in later.name and head not in base.name
     assert columns(database_url, "notes") == {"id", "body", "topic"}
     assert scalar(database_url, "SELECT body FROM notes") == "alt"
@@ -139,14 +128,14 @@ def test_replicas_starting_together_migrate_once(postgres_url: str, tmp_path: Pa
     versions = tmp_path / "versions"
     versions.mkdir()
     scratch = f"sqlite:///{tmp_path / 'scratch.db'}"
-    revision(scratch, "create notes", metadata=notes_v1(), version_locations=[versions])
+    revision(scratch, "create notes", metadata=notes(1), version_locations=[versions])
 
     results: list[str | None] = []
     errors: list[BaseException] = []
 
     def replica() -> None:
         try:
-            results.append(migrate(postgres_url, metadata=notes_v1(), version_locations=[versions]))
+            results.append(migrate(postgres_url, metadata=notes(1), version_locations=[versions]))
         except BaseException as exc:
             errors.append(exc)
 

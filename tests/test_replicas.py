@@ -7,6 +7,10 @@ lets the digests fall due (the replicas run on a shifted clock), SIGKILLs the sc
 replica in the middle of the fan-out, and then checks: every digest reached its chat exactly
 once (a send cut off by the kill may be `unconfirmed`: at most once, never twice), and every
 follow-up was answered from the sources, on whichever replica it landed.
+
+Every step waits for an event (replicas ready, the 8th digest seen by the fake, the ledger
+settled, a successor elected), so a busy machine makes it slower, not red: the digests' minute
+is chosen once the replicas are ready, far enough ahead for the subscriptions to land first.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import re
 import signal
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -29,14 +35,15 @@ import pytest
 from schedules.delivery import SENT, UNCONFIRMED
 from tests.briefbot_processes import (
     DUE,
+    HANG,
     BriefbotProcess,
-    briefbot_env,
     free_port,
     ledger_counts,
     offset_for,
+    webhook_env,
 )
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlackAPI, signed_headers
-from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
+from tests.fakes.slack_api import FakeSlackAPI, signed_headers
+from tests.fakes.telegram_api import FakeTelegramAPI
 
 pytestmark = pytest.mark.postgres
 
@@ -46,7 +53,7 @@ TELEGRAM_CHATS = [str(7000 + n) for n in range(45)]
 SLACK_CHANNELS = [f"C0CHAN{n:03d}" for n in range(6)]
 QUESTION = "Wie viele Container hat Nordkorea verschifft?"
 ANSWER = "6.700"
-DUE_IN = 16.0  # seconds from spawning the replicas to the shifted 07:30
+DUE_IN = 25.0  # seconds from spawning the replicas to the shifted 07:30 (idle: ready in ~7 s)
 _ids = itertools.count(900_000)
 
 
@@ -127,9 +134,10 @@ class Driver:
         ) as response:
             assert response.status == 200, await response.text()
 
-    async def leader(self) -> int:
+    async def leader(self, *, timeout: float = HANG) -> int:
         """The index of the replica that runs the scheduler now (its /metrics says so)."""
-        for _ in range(200):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             for index, replica in enumerate(self.replicas):
                 if replica.process is None or replica.process.poll() is not None:
                     continue
@@ -142,6 +150,12 @@ class Driver:
                     return index
             await asyncio.sleep(0.1)
         raise AssertionError("no replica leads the scheduler")
+
+
+def due_minute(now: datetime, room: float) -> datetime:
+    """The first whole minute from DUE on that is at least `room` seconds after `now`."""
+    late = (now + timedelta(seconds=room) - DUE).total_seconds()
+    return DUE + timedelta(minutes=max(0, math.ceil(late / 60)))
 
 
 def is_digest(text: str) -> bool:
@@ -208,6 +222,7 @@ def database(postgres_url: str) -> Iterator[str]:
     yield postgres_url
 
 
+@pytest.mark.timeout(3 * HANG)  # a hang guard: each wait below fails on its own first
 async def test_three_replicas_deliver_once_and_answer_follow_ups_anywhere(
     database: str, fakes: tuple[FakeTelegramAPI, FakeSlackAPI], tmp_path: Path
 ) -> None:
@@ -216,37 +231,37 @@ async def test_three_replicas_deliver_once_and_answer_follow_ups_anywhere(
     replicas = []
     for number in range(3):
         port = free_port()
-        env = briefbot_env(
+        env = webhook_env(
             database,
             port=port,
             offset=offset,
-            extra={
-                "TELEGRAM_BOT_TOKEN": TOKEN,
-                "TELEGRAM_API_BASE_URL": telegram.base_url,
-                "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
-                "TELEGRAM_WEBHOOK_SECRET": SECRET,
-                "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_API_URL": slack.base_url,
-                "BRIEFBOT_SCHEDULER_FAILOVER_SECONDS": "10",
-            },
+            telegram_url=telegram.base_url,
+            slack_url=slack.base_url,
+            secret=SECRET,
+            extra={"BRIEFBOT_SCHEDULER_FAILOVER_SECONDS": "10"},
         )
         replicas.append(BriefbotProcess(env, tmp_path / f"replica{number}.log", port).start())
+    spawned = time.monotonic()
     try:
-        await asyncio.gather(*(replica.ready(timeout=40) for replica in replicas))
+        await asyncio.gather(*(replica.ready(timeout=HANG) for replica in replicas))
+        # the digests' minute: leave the subscriptions half as long as starting took (a
+        # busy machine is slow at both; idle: 7 s to start, 1.3 s to subscribe), so they are
+        # all in before it falls due
+        shifted = datetime.now(UTC) + timedelta(seconds=offset)
+        due = due_minute(shifted, room=max(5.0, (time.monotonic() - spawned) / 2))
+        at = f"{due:%H:%M} UTC"
         async with aiohttp.ClientSession() as session:
             driver = Driver(replicas, session)
             # subscriptions, spread over the replicas
             await asyncio.gather(
+                *(driver.telegram(chat, f"/subscribe nordkorea {at}") for chat in TELEGRAM_CHATS),
                 *(
-                    driver.telegram(chat, "/subscribe nordkorea 07:30 UTC")
-                    for chat in TELEGRAM_CHATS
-                ),
-                *(
-                    driver.slack(slack_slash(slack, channel, "/subscribe", "nordkorea 07:30 UTC"))
+                    driver.slack(slack_slash(slack, channel, "/subscribe", f"nordkorea {at}"))
                     for channel in SLACK_CHANNELS
                 ),
             )
+            subscribed = datetime.now(UTC) + timedelta(seconds=offset)
+            assert subscribed < due, f"subscribed at {subscribed:%H:%M:%S}, after {at}"
             # a brief on replica 0, its follow-up on replica 1 (the context is in the database)
             await driver.telegram("8000", "/brief nordkorea", replica=0)
             await driver.telegram("8000", QUESTION, replica=1)
@@ -255,17 +270,19 @@ async def test_three_replicas_deliver_once_and_answer_follow_ups_anywhere(
 
             # the fan-out: kill the scheduling replica once some digests went out
             leader = await driver.leader()
-            for _ in range(int((DUE_IN + 30) / 0.02)):
-                if sum(telegram_digests(telegram).values()) >= 8:
-                    break
-                await asyncio.sleep(0.02)
+            await telegram.wait_until(
+                lambda: sum(telegram_digests(telegram).values()) >= 8,
+                (due - subscribed).total_seconds() + HANG,
+                lambda: f"{sum(telegram_digests(telegram).values())} digests, expected 8",
+            )
             replicas[leader].signal(signal.SIGKILL)
             killed_with = sum(telegram_digests(telegram).values())
             total = len(TELEGRAM_CHATS) + len(SLACK_CHANNELS)
             assert killed_with < total, "the fan-out ended before the kill: nothing tested"
 
             # a standby takes over and finishes; wait until the ledger has settled everything
-            for _ in range(400):
+            deadline = time.monotonic() + HANG
+            while time.monotonic() < deadline:
                 counts = await asyncio.to_thread(ledger_counts, database)  # fakes stay responsive
                 if counts.get(SENT, 0) + counts.get(UNCONFIRMED, 0) == total:
                     break
@@ -285,10 +302,11 @@ async def test_three_replicas_deliver_once_and_answer_follow_ups_anywhere(
             channel, thread_ts = next(
                 (chat, ts) for platform, chat, ts in confirmed if platform == "slack"
             )
+            posted = len(slack.posted())  # before asking: the answer may beat the ack back
             await driver.slack(
                 slack_thread_reply(channel, thread_ts, QUESTION), json_body=True, replica=alive[0]
             )
-            await slack.wait_for("chat.postMessage", count=len(slack.posted()) + 1, timeout=10)
+            await slack.wait_for("chat.postMessage", count=posted + 1, timeout=HANG)
     finally:
         for replica in replicas:
             replica.kill()

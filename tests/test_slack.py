@@ -14,8 +14,10 @@ from urllib.parse import urlencode
 import pytest
 from aiohttp import ClientSession, web
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import texts
 from bot.app import App, build_app, build_components
 from bot.commands import Command, Request, Text
 from bot.retry import RetryPolicy
@@ -242,6 +244,26 @@ async def test_sources_button_answers_in_the_digest_thread(
     assert "Nordkorea" in json.dumps(listing["blocks"], ensure_ascii=False)
 
 
+async def test_more_points_in_a_direct_message_say_just_write(
+    bot: SlackBot, api: FakeSlackAPI
+) -> None:
+    """The press carries the chat's kind, so "more points" in a DM ends like the /brief it
+    continues ("just write"), not with the channel hint ("reply to this message")."""
+    dm = "D0ANNA001"
+    await dispatch(bot, slash(api, channel_id=dm, channel_name="directmessage"))
+    [digest] = api.posted()
+    values = [e["value"] for b in digest["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    more = next(v for v in values if v.startswith("more:"))
+    press = button_press(more, api.last_ts()).replace("C0NEWS001", dm)
+    assert await dispatch(bot, press) == 200
+    points = api.posted()[-1]
+    assert points["channel"] == dm
+    hints = {texts.BRIEF_FOLLOWUP_HINT.de, texts.BRIEF_FOLLOWUP_HINT.en}
+    group_hints = {texts.BRIEF_FOLLOWUP_HINT_GROUP.de, texts.BRIEF_FOLLOWUP_HINT_GROUP.en}
+    assert any(hint in points["text"] for hint in hints), points["text"]
+    assert not any(hint in points["text"] for hint in group_hints)
+
+
 async def test_429_honours_retry_after(app: App, api: FakeSlackAPI) -> None:
     sleeps = Sleeps()
     bot = make_bot(app.router, api, policy=RetryPolicy(sleep=sleeps))
@@ -329,6 +351,23 @@ async def test_non_admin_add_is_refused(tmp_path: Path, api: FakeSlackAPI) -> No
     [response] = api.posted("response_url")
     assert response["response_type"] == "ephemeral"
     assert api.posted() == []
+
+
+async def test_the_fake_refuses_blocks_slack_refuses(api: FakeSlackAPI) -> None:
+    """Beyond the limits our renderer meets (checked by slack_sdk's block models, not by
+    hand): a button label over 75 characters is invalid_blocks, as in Slack."""
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=api.base_url)
+    button = {"type": "button", "text": {"type": "plain_text", "text": "x" * 76}, "value": "v"}
+    with pytest.raises(SlackApiError) as refused:
+        await client.chat_postMessage(
+            channel="C0NEWS001", text="x", blocks=[{"type": "actions", "elements": [button]}]
+        )
+    assert refused.value.response["error"] == "invalid_blocks"
+    button["text"]["text"] = "x" * 75
+    fine = await client.chat_postMessage(
+        channel="C0NEWS001", text="x", blocks=[{"type": "actions", "elements": [button]}]
+    )
+    assert fine["ok"]
 
 
 # ------------------------------------------------------------------ limits through the sender

@@ -20,9 +20,11 @@ from telegram import Bot, Update
 from telegram.request import HTTPXRequest
 
 from bot.app import App, build_app
+from bot.commands import Press
 from bot.config import Settings, webhook_secret_for
 from bot.observability import REDACTED, configure_logging
 from bot.retry import RetryPolicy
+from bot.router import Router
 from bot.seen_updates import SeenUpdateRow, SeenUpdates
 from bot.telegram import SECRET_HEADER, TelegramBot, TelegramSender
 from schedules.clock import ManualClock
@@ -128,7 +130,7 @@ async def test_polling_survives_a_failing_get_updates(app: App, api: FakeTelegra
     await telegram_bot.start()
     try:
         api.push_update(update("private_brief.json"))
-        await api.wait_for("sendMessage", timeout=10)
+        await api.wait_for("sendMessage")
     finally:
         await telegram_bot.stop()
 
@@ -197,6 +199,30 @@ async def test_more_button_answers_the_query_and_sends_more_points(
     if more is not None:
         await feed(bot, update("callback_more.json", update_id=6000, callback_query__data=more))
         assert len(api.sent()) == 3
+
+
+async def test_a_press_says_whether_its_chat_is_private(
+    bot: TelegramBot, api: FakeTelegramAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The press carries the chat's kind, so "more points" in a private chat can end like the
+    /brief it continues ("just write"), not with the group hint ("reply to this message").
+    (The Telegram rendering shows no hint today: what the real router received is checked.)"""
+    router = bot.router
+    pressed: list[Press] = []
+
+    async def press(request: Press) -> list[Reply]:
+        pressed.append(request)
+        return await Router.press(router, request)
+
+    monkeypatch.setattr(router, "press", press)
+    await feed(bot, update("private_brief.json"))
+    more = next(a for a in buttons(api.sent()[-1]) if a.startswith("more:"))
+    private_chat = {"id": 111, "type": "private", "first_name": "Anna"}
+    await feed(bot, update("callback_more.json", callback_query__data=more,
+                           callback_query__message__chat=private_chat))  # fmt: skip
+    await feed(bot, update("callback_more.json", update_id=6001, callback_query__data=more))
+    assert [p.is_private for p in pressed] == [True, False]
+    assert "Nordkorea" in parse_telegram_html(api.sent()[1]["text"])  # the more points came
 
 
 async def test_unknown_button_gets_a_short_answer_not_silence(
@@ -268,9 +294,15 @@ async def test_admin_add_stores_the_text(tmp_path: Path, api: FakeTelegramAPI) -
 # ------------------------------------------------------------------ sending and errors
 
 
+READ_TIMEOUT = 3.0
+"""The raw bot's read timeout: one test waits it out once; answers come far sooner."""
+
+
 @pytest.fixture
 async def raw_bot(api: FakeTelegramAPI) -> AsyncIterator[Bot]:
-    request = HTTPXRequest(read_timeout=0.3, write_timeout=0.3, connect_timeout=0.3)
+    # only the read timeout is ever meant to expire (against a hung fake); on a busy machine
+    # a loopback connect or write can take longer than a fraction of a second
+    request = HTTPXRequest(read_timeout=READ_TIMEOUT, write_timeout=30, connect_timeout=30)
     telegram_api = Bot(TOKEN, base_url=api.base_url, request=request)
     await telegram_api.initialize()
     yield telegram_api
@@ -318,7 +350,7 @@ async def test_5xx_and_timeouts_retry_with_backoff(raw_bot: Bot, api: FakeTelegr
     sleeps = Sleeps()
     sender = TelegramSender(raw_bot, policy=RetryPolicy(base_delay=0.5, sleep=sleeps))
     api.fail("sendMessage", 500, times=2)
-    api.fail("sendMessage", 200, hang=1.0)  # longer than the 0.3 s read timeout
+    api.fail("sendMessage", 200, hang=600)  # until the fake stops: the read timeout expires
     await sender.send(ChatRef("telegram", "111"), Reply("Hallo"))
     assert sleeps.waits == [0.5, 1.0, 2.0]
     api.fail("sendMessage", 502, times=4)

@@ -1,12 +1,16 @@
-"""What both fake platform servers share: a log of every call and a way to wait for one."""
+"""What both fake platform servers share: a log of every call, a way to wait for one, and
+serving their aiohttp app on a free loopback port."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from aiohttp import web
 
 
 @dataclass
@@ -25,6 +29,20 @@ class CallLog:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self._new_call = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def _serve(self, app: web.Application) -> None:
+        """Serve `app` on 127.0.0.1 at a port the OS picks (then in `port`)."""
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def _close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
 
     def _record(self, method: str, params: dict[str, Any]) -> Call:
         call = Call(method, params)
@@ -32,16 +50,29 @@ class CallLog:
         self._new_call.set()
         return call
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        """Wait until `count` calls of `method` were made; fail after `timeout` seconds."""
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 60.0) -> list[Call]:
+        """Wait until `count` calls of `method` were made; fail after `timeout` seconds (a
+        hang guard for a busy machine: the wait ends as soon as the calls were made)."""
+        await self.wait_until(
+            lambda: sum(1 for c in self.calls if c.method == method) >= count,
+            timeout,
+            lambda: (
+                f"{method} called {sum(1 for c in self.calls if c.method == method)} times, "
+                f"expected {count}"
+            ),
+        )
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_until(
+        self, done: Callable[[], bool], timeout: float, failure: Callable[[], str]
+    ) -> None:
+        """Wait until `done()` holds, looking again at every new call; after `timeout` seconds
+        fail with `failure()`."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            matching = [c for c in self.calls if c.method == method]
-            if len(matching) >= count:
-                return matching
+        while not done():
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
-                raise AssertionError(f"{method} called {len(matching)} times, expected {count}")
+                raise AssertionError(failure())
             self._new_call.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_call.wait(), remaining)

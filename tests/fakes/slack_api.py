@@ -1,15 +1,14 @@
 """A fake Slack Web API (aiohttp, 127.0.0.1) for slack_sdk's `AsyncWebClient(base_url=...)`, plus
 `response_url` endpoints and shared files (files.info and their url_private downloads). Written
-by hand because Slack offers no offline double: it records every call, enforces Block Kit limits
-as Slack does (50 blocks, 3,000 characters per section) and can be told to answer 429
-(Retry-After) or 500.
+by hand because Slack offers no offline double: it records every call, rejects blocks Slack
+would reject (slack_sdk's Block Kit models check each block; the 50-blocks-per-message limit is
+checked here) and can be told to answer 429 (Retry-After) or 500. Requests to the bot are
+signed with slack_sdk's SignatureVerifier, the code Bolt checks them with.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import time
 import uuid
@@ -18,6 +17,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.signature import SignatureVerifier
 
 from tests.fakes.recording import CallLog
 
@@ -59,29 +61,31 @@ class SharedFile:
     """Answer the download URL (not url_private) with a 302 to this address."""
 
 
+MAX_BLOCKS = 50
+"""Blocks per message (a message-level limit that slack_sdk's block models do not check)."""
+
+
 def block_problems(blocks: list[dict[str, Any]]) -> list[str]:
     """What Slack would reject as invalid_blocks."""
-    problems = []
-    if len(blocks) > 50:
-        problems.append(f"{len(blocks)} blocks > 50")
+    problems = [f"{len(blocks)} blocks > {MAX_BLOCKS}"] if len(blocks) > MAX_BLOCKS else []
     for block in blocks:
-        if block["type"] == "section" and len(block["text"]["text"]) > 3000:
-            problems.append("section text > 3000")
-        if block["type"] == "header" and len(block["text"]["text"]) > 150:
-            problems.append("header > 150")
-        if block["type"] == "actions" and len(block["elements"]) > 25:
-            problems.append("actions > 25 elements")
-        if block["type"] == "context" and len(block["elements"]) > 10:
-            problems.append("context > 10 elements")
+        parsed = Block.parse(block)
+        if parsed is None:
+            problems.append(f"not a block: {block!r:.80}")
+            continue
+        try:
+            parsed.to_dict()  # validates the block and everything in it
+        except SlackObjectFormationError as error:
+            problems.append(f"{block.get('type')}: {error}")
     return problems
 
 
 def signed_headers(body: str, *, secret: str = SIGNING_SECRET, age: int = 0,
                    content_type: str = "application/x-www-form-urlencoded") -> dict[str, str]:  # fmt: skip
-    """Headers Slack sends with a request: timestamp and v0 HMAC-SHA256 signature."""
+    """Headers Slack sends with a request: timestamp and v0 signature."""
     timestamp = str(int(time.time()) - age)
-    base = f"v0:{timestamp}:{body}".encode()
-    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    assert signature is not None  # None only without a secret
     return {
         "X-Slack-Request-Timestamp": timestamp,
         "X-Slack-Signature": signature,
@@ -101,10 +105,8 @@ class FakeSlackAPI(CallLog):
         self._failures: dict[str, list[Failure]] = {}
         self.files: dict[str, SharedFile] = {}
         self._file_objects: dict[str, dict[str, Any]] = {}
-        self._runner: web.AppRunner | None = None
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_open = asyncio.Event()
-        self.port = 0
 
     @property
     def base_url(self) -> str:
@@ -120,18 +122,13 @@ class FakeSlackAPI(CallLog):
         app.router.add_get("/files-pri/{key}/{path:.+}", self._download)
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self._serve(app)
         return self
 
     async def stop(self) -> None:
         for socket in self._sockets:
             await socket.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._close()
 
     def fail(self, method: str, status: int = 200, *, retry_after: int | None = None,
              error: str | None = None, times: int = 1) -> None:  # fmt: skip

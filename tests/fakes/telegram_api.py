@@ -105,9 +105,8 @@ class FakeTelegramAPI(CallLog):
         self._next_update_id = 1000
         self._next_message_id = 1
         self._new_update = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._failures: dict[str, list[Failure]] = {}
-        self._runner: web.AppRunner | None = None
-        self.port = 0
         self._outage_on: dict[str, float] = {}
         self.down_until = 0.0
         """While time.perf_counter() is before this, every connection is dropped unanswered."""
@@ -122,17 +121,13 @@ class FakeTelegramAPI(CallLog):
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self._serve(app)
         return self
 
     async def stop(self) -> None:
         self._new_update.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        self._stopping.set()
+        await self._close()
 
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue an update for getUpdates; an update_id is assigned when missing."""
@@ -194,8 +189,9 @@ class FakeTelegramAPI(CallLog):
         failures = self._failures.get(method)
         if failures:
             failure = failures.pop(0)
-            if failure.hang:
-                await asyncio.sleep(failure.hang)
+            if failure.hang:  # silence until `hang` passed or the fake stops
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), failure.hang)
             body: dict[str, Any] = {
                 "ok": False,
                 "error_code": failure.status,
