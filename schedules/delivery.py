@@ -371,6 +371,23 @@ class Ledger:
                 for r in rows
             ]
 
+    def orphans(self, *, owner: str, claimed_before: datetime) -> list[Claim]:
+        """Deliveries another term claimed before `claimed_before` and never finished: a
+        leader that stalled past its failover can still claim one before it notices it lost
+        the lead, after the new leader's catch-up; the new leader takes them over."""
+        with Session(self.engine) as session:
+            rows = session.scalars(
+                select(DeliveryRow).where(
+                    DeliveryRow.status == CLAIMED,
+                    DeliveryRow.owner != owner,
+                    DeliveryRow.claimed_at < claimed_before,
+                )
+            )
+            return [
+                Claim(r.id, r.subscription_id, r.scheduled_at, r.attempts, r.next_attempt_at)
+                for r in rows
+            ]
+
     def runs_since(self, day: date) -> set[tuple[int, date]]:
         """(subscription id, scheduled date) of every delivery from `day` on, whatever its state."""
         with Session(self.engine) as session:

@@ -239,6 +239,8 @@ class DigestScheduler:
         self.grace = grace
         self.owner = ""
         self.leading = False
+        self.poll_interval = poll_interval
+        self._sweeper: asyncio.Task[None] | None = None
         self._executor = _DigestExecutor(self)
         self._tasks: set[asyncio.Task[Outcome]] = set()
         self._aps = _ClockedScheduler(
@@ -259,6 +261,7 @@ class DigestScheduler:
         self.leading = True
         self.catch_up()
         self._aps.resume()
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_orphans())
 
     async def stop(self) -> None:
         """Stop delivering: pause job processing and cancel deliveries in flight (a claimed
@@ -266,6 +269,10 @@ class DigestScheduler:
         self.leading = False
         if self._aps.running:
             self._aps.pause()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
         tasks = [*self._tasks, *self._executor.tasks]
         for task in tasks:
             task.cancel()
@@ -363,6 +370,32 @@ class DigestScheduler:
                 self._spawn(self.deliver(subscription.id, run_time))
                 started += 1
         return started
+
+    async def _sweep_orphans(self) -> None:
+        """While leading, every poll interval: take over deliveries a deposed term claimed
+        after this term's catch-up (it stalled past the failover and claimed before noticing),
+        once their claim is a poll interval old; they would otherwise wait for the next
+        election."""
+        while self.leading:
+            await asyncio.sleep(self.poll_interval)
+            try:
+                self.take_over_orphans()
+            except Exception:  # the database may be away for a moment: try again next round
+                log.warning("could not look for orphaned deliveries", exc_info=True)
+
+    def take_over_orphans(self) -> int:
+        """Resume (or re-defer) other terms' stale claims; returns how many were found."""
+        now = self.clock.now()
+        cutoff = now - timedelta(seconds=self.poll_interval)
+        orphans = self.deliveries.ledger.orphans(owner=self.owner, claimed_before=cutoff)
+        for claim in orphans:
+            if claim.next_attempt_at is not None and claim.next_attempt_at > now:
+                self._defer(claim.id, claim.next_attempt_at)
+            else:
+                self._spawn(self.resume(claim.id))
+        if orphans:
+            log.warning("took over %d deliveries claimed by a deposed term", len(orphans))
+        return len(orphans)
 
     async def run_due(self) -> None:
         """Process the jobs due by the clock now and wait for their deliveries (tests, bench)."""

@@ -329,3 +329,30 @@ async def test_flood_of_200_due_at_once_each_delivered_once_never_early(
         assert sender.refused == 0
     else:
         assert sender.refused > 0  # the platform pushed back and every refused digest came later
+
+
+async def test_a_claim_a_deposed_leader_made_after_the_election_is_taken_over(
+    sqlite_url: str,
+) -> None:
+    """A leader that stalled past its failover may still claim a delivery before it notices
+    it lost the lead, after the new leader's catch-up: the new leader takes it over once the
+    claim is a poll interval old, instead of waiting for the next election."""
+    clock = ManualClock(utc(2025, 6, 2, 5))
+    sender = RecordingSender(clock)
+    deposed = build(sqlite_url, clock, sender, dying=True)
+    subscription = subscribe(deposed, clock)  # 07:30 Berlin = 05:30 UTC
+    leader = build(sqlite_url, clock, sender)
+    await leader.scheduler.start()  # elected at 05:00: nothing to catch up
+    await clock.drive(leader.scheduler.idle())
+    await clock.advance_to(utc(2025, 6, 2, 5, 30))
+    with pytest.raises(Crash):  # the deposed term claims the 05:30 digest, then stalls
+        await deposed.deliveries.deliver(subscription.id, utc(2025, 6, 2, 5, 30), owner="old")
+    assert leader.deliveries.ledger.counts() == {"claimed": 1}
+    assert leader.scheduler.take_over_orphans() == 0  # too fresh: it may still be in work
+    await clock.advance_to(clock.now() + timedelta(seconds=leader.scheduler.poll_interval + 1))
+    assert leader.scheduler.take_over_orphans() == 1
+    await clock.drive(leader.scheduler.idle())
+    assert leader.deliveries.ledger.counts() == {"sent": 1}
+    assert [s.at for s in sender.sent] == [clock.now()]
+    assert leader.scheduler.take_over_orphans() == 0
+    await leader.scheduler.stop()
