@@ -564,6 +564,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "migrate", help="upgrade the database schema to the newest revision"
     ).set_defaults(run=cmd_migrate)
+    # `--database` also after the command ("briefbot brief X --database URL"), as people type it
+    for command in sub.choices.values():
+        command.add_argument(
+            "--database", metavar="URL", default=argparse.SUPPRESS, help="as before the command"
+        )
     return parser
 
 

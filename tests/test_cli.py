@@ -446,3 +446,19 @@ def test_components_follow_the_configuration(tmp_path: Path) -> None:
         "console",
     ]
     alone.close()
+
+
+def test_database_may_follow_the_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`briefbot brief X --database URL` works as `briefbot --database URL brief X` does."""
+    url = f"sqlite:///{(tmp_path / 'other.db').as_posix()}"
+    code, _, err = run(capsys, "add", str(HAFEN), "--database", url)
+    assert code == 0, err
+    assert (tmp_path / "other.db").is_file()
+    assert not (tmp_path / "data" / "briefbot.db").exists()
+    after = run_json(capsys, "brief", "lindholm", "--database", url)
+    before = run_json(capsys, "--database", url, "brief", "lindholm")
+    assert after == before and after["points"]
+    code, out, _ = run(capsys, "brief", "Lindhom", "--database", url)
+    assert code == 0 and "Lindholm" in out  # the close spelling is offered
