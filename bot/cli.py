@@ -331,7 +331,8 @@ def cmd_brief(args: argparse.Namespace) -> int:
     number = {a.id: i for i, a in enumerate(digest.articles, 1)}
     print(digest.title or topic)
     for point in digest.points:
-        print(f"• {point.text} [{number.get(point.article_id, '?')}]")
+        cited = " ".join(f"[{number.get(i, '?')}]" for i in (point.article_id, *point.also_in))
+        print(f"• {point.text} {cited}")
     print()
     for article in digest.articles:
         url = f" – {article.url}" if article.url else ""

@@ -462,3 +462,29 @@ def test_database_may_follow_the_command(
     assert after == before and after["points"]
     code, out, _ = run(capsys, "brief", "Lindhom", "--database", url)
     assert code == 0 and "Lindholm" in out  # the close spelling is offered
+
+
+def test_brief_text_cites_every_outlet_of_a_point(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Two outlets reporting the same fact: one point, both numbers, every listed source cited."""
+    first = tmp_path / "a.txt"
+    second = tmp_path / "b.txt"
+    first.write_text(
+        "Fähre nach Lindholm fällt aus\n\n"
+        "Die Fähre nach Lindholm fährt wegen eines Motorschadens bis Freitag nicht.\n\n"
+        "Pendler müssen auf Busse ausweichen, die stündlich ab dem Bahnhof fahren.\n",
+        encoding="utf-8",
+    )
+    second.write_text(
+        "Motorschaden: Lindholm ohne Fähre\n\n"
+        "Wegen eines Motorschadens fährt die Fähre nach Lindholm bis Freitag nicht.\n\n"
+        "Der Betreiber entschuldigte sich bei den Fahrgästen in Lindholm für die Ausfälle.\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, "add", str(first), str(second))
+    assert code == 0, err
+    code, out, _ = run(capsys, "brief", "Lindholm")
+    lines = [line for line in out.splitlines() if line.startswith("• ")]
+    assert sum("Motorschaden" in line for line in lines) == 1
+    assert any(line.endswith("[1] [2]") or line.endswith("[2] [1]") for line in lines)
