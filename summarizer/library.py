@@ -66,7 +66,7 @@ from summarizer.models import (
     name_from_text,
 )
 from summarizer.qa_index import answer_terms
-from summarizer.text import fold, stop_words, words
+from summarizer.text import fold, fold_parts, stop_words
 
 SEARCH_TABLE = "article_fts"
 SENTENCE_TABLE = "sentence_fts"
@@ -194,15 +194,16 @@ _vocabulary = cast(Table, VocabularyRow.__table__)
 
 
 def sentence_rows(
-    seq: int, title: str, sentences: Sequence[tuple[int, str]]
+    seq: int, title: str, sentences: Sequence[tuple[int, Sequence[str]]]
 ) -> list[dict[str, Any]]:
-    """The sentence index's rows of one article: its title and every body sentence, folded."""
+    """The sentence index's rows of one article: its title and every body sentence, as their
+    folded tokens (`text.fold_tokens`)."""
     rows = (
         [{"seq": seq, "idx": TITLE_SLOT, "body": topic_search.index_text(title)}] if title else []
     )
     rows += [
-        {"seq": seq, "idx": index, "body": topic_search.index_text(text)}
-        for index, text in sentences
+        {"seq": seq, "idx": index, "body": " ".join(tokens)}
+        for index, tokens in sentences
         if 0 <= index < TITLE_SLOT
     ]
     return rows
@@ -238,8 +239,12 @@ def index_existing_articles(conn: Connection) -> None:
             .where(_sentences.c.article_id == article_id)
             .order_by(_sentences.c.index)
         ).all()
-        insert_sentence_rows(conn, sentence_rows(seq, title or "", [(i, t) for i, t in sentences]))
-        for term, surface in vocabulary_of(title or "", [t for _, t in sentences]).items():
+        parts = [fold_parts(t) for _, t in sentences]
+        tokens = [
+            (i, [token for token, _ in p]) for (i, _), p in zip(sentences, parts, strict=True)
+        ]
+        insert_sentence_rows(conn, sentence_rows(seq, title or "", tokens))
+        for term, surface in vocabulary_of(title or "", parts).items():
             known = counts.get(term)
             counts[term] = (known[0] if known else surface, (known[1] if known else 0) + 1)
     if counts:
@@ -252,22 +257,16 @@ def index_existing_articles(conn: Connection) -> None:
         )
 
 
-def vocabulary_of(title: str, sentences: Sequence[str]) -> dict[str, str]:
-    """The words worth suggesting from one article: folded token -> its first written form
-    (at least 4 letters, no stop word)."""
+def vocabulary_of(title: str, sentences: Sequence[Sequence[tuple[str, str]]]) -> dict[str, str]:
+    """The words worth suggesting from one article (its sentences as `text.fold_parts` gives
+    them): folded token -> its first written form (at least 4 letters, no stop word)."""
     found: dict[str, str] = {}
-    for chunk in (title, *sentences):
-        for word in words(chunk):
-            for part in word.replace("’", "'").replace("'", "-").split("-"):
-                if len(part) < 4 or not part.isalpha() or len(part) > VOCABULARY_WORD:
-                    continue
-                folded = fold(part)
-                if (
-                    folded not in found
-                    and folded not in stop_words("de")
-                    and folded not in stop_words("en")
-                ):
-                    found[folded] = part
+    for parts in (fold_parts(title), *sentences):
+        for folded, part in parts:
+            if folded in found or len(part) < 4 or len(part) > VOCABULARY_WORD:
+                continue
+            if part.isalpha() and folded not in stop_words("de") and folded not in stop_words("en"):
+                found[folded] = part
     return found
 
 
@@ -434,12 +433,20 @@ class Library:
                             for s, stored in zip(document.sentences, answering, strict=True)
                         ],
                     )
-                self._index(conn, seq, document)
+                # one pass over the text gives the article index, the sentence index and the
+                # vocabulary their tokens
+                parts = [fold_parts(s.text) for s in document.sentences]
+                tokens = [[token for token, _ in p] for p in parts]
+                self._index(conn, seq, document, " ".join(" ".join(t) for t in tokens))
                 insert_sentence_rows(
                     conn,
-                    sentence_rows(seq, title, [(s.index, s.text) for s in document.sentences]),
+                    sentence_rows(
+                        seq,
+                        title,
+                        [(s.index, t) for s, t in zip(document.sentences, tokens, strict=True)],
+                    ),
                 )
-                self._count_words(conn, vocabulary_of(title, [s.text for s in document.sentences]))
+                self._count_words(conn, vocabulary_of(title, parts))
         except IntegrityError:  # another process stored the same text a moment ago
             stored = self.get(article_id)
             if stored is None:
@@ -466,10 +473,10 @@ class Library:
             found = conn.execute(select(_articles.c.seq).where(_articles.c.id == article_id))
             return found.first() is not None
 
-    def _index(self, conn: Connection, seq: int, document: Document) -> None:
+    def _index(self, conn: Connection, seq: int, document: Document, body: str) -> None:
+        """Add the article to the article index; `body` is its sentences' folded tokens."""
         title = topic_search.index_text(document.title)
         teaser = topic_search.index_text(document.teaser)
-        body = topic_search.index_text(" ".join(s.text for s in document.sentences))
         if self._postgres:
             conn.execute(
                 text(

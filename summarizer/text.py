@@ -244,10 +244,16 @@ def iter_sentences(text: str, language: str) -> Iterator[tuple[int, str]]:
 def fold_tokens(text: str) -> list[str]:
     """Folded tokens of a text as the search index stores them: words split at hyphens and
     apostrophes, then `fold` ("Nordkorea-Besuch" -> nordkorea, besuch; "Kim's" -> kim, s)."""
-    out: list[str] = []
+    return [token for token, _ in fold_parts(text)]
+
+
+def fold_parts(text: str) -> list[tuple[str, str]]:
+    """(folded token, the part of a word it was written as) for every token of `fold_tokens`:
+    one pass gives the index its tokens and the vocabulary their written forms."""
+    out: list[tuple[str, str]] = []
     for word in words(text):
         for part in word.replace("’", "'").replace("'", "-").split("-"):
             folded = fold(part)
             if folded:
-                out.extend(words(folded))
+                out.extend((token, part) for token in words(folded))
     return out
