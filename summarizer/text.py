@@ -254,6 +254,8 @@ def fold_parts(text: str) -> list[tuple[str, str]]:
     for word in words(text):
         for part in word.replace("’", "'").replace("'", "-").split("-"):
             folded = fold(part)
-            if folded:
+            if folded.isalnum():  # nearly every word: one token as it is
+                out.append((folded, part))
+            elif folded:
                 out.extend((token, part) for token in words(folded))
     return out
