@@ -661,19 +661,18 @@ def neural_specs(_: Any) -> list[Spec]:
 
 
 def hardening_specs(_: Any) -> list[Spec]:
-    def telegram(data: Any) -> Figures:
-        link = data["long_link"]
-        longest = int(link["telegram_longest"])
-        whole = bool(link["points_whole"]["telegram"])
-        shown = f"{longest:,} characters" + ("" if whole else ", a point split")
-        return "4,096 (limit)", shown, NONE, longest <= 4096 and whole
+    def platform(name: str, key: str, limit: int) -> Callable[[Any], Figures]:
+        def read(data: Any) -> Figures:
+            link = data["long_link"]
+            size = int(link[key])
+            whole = bool(link["points_whole"][name])
+            shown = f"{size:,} characters" + ("" if whole else ", a point split")
+            return f"{limit:,} (limit)", shown, NONE, size <= limit and whole
 
-    def slack(data: Any) -> Figures:
-        link = data["long_link"]
-        largest = int(link["slack_largest_section"])
-        whole = bool(link["points_whole"]["slack"])
-        shown = f"{largest:,} characters" + ("" if whole else ", a point split")
-        return "3,000 (limit)", shown, NONE, largest <= 3000 and whole
+        return read
+
+    telegram = platform("telegram", "telegram_longest", 4096)
+    slack = platform("slack", "slack_largest_section", 3000)
 
     def bomb(data: Any) -> Figures:
         b = data["bomb"]

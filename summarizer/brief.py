@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 
 from summarizer import topic
@@ -38,10 +38,11 @@ NAMING_BOOST = 2.0  # a central article's sentence that names the topic weighs t
 UNRANKED_SCORE = 0.2  # a naming sentence outside the article's stored ranking
 MIN_SCORE = 0.05
 LEANING_ENDS = (":", "…", "...")  # a sentence introducing what follows it
+TERM_SETS = 8_192  # sentences' term sets, cached: merging and citing outlets compare them often
 TITLE_KEYS = 100_000  # titles compared with topics, cached (titles repeat across briefs)
 MAX_CENTRAL = 12  # articles centred on the topic a brief draws on, best first
 MAX_PASSING = 20  # articles naming it in passing
-NAMING_PER_CENTRAL = 12  # naming sentences loaded per article (and the sentence after each)
+NAMING_PER_CENTRAL = 12  # naming sentences loaded per article
 NAMING_PER_PASSING = 6
 
 
@@ -51,6 +52,7 @@ def point_key(text: str) -> str:
     return hashlib.blake2b(normal.encode("utf-8"), digest_size=10).hexdigest()
 
 
+@lru_cache(maxsize=TERM_SETS)
 def _term_set(text: str, language: str) -> frozenset[str]:
     return frozenset(terms(text, language))
 
@@ -84,8 +86,8 @@ class Source:
 
 
 def _when(mentions: Mentions) -> datetime:
-    moment = mentions.published or mentions.added
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """What "newest" means for an article: published if known, else added."""
+    return mentions.published or mentions.added
 
 
 def sources_for(
@@ -96,10 +98,10 @@ def sources_for(
     Central articles first (weight: centrality squared, so the article a topic is the title
     of leads by far), then passing mentions (PASSING_WEIGHT); both halve with age relative to
     the newest naming article, but never below RECENCY_FLOOR, except an article titled just
-    the topic or a person's name ending in it (the encyclopedia entry on it leads however old). An article in another language
-    than the chat's weighs OTHER_LANGUAGE less, and is left out where an article of the same
-    title in the chat's language is there (a translation). Below the floor (no naming sentence
-    and no title), nothing.
+    the topic or a person's name ending in it (the encyclopedia entry on it leads however
+    old). An article in another language than the chat's weighs OTHER_LANGUAGE less, and is
+    left out where an article of the same title in the chat's language is there (a
+    translation). Below the floor (no naming sentence and no title), nothing.
     """
     usable = [m for m in mentions if m.naming or m.in_title]
     if language:
@@ -119,8 +121,9 @@ def sources_for(
             recency = 1.0
         if language and m.language != language:
             recency *= OTHER_LANGUAGE
-        central = topic.is_central(m)
-        level = topic.centrality(m) ** 2 if central else PASSING_WEIGHT
+        score = topic.centrality(m)
+        central = score >= topic.CENTRAL
+        level = score**2 if central else PASSING_WEIGHT
         ranked.append((m, level * recency, central))
     ranked.sort(key=lambda r: (not r[2], -r[1], r[0].article_id))
     centred = [r for r in ranked if r[2]][:MAX_CENTRAL]
@@ -146,11 +149,9 @@ def _title_key(title: str) -> str:
 
 
 def wanted_sentences(mentions: Mentions, central: bool) -> set[int]:
-    """Sentences to load beyond an article's stored key points: those naming the topic and the
-    one after each (it may continue it); for a passing mention nothing else is ever used."""
-    limit = NAMING_PER_CENTRAL if central else NAMING_PER_PASSING
-    chosen = mentions.naming[:limit]
-    return {i for n in chosen for i in (n, n + 1) if i < max(mentions.sentence_count, n + 1)}
+    """Sentences to load beyond an article's stored key points: those naming the topic (a
+    point never leans on a neighbour, so no neighbour is needed)."""
+    return set(mentions.naming[: NAMING_PER_CENTRAL if central else NAMING_PER_PASSING])
 
 
 def _candidates(source: Source) -> list[tuple[float, int]]:
@@ -193,8 +194,10 @@ def merge(
     for each point already taken from that source) wins, so a central article gives several
     points and a passing mention at most PASSING_POINTS. Every point stands on its own in a
     list of bullets: a sentence that leans on one before it ("Er …", "Doch …", "Sieben
-    davon …") or on one after it (ending in ":") is never a point. `exclude` holds point keys and `shown` texts of points shown before:
-    neither they nor a near-duplicate of them (the same fact from another outlet) come again.
+    davon …") or on one after it (ending in ":") is never a point. Every candidate is about
+    the topic (`summarizer.topic.is_about`) by how `_candidates` picks them. `exclude` holds
+    point keys and `shown` texts of points shown before: neither they nor a near-duplicate of
+    them (the same fact from another outlet) come again.
     """
     excluded = set(exclude) | {point_key(text) for text in shown}
     chosen: list[KeyPoint] = []
@@ -206,18 +209,15 @@ def merge(
         if offers[number]:
             heapq.heappush(heap, (-source.weight * offers[number][0][0], number, 0))
     taken = [0] * len(sources)
-    used: set[tuple[int, int]] = set()  # (source number, sentence index) already a point
     has_more = False
 
     def acceptable(number: int, index: int) -> tuple[str, frozenset[str]] | None:
         source = sources[number]
         article = source.article
         sentence = _sentence(article, index)
-        if sentence is None or (number, index) in used or point_key(sentence) in excluded:
+        if sentence is None or point_key(sentence) in excluded:
             return None
         if dangling(sentence, article.language) or sentence.rstrip().endswith(LEANING_ENDS):
-            return None
-        if not topic.is_about(index, sentence, article.language, source.mentions):
             return None
         own = _term_set(sentence, article.language)
         if any(_duplicate_sets(own, other) for other in blocked.get(article.language, ())):
@@ -256,7 +256,6 @@ def merge(
             break
         chosen.append(KeyPoint(found[0], source.article.id, index, round(-negative_offer, 4)))
         chosen_sets.append(found[1])
-        used.add((number, index))
         taken[number] += 1
     _cite_other_outlets(chosen, chosen_sets, sources)
     return by_article(chosen), has_more

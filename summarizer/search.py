@@ -23,7 +23,6 @@ the dictionary's place names (Schweden <-> Sweden, Sowjetunion <-> Soviet Union)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarizer import lexicon
@@ -80,26 +79,6 @@ class Phrase:
         inner = self.inner or (False,) * (len(self.tokens) - 1)
         return (*inner, self.prefix)
 
-    def occurs_in(self, tokens: Sequence[str]) -> bool:
-        """Does the phrase occur in a text's folded tokens (as `tokens` makes them)?
-
-        The same test the full-text index makes, so a sentence found by the index and a
-        sentence checked here agree."""
-        size = len(self.tokens)
-        flags = self.flags()
-        first, first_prefix = self.tokens[0], flags[0]
-        for start in range(len(tokens) - size + 1):
-            head = tokens[start]
-            if not (head == first or (first_prefix and head.startswith(first))):
-                continue
-            if all(
-                tokens[start + k] == self.tokens[k]
-                or (flags[k] and tokens[start + k].startswith(self.tokens[k]))
-                for k in range(1, size)
-            ):
-                return True
-        return False
-
 
 @dataclass(frozen=True)
 class Term:
@@ -109,9 +88,6 @@ class Term:
     label: str
     phrases: tuple[Phrase, ...]
     name: bool = False
-
-    def occurs_in(self, tokens: Sequence[str]) -> bool:
-        return any(phrase.occurs_in(tokens) for phrase in self.phrases)
 
 
 def tokens(text: str) -> list[str]:
@@ -314,13 +290,6 @@ class TopicQuery:
     topic: str
     terms: tuple[Term, ...]
     surname: Term | None = None
-
-    def names(self, tokens: Sequence[str]) -> bool:
-        """Does a text (its folded `tokens`) name the topic in full?"""
-        return all(term.occurs_in(tokens) for term in self.terms)
-
-    def names_by_surname(self, tokens: Sequence[str]) -> bool:
-        return self.surname is not None and self.surname.occurs_in(tokens)
 
     def loose(self) -> TopicQuery | None:
         """The topic's words (and names) each required on their own, for a phrase no article
