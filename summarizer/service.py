@@ -186,6 +186,8 @@ class Briefing:
             query = topic_search.topic_query(candidate)
             if query is None or fold(candidate) == fold(topic):
                 continue
+            if any(fold(candidate) == fold(f) + "s" for f in found):
+                continue  # "Mitterlehners" after "Mitterlehner": the same name inflected
             if any(m.naming or m.in_title for m in self.library.mentions(query)):
                 found.append(candidate)
             if len(found) >= limit:

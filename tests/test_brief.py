@@ -340,3 +340,17 @@ def test_a_phrase_of_two_place_names_is_the_phrase_not_both_places(shelf: Shelf)
     # two topics no sentence names together as a phrase: both words in one sentence
     both = shelf.brief("Ammersee München")
     assert {shelf.name(p.article_id) for p in both.points} == {"lake"}
+
+
+def test_close_spellings_offer_a_name_once_not_also_its_genitive(shelf: Shelf) -> None:
+    shelf.add(
+        "vice",
+        document(
+            [
+                "Vizekanzler Mitterlehner kündigte am Montag eine Steuerreform an.",
+                "Mitterlehners Vorschlag stieß beim Koalitionspartner auf Skepsis.",
+            ],
+            day=3,
+        ),
+    )
+    assert shelf.brief("Mitterlener").suggestions == ("Mitterlehner",)
