@@ -9,24 +9,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from summarizer.i18n import Phrase
 from summarizer.reply import ChatRef, Reply
 
 if TYPE_CHECKING:
     from bot.router import Router
-
-
-@dataclass(frozen=True)
-class Text:
-    """A message in both languages; `Text(de=..., en=...).get("en")`."""
-
-    de: str
-    en: str
-
-    def get(self, language: str) -> str:
-        return self.de if language == "de" else self.en
-
-    def format(self, language: str, **values: object) -> str:
-        return self.get(language).format(**values)
 
 
 FILENAME_BY_TYPE = {"text/plain": "document.txt", "text/markdown": "document.md",
@@ -86,8 +73,8 @@ class Command:
 
     name: str
     handler: Handler
-    usage: Text
-    summary: Text
+    usage: Phrase
+    summary: Phrase
     admin_only: bool = False
     aliases: tuple[str, ...] = ()
 

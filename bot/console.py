@@ -23,8 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final, TextIO
 
-from bot.commands import Incoming, Press, Text
+from bot.commands import Incoming, Press
 from bot.router import FILE_SUFFIXES, Router, parse_command
+from summarizer.i18n import Phrase
 from summarizer.reply import Button, ChatRef, Reply
 
 CHAT = ChatRef("console", "console")
@@ -37,18 +38,18 @@ PASTE_WINDOW = 0.2
 """Seconds within which a line following "/add text" counts as pasted with it: nobody types
 the next line that fast, a terminal paste or a pipe delivers it at once."""
 
-WELCOME = Text(
+WELCOME = Phrase(
     de="briefbot-Konsole. /help zeigt die Befehle, !N drückt Knopf N, /quit oder Strg-D beendet.\n"
     "Mehrzeiligen Text speichern: /add, dann den Text einfügen, zuletzt eine Zeile nur mit „.“.",
     en="briefbot console. /help lists the commands, !N presses button N, /quit or Ctrl-D ends.\n"
     "To store multi-line text: /add, then paste the text, then a line with just “.”.",
 )
-PASTE_HINT = Text(
+PASTE_HINT = Phrase(
     de="Text einfügen; eine Zeile nur mit „.“ (oder Strg-D) beendet ihn.",
     en="Paste the text; a line with just “.” (or Ctrl-D) ends it.",
 )
-BUTTON_HINT = Text(de="Knöpfe: {buttons}", en="Buttons: {buttons}")
-NO_SUCH_BUTTON = Text(de="Diesen Knopf gibt es nicht.", en="There is no such button.")
+BUTTON_HINT = Phrase(de="Knöpfe: {buttons}", en="Buttons: {buttons}")
+NO_SUCH_BUTTON = Phrase(de="Diesen Knopf gibt es nicht.", en="There is no such button.")
 
 _ADD = re.compile(r"/add(?:@\S*)?(?:[ \t]+(?P<rest>.*))?", re.IGNORECASE)
 _SINGLE_SOURCE = re.compile(r"[a-z][a-z0-9+.-]*://\S*", re.IGNORECASE)

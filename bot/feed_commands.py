@@ -11,9 +11,10 @@ import asyncio
 import re
 from datetime import datetime
 
-from bot.commands import Command, Request, Text
+from bot.commands import Command, Request
 from schedules.feeds import Feed, FeedStore, parse_feed
 from summarizer.fetch import FEED_KINDS, Fetcher
+from summarizer.i18n import Phrase
 from summarizer.reply import Reply, ReplyKind
 from summarizer.urls import canonical_url
 
@@ -21,65 +22,65 @@ MIN_INTERVAL = 5
 MAX_INTERVAL = 24 * 60
 MAX_FEEDS = 200
 
-FEED_USAGE = Text(
+FEED_USAGE = Phrase(
     de="/feed URL [MINUTEN] – z. B. /feed https://example.org/rss 30",
     en="/feed URL [MINUTES] – e.g. /feed https://example.org/rss 30",
 )
-FEED_SUMMARY = Text(
+FEED_SUMMARY = Phrase(
     de="Einem RSS- oder Atom-Feed folgen (Standard alle 15 Minuten)",
     en="Follow an RSS or Atom feed (every 15 minutes by default)",
 )
-FEEDS_USAGE = Text(de="/feeds", en="/feeds")
-FEEDS_SUMMARY = Text(de="Verfolgte Feeds mit letztem Abruf", en="Followed feeds and their state")
-UNFEED_USAGE = Text(de="/unfeed N – z. B. /unfeed 2", en="/unfeed N – e.g. /unfeed 2")
-UNFEED_SUMMARY = Text(de="Einem Feed nicht mehr folgen", en="Stop following a feed")
+FEEDS_USAGE = Phrase(de="/feeds", en="/feeds")
+FEEDS_SUMMARY = Phrase(de="Verfolgte Feeds mit letztem Abruf", en="Followed feeds and their state")
+UNFEED_USAGE = Phrase(de="/unfeed N – z. B. /unfeed 2", en="/unfeed N – e.g. /unfeed 2")
+UNFEED_SUMMARY = Phrase(de="Einem Feed nicht mehr folgen", en="Stop following a feed")
 
 _ANY_URL = re.compile(r"[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 """Anything typed as an address; other schemes are refused by the fetcher's guard."""
 
-FEED_HOW = Text(
+FEED_HOW = Phrase(
     de="So folgst du einem Feed: /feed https://…/rss [Minuten {low}–{high}]",
     en="To follow a feed: /feed https://…/rss [minutes {low}–{high}]",
 )
-BAD_INTERVAL = Text(
+BAD_INTERVAL = Phrase(
     de="Das Intervall muss eine Zahl von {low} bis {high} Minuten sein.",
     en="The interval must be a number from {low} to {high} minutes.",
 )
-TOO_MANY = Text(
+TOO_MANY = Phrase(
     de="Es werden schon {limit} Feeds verfolgt. Entferne zuerst einen mit /unfeed N.",
     en="{limit} feeds are followed already. Remove one first with /unfeed N.",
 )
-ALREADY = Text(
+ALREADY = Phrase(
     de="Diesem Feed folge ich schon: #{id} {title}",
     en="I follow that feed already: #{id} {title}",
 )
-FOLLOWING = Text(
+FOLLOWING = Phrase(
     de="Folge jetzt #{id} {title} ({items} Einträge), Abruf alle {minutes} Minuten. "
     "Neue Artikel erscheinen im nächsten /brief.",
     en="Now following #{id} {title} ({items} items), checked every {minutes} minutes. "
     "New articles show up in the next /brief.",
 )
-NO_FEEDS = Text(
+NO_FEEDS = Phrase(
     de="Noch keine Feeds. Folgen mit /feed URL",
     en="No feeds yet. Follow one with /feed URL",
 )
-FEEDS_TITLE = Text(de="Verfolgte Feeds", en="Followed feeds")
-FEED_LINE = Text(
+FEEDS_TITLE = Phrase(de="Verfolgte Feeds", en="Followed feeds")
+FEED_LINE = Phrase(
     de="#{id} {title} – alle {minutes} min, {added} Artikel · zuletzt ok: {success}",
     en="#{id} {title} – every {minutes} min, {added} articles · last success: {success}",
 )
-ERROR_LINE = Text(de="   Fehler {when}: {error}", en="   error {when}: {error}")
-FAILING = Text(de="   ⚠ fällt wiederholt aus", en="   ⚠ failing repeatedly")
-NEVER = Text(de="noch nie", en="never")
-UNFEED_HOW = Text(
+ERROR_LINE = Phrase(de="   Fehler {when}: {error}", en="   error {when}: {error}")
+FAILING = Phrase(de="   ⚠ fällt wiederholt aus", en="   ⚠ failing repeatedly")
+NEVER = Phrase(de="noch nie", en="never")
+UNFEED_HOW = Phrase(
     de="Welcher Feed? /unfeed N – die Nummern zeigt /feeds.",
     en="Which feed? /unfeed N – /feeds shows the numbers.",
 )
-NOT_FOUND = Text(
+NOT_FOUND = Phrase(
     de="Keinen Feed #{id} gefunden. /feeds zeigt die Nummern.",
     en="No feed #{id}. /feeds shows the numbers.",
 )
-REMOVED = Text(de="Feed #{id} {title} entfernt.", en="Stopped following #{id} {title}.")
+REMOVED = Phrase(de="Feed #{id} {title} entfernt.", en="Stopped following #{id} {title}.")
 
 _NUMBER = re.compile(r"#?(\d{1,9})")
 
@@ -99,7 +100,7 @@ def feed_commands(
     Following and stopping feeds is for admins (like /add: it makes the server fetch URLs)."""
 
     def reply(
-        text: Text, request: Request, kind: ReplyKind = "text", **values: object
+        text: Phrase, request: Request, kind: ReplyKind = "text", **values: object
     ) -> list[Reply]:
         language = request.language
         return [Reply(text.format(language, **values), kind=kind, language=language)]

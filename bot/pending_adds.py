@@ -24,8 +24,8 @@ from typing import Protocol
 from sqlalchemy import Engine, Integer, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.commands import Text as UserText
 from summarizer.db import Base, UTCDateTime
+from summarizer.i18n import Phrase
 from summarizer.reply import ChatRef, Reply
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,11 @@ LEASE = timedelta(minutes=2)
 CHECK_EVERY = 30.0
 MAX_ATTEMPTS = 3
 
-RESUMED = UserText(
+RESUMED = Phrase(
     de="Nach einem Neustart nachgeholt: /add {url}",
     en="Finished after a restart: /add {url}",
 )
-GAVE_UP = UserText(
+GAVE_UP = Phrase(
     de="/add {url} ließ sich nach einem Neustart nicht abschließen. Bitte noch einmal senden.",
     en="/add {url} could not be finished after a restart. Please send it again.",
 )

@@ -18,13 +18,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
 from bot import texts
-from bot.commands import ActionHandler, Attachment, Command, Incoming, Press, Request, Text
+from bot.commands import ActionHandler, Attachment, Command, Incoming, Press, Request
 from bot.config import Settings
 from bot.conversation import Context, Conversations
 from bot.observability import database_outage
 from bot.pending_adds import PendingAdd, PendingAdds
 from summarizer.brief import point_key
 from summarizer.errors import UserError
+from summarizer.i18n import Phrase
 from summarizer.models import Added, Answer, ArticleRef, Digest, KeyPoint
 from summarizer.qa import CLOSEST_SCORE
 from summarizer.reply import Button, ChatRef, Reply, ReplyKind
@@ -728,7 +729,7 @@ class Router:
     # --- small helpers -----------------------------------------------------------------------
 
     def _answer_reply(
-        self, answer: Answer, language: str, not_found: Text, *, context_id: str | None
+        self, answer: Answer, language: str, not_found: Phrase, *, context_id: str | None
     ) -> Reply:
         if not answer.found or not answer.text.strip():
             lines = [not_found.get(language)]
@@ -773,7 +774,7 @@ class Router:
         return list(dict.fromkeys(ids))
 
     @staticmethod
-    def _reply(text: Text, language: str, *, kind: ReplyKind = "text", **values: object) -> Reply:
+    def _reply(text: Phrase, language: str, *, kind: ReplyKind = "text", **values: object) -> Reply:
         return Reply(text.format(language, **values), kind=kind, language=language)
 
     def _too_long(self, text: str, limit: int, language: str) -> Reply:
@@ -821,7 +822,7 @@ def _existing_path(source: str) -> bool:
         return False
 
 
-def path_problem(path: Path) -> Text | None:
+def path_problem(path: Path) -> Phrase | None:
     """Why `path` cannot be read as an article file (a folder, no read permission), or None
     (a missing file or a wrong suffix is left to the extractor, which says so)."""
     try:

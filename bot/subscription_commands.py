@@ -11,13 +11,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot import texts
-from bot.commands import ActionHandler, Command, Press, Request, Text
+from bot.commands import ActionHandler, Command, Press, Request
 from bot.config import Settings
 from schedules.clock import Clock, SystemClock
 from schedules.scheduler import DigestScheduler
 from schedules.subscriptions import Subscription, Subscriptions
 from schedules.timespec import TimeSpec, local_time, parse_subscription, parse_timezone
 from summarizer.errors import UserError
+from summarizer.i18n import Phrase
 from summarizer.reply import ChatRef, Reply, ReplyKind
 from summarizer.service import Briefing
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 DEFAULT_SPEC = TimeSpec(7, 30)
 """What the "subscribe daily" button under a digest subscribes to (in the chat's zone)."""
 
-SUBSCRIBE_USAGE = Text(
+SUBSCRIBE_USAGE = Phrase(
     de=(
         "/subscribe THEMA [TAGE] UHRZEIT [ZONE] – z. B. /subscribe nordkorea 07:30, "
         "/subscribe 7:30 nordkorea, /subscribe nordkorea werktags 8 Uhr, "
@@ -43,25 +44,25 @@ SUBSCRIBE_USAGE = Text(
         "occurs twice (02:30 in October) once, at the first."
     ),
 )
-SUBSCRIBE_SUMMARY = Text(
+SUBSCRIBE_SUMMARY = Phrase(
     de="Tägliches Briefing zu einem Thema abonnieren", en="Get a daily briefing on a topic"
 )
-TIMEZONE_USAGE = Text(
+TIMEZONE_USAGE = Phrase(
     de="/timezone [ZONE] – z. B. /timezone Europe/Berlin",
     en="/timezone [ZONE] – e.g. /timezone UTC",
 )
-TIMEZONE_SUMMARY = Text(
+TIMEZONE_SUMMARY = Phrase(
     de="Zeitzone des Chats zeigen oder setzen", en="Show or set the chat's time zone"
 )
-LIST_USAGE = Text(de="/subscriptions", en="/subscriptions")
-LIST_SUMMARY = Text(de="Abos dieses Chats zeigen", en="List this chat's subscriptions")
-UNSUBSCRIBE_USAGE = Text(
+LIST_USAGE = Phrase(de="/subscriptions", en="/subscriptions")
+LIST_SUMMARY = Phrase(de="Abos dieses Chats zeigen", en="List this chat's subscriptions")
+UNSUBSCRIBE_USAGE = Phrase(
     de="/unsubscribe THEMA | NUMMER | alle – z. B. /unsubscribe nordkorea",
     en="/unsubscribe TOPIC | NUMBER | all – e.g. /unsubscribe nordkorea",
 )
-UNSUBSCRIBE_SUMMARY = Text(de="Ein Abo beenden", en="Stop a subscription")
+UNSUBSCRIBE_SUMMARY = Phrase(de="Ein Abo beenden", en="Stop a subscription")
 
-SUBSCRIBED = Text(
+SUBSCRIBED = Phrase(
     de=(
         "Abonniert: {topic}, {when} ({zone}). Erster Versand: {first}, mit allem Neuen der "
         "24 Stunden davor; danach jeweils, was seit dem letzten Versand neu ist."
@@ -71,58 +72,58 @@ SUBSCRIBED = Text(
         "the 24 hours before it; after that, what is new since the delivery before."
     ),
 )
-MOVED = Text(
+MOVED = Phrase(
     de="Geändert: {topic} jetzt {when} ({zone}). Nächster Versand: {first}.",
     en="Changed: {topic} is now {when} ({zone}). Next delivery: {first}.",
 )
-ALREADY = Text(
+ALREADY = Phrase(
     de="{topic} ist schon abonniert: {when} ({zone}). Andere Zeit: /subscribe {topic} 18:00",
     en="{topic} is already subscribed: {when} ({zone}). Another time: /subscribe {topic} 18:00",
 )
-BUTTON_HINT = Text(
+BUTTON_HINT = Phrase(
     de="Andere Zeit: /subscribe {topic} 18:00 · Abbestellen: /unsubscribe {topic}",
     en="Another time: /subscribe {topic} 18:00 · Stop: /unsubscribe {topic}",
 )
-NO_ARTICLES = Text(
+NO_ARTICLES = Phrase(
     de="Zu {topic} gibt es noch keine Artikel; sobald welche da sind, kommen sie im Briefing.",
     en="There are no articles on {topic} yet; once there are, they will be in the briefing.",
 )
-TOO_MANY = Text(
+TOO_MANY = Phrase(
     de="Dieser Chat hat schon {limit} Abos, mehr geht nicht. /unsubscribe gibt eins frei.",
     en="This chat already has {limit} subscriptions, the maximum. /unsubscribe frees one.",
 )
-NONE_YET = Text(
+NONE_YET = Phrase(
     de="Keine Abos in diesem Chat. Beispiel: /subscribe nordkorea 07:30",
     en="No subscriptions in this chat. Example: /subscribe nordkorea 07:30",
 )
-LIST_HEADING = Text(de="Abos in diesem Chat:", en="Subscriptions in this chat:")
-LIST_LINE = Text(
+LIST_HEADING = Phrase(de="Abos in diesem Chat:", en="Subscriptions in this chat:")
+LIST_LINE = Phrase(
     de="{number}. {topic} – {when} ({zone}) – nächster Versand {next}",
     en="{number}. {topic} – {when} ({zone}) – next {next}",
 )
-NOT_FOUND = Text(
+NOT_FOUND = Phrase(
     de="Kein Abo zu „{what}“. /subscriptions zeigt die Abos dieses Chats.",
     en="No subscription “{what}”. /subscriptions lists this chat's subscriptions.",
 )
-REMOVED = Text(de="Abo beendet: {topics}.", en="Unsubscribed: {topics}.")
-LIST_CHANGED = Text(
+REMOVED = Phrase(de="Abo beendet: {topics}.", en="Unsubscribed: {topics}.")
+LIST_CHANGED = Phrase(
     de="Nr. {number} der zuletzt gezeigten Liste gibt es nicht mehr: die Liste hat sich geändert. /subscriptions zeigt sie neu.",
     en="Number {number} of the list shown last is gone: the list has changed. /subscriptions shows it again.",
 )
-ZONE_IS = Text(
+ZONE_IS = Phrase(
     de="Zeitzone dieses Chats: {zone}. Ändern, z. B.: /timezone {example}",
     en="This chat's time zone: {zone}. To change it, e.g.: /timezone {example}",
 )
 ZONE_EXAMPLES = ("Europe/Berlin", "America/New_York")
 """The zone /timezone suggests: the first that is not the chat's zone already."""
-ZONE_SET = Text(de="Zeitzone ist jetzt {zone}.", en="The time zone is now {zone}.")
-ZONE_MOVED_NONE = Text(
+ZONE_SET = Phrase(de="Zeitzone ist jetzt {zone}.", en="The time zone is now {zone}.")
+ZONE_MOVED_NONE = Phrase(
     de="Kein Abo folgt ihr (Abos mit eigener Zone bleiben).",
     en="No subscription follows it (those with their own zone stay).",
 )
-ZONE_MOVED_ONE = Text(de="1 Abo folgt ihr.", en="1 subscription follows it.")
-ZONE_MOVED_MANY = Text(de="{moved} Abos folgen ihr.", en="{moved} subscriptions follow it.")
-NEVER = Text(de="keiner", en="none")
+ZONE_MOVED_ONE = Phrase(de="1 Abo folgt ihr.", en="1 subscription follows it.")
+ZONE_MOVED_MANY = Phrase(de="{moved} Abos folgen ihr.", en="{moved} subscriptions follow it.")
+NEVER = Phrase(de="keiner", en="none")
 
 
 class SubscriptionCommands:
@@ -384,7 +385,7 @@ def _reply(text: str, language: str, *, kind: ReplyKind = "text") -> Reply:
     return Reply(text, kind=kind, language=language)
 
 
-def _usage(usage: Text, language: str) -> Reply:
+def _usage(usage: Phrase, language: str) -> Reply:
     """The router's "Usage: …" line for a command called without what it needs."""
     return _reply(texts.USAGE.format(language, usage=usage.get(language)), language, kind="usage")
 

@@ -13,13 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import texts
-from bot.commands import Command, Incoming, Press, Request, Text
+from bot.commands import Command, Incoming, Press, Request
 from bot.config import Settings
 from bot.conversation import Conversations
 from bot.router import MAX_TEXT, Router, parse_command
 from summarizer import extract
 from summarizer.db import Base, make_engine
 from summarizer.errors import UserError
+from summarizer.i18n import Phrase
 from summarizer.library import Library
 from summarizer.models import Document
 from summarizer.reply import ChatRef, Reply
@@ -120,7 +121,10 @@ async def test_start_and_help_list_every_command_with_an_example(
         return [Reply("pong", language=request.language)]
 
     extra = Command(
-        "ping", ping, Text(de="/ping – z. B. /ping", en="/ping – e.g. /ping"), Text("Test", "Test")
+        "ping",
+        ping,
+        Phrase(de="/ping – z. B. /ping", en="/ping – e.g. /ping"),
+        Phrase("Test", "Test"),
     )
     router = build(commands=[extra])
     start = await one(router, "/start")
@@ -289,14 +293,14 @@ async def test_commands_and_actions_registered_later(build: Callable[..., Router
         return [Reply(press.action)]
 
     router = build()
-    router.register(Command("later", later, Text("/later", "/later"), Text("l", "l")))
+    router.register(Command("later", later, Phrase("/later", "/later"), Phrase("l", "l")))
     router.register_action("subscribe", action)
     assert (await one(router, "/later")).text == "später"
     assert "/later" in (await one(router, "/help")).text
     [pressed] = await router.press(Press(PRIVATE, "7", "subscribe:x"))
     assert pressed.text == "subscribe:x"
     with pytest.raises(ValueError):
-        router.register(Command("brief", later, Text("/b", "/b"), Text("b", "b")))
+        router.register(Command("brief", later, Phrase("/b", "/b"), Phrase("b", "b")))
     with pytest.raises(ValueError):
         router.register_action("sources", action)
 
@@ -493,8 +497,8 @@ async def test_handler_failures_never_escape(
 
     router = build(
         commands=[
-            Command("broken", broken, Text("/broken", "/broken"), Text("b", "b")),
-            Command("refusing", refusing, Text("/refusing", "/refusing"), Text("r", "r")),
+            Command("broken", broken, Phrase("/broken", "/broken"), Phrase("b", "b")),
+            Command("refusing", refusing, Phrase("/refusing", "/refusing"), Phrase("r", "r")),
         ]
     )
     with caplog.at_level(logging.ERROR):
@@ -531,7 +535,9 @@ async def test_only_admins_may_add(build: Callable[..., Router]) -> None:
     router = build(
         settings={"BRIEFBOT_ADMINS": "1,slack:U1"},
         commands=[
-            Command("secret", secret, Text("/secret", "/secret"), Text("s", "s"), admin_only=True)
+            Command(
+                "secret", secret, Phrase("/secret", "/secret"), Phrase("s", "s"), admin_only=True
+            )
         ],
     )
     text = "/add " + RATHAUS.read_text()

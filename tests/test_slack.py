@@ -19,12 +19,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import texts
 from bot.app import App, build_app, build_components
-from bot.commands import Command, Request, Text
+from bot.commands import Command, Request
 from bot.retry import RetryPolicy
 from bot.router import Router
 from bot.seen_updates import SeenUpdates
 from bot.slack import PLATFORM, SlackBot, SlackSender
 from schedules.sending import ChatGone, RetryAfter
+from summarizer.i18n import Phrase
 from summarizer.reply import Button, ChatRef, Reply
 from tests.fakes.library import briefed_app
 from tests.fakes.slack_api import (
@@ -155,7 +156,7 @@ async def test_slash_command_is_acknowledged_before_it_is_answered(
         return [Reply("fertig")]
 
     router = Router(app.briefing, app.conversations, app.settings,
-                    commands=[Command("slow", slow, Text("/slow", "/slow"), Text("x", "x"))])  # fmt: skip
+                    commands=[Command("slow", slow, Phrase("/slow", "/slow"), Phrase("x", "x"))])  # fmt: skip
     bot = make_bot(router, api, process_before_response=False)
     body = slash(api, "/slow", "")
     assert await dispatch(bot, body) == 200  # returned while the handler still waits
