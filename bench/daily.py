@@ -52,6 +52,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -60,9 +61,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench.corpus import SHARED_DATA
+from bot.app import build_router, remember_digest
 from bot.commands import Incoming
 from bot.config import Settings
 from bot.conversation import Conversations
+from bot.presentation import ScheduledDigests
 from bot.router import Router
 from schedules.clock import ManualClock
 from schedules.delivery import (
@@ -71,8 +74,6 @@ from schedules.delivery import (
     Deliveries,
     DeliveryRow,
     ShownPoint,
-    digest_title,
-    nothing_new,
 )
 from schedules.scheduler import DigestScheduler, trigger_for
 from schedules.subscriptions import Subscription, Subscriptions
@@ -246,11 +247,10 @@ class PreviousRule(Deliveries):
             language=language,
         )
         if digest.points:
-            title = digest_title(subscription, language)
             points = [ShownPoint(point_key(p.text), p.text, p.article_id) for p in digest.points]
-            return self.compose(digest, language, title), points
+            return self.presenter.digest(subscription, digest, language), points
         since = self.window_start(subscription, claim)
-        return nothing_new(subscription, since, language, now=self.clock.now()), []
+        return self.presenter.nothing_new(subscription, since, language, now=self.clock.now()), []
 
 
 RULES: dict[str, type[Deliveries]] = {"ours": Deliveries, "baseline": PreviousRule}
@@ -271,7 +271,7 @@ async def run(
         settings = Settings(_env_file=None, data_dir=Path(folder))  # type: ignore[call-arg]
         conversations = Conversations(library.engine)
         conversations.create_tables()
-        router = Router(briefing, conversations, settings)
+        router, _ = build_router(briefing, conversations, settings)
         platform = Platform(clock, router)
         subscriptions = Subscriptions(library.engine)
         deliveries = RULES[rule](
@@ -279,10 +279,10 @@ async def run(
             subscriptions,
             briefing,
             platform,
+            ScheduledDigests(partial(remember_digest, conversations)),
             clock=clock,
             language=router.language_for,
-            compose=router.digest_reply,
-            shown_elsewhere=router.shown_points,
+            shown_elsewhere=partial(conversations.shown_points, article=briefing.article),
         )
         scheduler = DigestScheduler(library.engine, subscriptions, deliveries, clock=clock)
         # topics are picked from the whole run's articles (the rule looks at release days)

@@ -44,6 +44,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.presentation import ScheduledDigests
 from schedules.clock import SystemClock
 from schedules.delivery import DONE, Deliveries, Ledger
 from schedules.ratelimit import RateLimiter
@@ -166,7 +167,13 @@ def stack(
     library = Library.open(database)
     subscriptions = Subscriptions(library.engine)
     deliveries = Deliveries(
-        library.engine, subscriptions, Briefing(library), sender, clock=clock, limiter=limiter
+        library.engine,
+        subscriptions,
+        Briefing(library),
+        sender,
+        ScheduledDigests(),
+        clock=clock,
+        limiter=limiter,
     )
     return subscriptions, DigestScheduler(library.engine, subscriptions, deliveries, clock=clock)
 

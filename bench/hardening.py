@@ -39,12 +39,11 @@ from typing import Any
 import brotli
 
 from bench.web_server import Route, WebServer, fixture
+from bot.app import build_router
 from bot.commands import Incoming
 from bot.config import Settings
 from bot.conversation import Conversations
-from bot.feed_commands import feed_commands
 from bot.render import slack_messages, telegram_messages, utf16_len
-from bot.router import Router
 from bot.telegram import TelegramBot
 from schedules.feeds import FeedPoller, FeedStore
 from summarizer.fetch import Fetcher
@@ -193,7 +192,7 @@ async def feed_stall(items: int, directory: Path) -> dict[str, Any]:
     conversations = Conversations(library.engine)
     conversations.create_tables()
     settings = Settings(_env_file=None, BRIEFBOT_DATA_DIR=directory)  # type: ignore[call-arg]
-    router = Router(briefing, conversations, settings, commands=feed_commands(store, fetcher))
+    router, _ = build_router(briefing, conversations, settings, fetcher=fetcher, feeds=store)
     poller = FeedPoller(store, fetcher, briefing)
     with WebServer(HOST) as web:
         # warm up as a running bot is: the libraries' lazy imports (a C extension loads with

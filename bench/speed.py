@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench.corpus import CORPUS_VERSION, SEED_ARTICLE, TOPICS, build, synthetic_articles
-from bot.app import create_tables
+from bot.app import build_router, create_tables
 from bot.commands import Incoming
 from bot.config import Settings
 from bot.conversation import Conversations
@@ -162,20 +162,22 @@ def measure_ingest(
     return totals, cpu, means, statistics.mean(len(t.encode("utf-8")) for t in texts) / 1024
 
 
-def make_router(url: str) -> Router:
+def make_router(url: str) -> tuple[Router, Library]:
+    """The chat router on a library at `url`, and that library."""
     engine = make_engine(url)
     create_tables(engine)
     settings = Settings()  # type: ignore[call-arg]  # defaults; the environment may override
-    return Router(Briefing(Library(engine)), Conversations(engine), settings)
+    library = Library(engine)
+    router, _ = build_router(Briefing(library), Conversations(engine), settings)
+    return router, library
 
 
 async def measure_briefs(
-    router: Router, repeat: int
+    router: Router, library: Library, repeat: int
 ) -> dict[str, tuple[int, list[float], list[float], str, list[float]]]:
     """Per topic: (matching articles, /brief ms, follow-up ms, language of the brief,
     follow-up CPU ms)."""
     out: dict[str, tuple[int, list[float], list[float], str, list[float]]] = {}
-    library = router.briefing.library
     for number, topic in enumerate(TOPICS):
         matching = len(library.search(topic.word, limit=1_000_000))
         chat = ChatRef("console", f"bench-{number}")
@@ -270,8 +272,8 @@ def measure_peak_rss(url: str, repeat: int) -> float:
 
 def probe_rss(url: str, repeat: int) -> None:
     """The RSS probe's body: brief and follow up on every topic, then report ru_maxrss."""
-    router = make_router(url)
-    asyncio.run(measure_briefs(router, repeat))
+    router, library = make_router(url)
+    asyncio.run(measure_briefs(router, library, repeat))
     print(json.dumps({"peak_rss_mb": round(peak_rss_kb() / 1024, 1)}))
 
 
@@ -328,14 +330,13 @@ def run(
         )
     )
 
-    router = make_router(url)
+    router, library = make_router(url)
     # as `briefbot run` does once started (bot/app.py): what start-up loaded lives as long as
     # the process, so keep it out of the collector's generations; otherwise one full
     # collection lands in some request as a pause of 100+ ms
     gc.collect()
     gc.freeze()
-    briefs = asyncio.run(measure_briefs(router, repeat))
-    library = router.briefing.library
+    briefs = asyncio.run(measure_briefs(router, library, repeat))
     warm: list[float] = []
     cold: list[float] = []
     cold_cpu: list[float] = []

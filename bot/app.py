@@ -1,7 +1,8 @@
 """The composition root: settings -> engine -> tables -> Library/Briefing -> Router -> Components.
 
-This is the one place that knows every part. `build_app` wires the core and the router (with
-the extra commands and button actions other modules contribute in `extra_commands`);
+This is the one place that knows every part. `build_app` wires the core and the router with
+its command groups (`build_router`; the subscription commands join in `scheduled_digests`,
+once the scheduler exists);
 `build_components` decides what `briefbot run` starts; `serve` starts the components in order
 and stops them in reverse on SIGTERM/SIGINT, or when one of them (the console) asks to stop.
 Platform libraries are imported only when their platform is configured.
@@ -23,19 +24,27 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
-from bot.commands import ActionHandler, Command
+from bot.commands import CommandGroup
+from bot.commands.brief import BriefCommands
+from bot.commands.library import LibraryCommands
+from bot.commands.settings import SettingsCommands
 from bot.config import Settings
 from bot.console import Console
 from bot.conversation import Conversations
 from bot.lifecycle import Component
+from bot.pending_adds import PendingAdds
+from bot.presentation import ScheduledDigests
 from bot.router import Router
 from schedules.sending import Sender
 from summarizer.db import Base, make_engine
 from summarizer.library import Library
+from summarizer.models import Digest
+from summarizer.reply import ChatRef
 from summarizer.service import Briefing, DocumentFetcher
 
 if TYPE_CHECKING:
     from bot.observability import Metrics
+    from bot.router import Observer
     from schedules.clock import Clock
     from schedules.feeds import FeedStore
     from schedules.leader import LeaderElection
@@ -68,6 +77,7 @@ class App:
     briefing: Briefing
     conversations: Conversations
     router: Router
+    library_commands: LibraryCommands
     fetcher: DocumentFetcher | None = None
     metrics: Metrics | None = None
     feeds: FeedStore | None = None
@@ -130,31 +140,42 @@ def scheduler_clock(settings: Settings) -> Clock:
     return SystemClock(timedelta(seconds=settings.clock_offset_seconds))
 
 
-def extra_commands(
-    settings: Settings, briefing: Briefing, fetcher: DocumentFetcher, feeds: FeedStore | None
-) -> tuple[list[Command], dict[str, ActionHandler]]:
-    """Commands and button actions beyond the router's built-in ones, in /help order.
-
-    A module that adds commands plugs in here: `commands += its_commands(...)`, and a button
-    prefix it handles goes into `actions`. Parts that can only be built after the router
-    (they need an adapter's sender) use `Router.register` / `register_action` instead.
-    """
-    commands: list[Command] = []
-    actions: dict[str, ActionHandler] = {}
+def build_router(
+    briefing: Briefing,
+    conversations: Conversations,
+    settings: Settings,
+    *,
+    fetcher: DocumentFetcher | None = None,
+    feeds: FeedStore | None = None,
+    pending: PendingAdds | None = None,
+    groups: Sequence[CommandGroup] = (),
+    observe: Observer | None = None,
+) -> tuple[Router, LibraryCommands]:
+    """The router with every command group, in /help order: settings, brief and ask, sources
+    and add, feeds (with a feed store and an HTTP fetcher), then `groups`. Adding a command
+    group is adding it here. Returns the library group too (it finishes /add after restarts)."""
+    briefs = BriefCommands(briefing, conversations)
+    router = Router(conversations, settings, on_text=briefs.follow_up, observe=observe)
+    library = LibraryCommands(briefing, conversations, settings, pending=pending)
+    router.add(SettingsCommands(conversations, lambda: router.commands))
+    router.add(briefs)
+    router.add(library)
     from summarizer.fetch import Fetcher
 
     if feeds is not None and isinstance(fetcher, Fetcher):
-        from bot.feed_commands import feed_commands
+        from bot.commands.feeds import FeedCommands
 
-        commands += feed_commands(feeds, fetcher, default_interval=settings.feed_interval_minutes)
-    return commands, actions
+        router.add(FeedCommands(feeds, fetcher, default_interval=settings.feed_interval_minutes))
+    for group in groups:
+        router.add(group)
+    return router, library
 
 
 def build_app(
     settings: Settings,
     *,
     fetcher: DocumentFetcher | None = None,
-    commands: Sequence[Command] = (),
+    groups: Sequence[CommandGroup] = (),
     metrics: Metrics | None = None,
 ) -> App:
     """Wire the core and the router on the configured database (migrated to the newest
@@ -170,19 +191,28 @@ def build_app(
     from schedules.feeds import FeedStore
 
     feeds = FeedStore(engine)
-    extra, actions = extra_commands(settings, briefing, fetcher, feeds)
-    from bot.pending_adds import PendingAdds
-
-    router = Router(
+    router, library_commands = build_router(
         briefing,
         conversations,
         settings,
-        commands=[*extra, *commands],
-        actions=actions,
-        observe=metrics.replied if metrics is not None else None,
+        fetcher=fetcher,
+        feeds=feeds,
         pending=PendingAdds(engine),
+        groups=groups,
+        observe=metrics.replied if metrics is not None else None,
     )
-    return App(settings, engine, library, briefing, conversations, router, fetcher, metrics, feeds)
+    return App(
+        settings,
+        engine,
+        library,
+        briefing,
+        conversations,
+        router,
+        library_commands,
+        fetcher,
+        metrics,
+        feeds,
+    )
 
 
 def chat_platforms(settings: Settings) -> list[str]:
@@ -306,7 +336,8 @@ def build_components(
         components.append(slack)
     for platform in platforms:
         readiness.add(platform, flag_check(partial(app.started.__contains__, platform)))
-    if app.router.pending is not None and platforms:
+    pending = app.library_commands.pending
+    if pending is not None and platforms:
         from bot.pending_adds import PendingAddResumer, ReplySender
 
         replies: dict[str, ReplySender] = {}
@@ -314,7 +345,7 @@ def build_components(
             replies["telegram"] = telegram.sender
         if "slack" in platforms:
             replies["slack"] = slack.sender
-        components.append(PendingAddResumer(app.router.pending, app.router.finish_add, replies))
+        components.append(PendingAddResumer(pending, app.library_commands.finish_add, replies))
     if console is None:
         console = not platforms
     terminal = None
@@ -379,7 +410,7 @@ def scheduled_digests(
     """The leader election whose leader runs the digest scheduler and the feed poller (one
     active scheduler among replicas on PostgreSQL; on SQLite always this process), and the
     /subscribe family of commands and the "subscribe:<topic>" button registered on the router."""
-    from bot.subscription_commands import SubscriptionCommands
+    from bot.commands.subscriptions import SubscriptionCommands
     from schedules.delivery import Deliveries
     from schedules.leader import LeaderElection
     from schedules.scheduler import DigestScheduler
@@ -393,11 +424,11 @@ def scheduled_digests(
         subscriptions,
         app.briefing,
         sender,
+        ScheduledDigests(partial(remember_digest, app.conversations)),
         clock=clock,
         limiter=limiter,
         language=app.router.language_for,
-        compose=app.router.digest_reply,
-        shown_elsewhere=app.router.shown_points,
+        shown_elsewhere=partial(app.conversations.shown_points, article=app.briefing.article),
         silent_when_nothing_new=settings.silent_when_nothing_new,
         observe=metrics.delivery_outcome if metrics is not None else None,
     )
@@ -410,13 +441,9 @@ def scheduled_digests(
         poll_interval=settings.scheduler_poll_seconds,
     )
     app.on_shutdown.append(scheduler.close)
-    commands = SubscriptionCommands(
-        subscriptions, scheduler, settings, briefing=app.briefing, clock=clock
+    app.router.add(
+        SubscriptionCommands(subscriptions, scheduler, settings, briefing=app.briefing, clock=clock)
     )
-    for command in commands.commands():
-        app.router.register(command)
-    for prefix, handler in commands.actions().items():
-        app.router.register_action(prefix, handler)
     duties: list[Component] = [scheduler]
     from summarizer.fetch import Fetcher
 
@@ -432,6 +459,12 @@ def scheduled_digests(
         on_demoted=leader.stop,
         failover_seconds=settings.scheduler_failover_seconds,
     )
+
+
+def remember_digest(conversations: Conversations, digest: Digest) -> str:
+    """A context for a scheduled digest before its chat is known (bound when delivered), so
+    its buttons and follow-ups work like a /brief reply's."""
+    return conversations.for_digest(ChatRef("", ""), digest, remember=False).id
 
 
 async def serve(app: App, components: Sequence[Component]) -> None:

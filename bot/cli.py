@@ -21,6 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from bot import texts
+from summarizer.i18n import Phrase
+
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
@@ -52,33 +55,30 @@ def _check_language(value: str | None) -> str | None:
     try:
         return check_language(value)
     except ValueError:
-        if _language() == "de":
-            raise CliError(f"unbekannte Sprache {value!r}: de oder en") from None
-        raise CliError(f"unknown language {value!r}: use de or en") from None
+        raise CliError(_say(texts.CLI_UNKNOWN_LANGUAGE, value=value)) from None
 
 
 def _describe(source: str) -> str:
     return "stdin" if source == "-" else source
 
 
-def _say(de: str, en: str) -> str:
-    return de if _language() == "de" else en
+def _say(phrase: Phrase, **values: object) -> str:
+    """`phrase` in the language of error lines (BRIEFBOT_LANGUAGE)."""
+    return phrase.format(_language(), **values)
 
 
 def _check_path(source: str) -> Path:
     """`source` as a path, or a CliError saying it is a folder or cannot be read (the
     extractor would only say "missing"); a missing file is left to it."""
-    from bot import texts
-
     path = Path(source)
     try:
         if path.is_dir():
-            raise CliError(f"{source}: {texts.PATH_IS_FOLDER.get(_language())}")
+            raise CliError(f"{source}: {_say(texts.PATH_IS_FOLDER)}")
         if path.exists():
             with path.open("rb"):
                 pass
     except OSError:
-        raise CliError(f"{source}: {texts.PATH_UNREADABLE.get(_language())}") from None
+        raise CliError(f"{source}: {_say(texts.PATH_UNREADABLE)}") from None
     return path
 
 
@@ -172,13 +172,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
             ]
         )
         return 0
-    german = _language() == "de"
-    not_found = "(nicht in der Quelle)" if german else "(not in the source)"
     for answer in answers:
         print(f"? {answer.question}")
-        print(f"  {answer.text if answer.found else not_found}")
+        print(f"  {answer.text if answer.found else _say(texts.CLI_NOT_IN_SOURCE)}")
         if answer.also is not None:
-            print(f"  {'vielleicht auch' if german else 'possibly also'}: {answer.also.text}")
+            print(f"  {_say(texts.CLI_POSSIBLY_ALSO)}: {answer.also.text}")
     return 0
 
 
@@ -211,12 +209,7 @@ async def _add_one(app: App, source: str) -> Added:
     if _is_url(source):
         return await app.briefing.add_url(source)
     if _OTHER_URL.match(source):  # not a file name: "the file does not exist" would mislead
-        raise CliError(
-            _say(
-                f"{source}: Das ist keine Webadresse; nur http:// und https:// gehen.",
-                f"{source}: That is not a web address; only http:// and https:// work.",
-            )
-        )
+        raise CliError(_say(texts.CLI_NOT_WEB_URL, source=source))
     if source == "-":
         return app.briefing.add(sys.stdin.buffer.read())
     return app.briefing.add(_check_path(source))
@@ -256,7 +249,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     from summarizer.errors import UserError
 
     if args.sources.count("-") > 1:
-        raise CliError("'-' (stdin) can be given once")
+        raise CliError(_say(texts.CLI_STDIN_ONCE))
     app = _app(args)
     try:
         results = asyncio.run(_add_all(app, args.sources))
@@ -287,8 +280,8 @@ def cmd_add(args: argparse.Namespace) -> int:
             }
         )
         if not args.json:
-            state = "added" if result.created else "already there"
-            print(f"{state}: {article.short_name} ({article.id})")
+            said = texts.CLI_ADDED if result.created else texts.CLI_ALREADY_THERE
+            print(_say(said, title=article.short_name, id=article.id))
     if args.json:
         _print_json(rows)
     return EXIT_ERROR if failed else 0
@@ -308,7 +301,7 @@ def _digest_json(digest: Digest, topic: str) -> dict[str, Any]:
 def cmd_brief(args: argparse.Namespace) -> int:
     topic = " ".join(" ".join(args.topic).split())
     if not topic:
-        raise CliError("empty topic" if _language() == "en" else "leeres Thema")
+        raise CliError(_say(texts.CLI_EMPTY_TOPIC))
     app = _app(args)
     try:
         language = app.settings.language
@@ -319,24 +312,14 @@ def cmd_brief(args: argparse.Namespace) -> int:
         _print_json(_digest_json(digest, topic))
         return 0
     if not digest.points:
-        print(
-            f"Zu „{topic}“ habe ich keinen Artikel. `briefbot sources` zeigt, was gespeichert ist."
-            if language == "de"
-            else f'I have no article on "{topic}". `briefbot sources` shows what is stored.'
-        )
+        print(texts.CLI_BRIEF_NOTHING.format(language, topic=topic))
         if digest.suggestions:
             spelled = ", ".join(digest.suggestions)
-            print(f"Meintest du: {spelled}?" if language == "de" else f"Did you mean: {spelled}?")
+            print(texts.CLI_DID_YOU_MEAN.format(language, suggestions=spelled))
         return 0
-    number = {a.id: i for i, a in enumerate(digest.articles, 1)}
-    print(digest.title or topic)
-    for point in digest.points:
-        cited = " ".join(f"[{number.get(i, '?')}]" for i in (point.article_id, *point.also_in))
-        print(f"• {point.text} {cited}")
-    print()
-    for article in digest.articles:
-        url = f" – {article.url}" if article.url else ""
-        print(f"[{number[article.id]}] {article.title}{url}")
+    from bot import presentation
+
+    print(presentation.digest_reply(digest, language).text)
     return 0
 
 
@@ -360,16 +343,12 @@ def cmd_sources(args: argparse.Namespace) -> int:
         )
         return 0
     if not refs:
-        print(
-            _say(
-                "Die Bibliothek ist leer. Artikel hinzufügen: briefbot add DATEI|URL",
-                "The library is empty. Add articles with: briefbot add FILE|URL",
-            )
-        )
+        print(_say(texts.CLI_LIBRARY_EMPTY))
         return 0
+    from bot import presentation
+
     for number, ref in enumerate(refs, 1):
-        url = f" – {ref.url}" if ref.url else ""
-        print(f"{number}. {ref.title}{url}  ({ref.id})")
+        print(f"{number}. {presentation.cite(ref, _language())}  ({ref.id})")
     return 0
 
 
@@ -433,17 +412,9 @@ def _whole_number(value: str, low: int, high: int | None) -> int:
         number = None
     if number is None or number < low or (high is not None and number > high):
         if high is None:
-            raise argparse.ArgumentTypeError(
-                _say(
-                    f"eine ganze Zahl ab {low} erwartet, nicht {value!r}",
-                    f"expected a whole number of at least {low}, not {value!r}",
-                )
-            )
+            raise argparse.ArgumentTypeError(_say(texts.CLI_NUMBER_FROM, low=low, value=value))
         raise argparse.ArgumentTypeError(
-            _say(
-                f"eine ganze Zahl von {low} bis {high} erwartet, nicht {value!r}",
-                f"expected a whole number between {low} and {high}, not {value!r}",
-            )
+            _say(texts.CLI_NUMBER_BETWEEN, low=low, high=high, value=value)
         )
     return number
 
@@ -463,7 +434,7 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         message = _argparse_german(message.removeprefix("argument "))
-        hint = _say("briefbot --help zeigt die Befehle", "briefbot --help lists the commands")
+        hint = _say(texts.CLI_HELP_HINT)
         self.exit(EXIT_USAGE, f"{self.prog}: {message} ({hint})\n")
 
 
@@ -579,10 +550,7 @@ def _setting_error(error: ValidationError) -> str:
     name = ".".join(str(part) for part in first["loc"]) or "?"
     value = first.get("input")
     shown = f"={value!r}" if isinstance(value, str | int | float) else ""
-    return _say(
-        f"ungültige Einstellung {name}{shown}: {first['msg']}",
-        f"invalid setting {name}{shown}: {first['msg']}",
-    )
+    return _say(texts.CLI_BAD_SETTING, name=name, shown=shown, message=first["msg"])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

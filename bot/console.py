@@ -23,9 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final, TextIO
 
+from bot import texts
 from bot.commands import Incoming, Press
-from bot.router import FILE_SUFFIXES, Router, parse_command
-from summarizer.i18n import Phrase
+from bot.commands.library import FILE_SUFFIXES
+from bot.router import Router, parse_command
 from summarizer.reply import Button, ChatRef, Reply
 
 CHAT = ChatRef("console", "console")
@@ -38,18 +39,6 @@ PASTE_WINDOW = 0.2
 """Seconds within which a line following "/add text" counts as pasted with it: nobody types
 the next line that fast, a terminal paste or a pipe delivers it at once."""
 
-WELCOME = Phrase(
-    de="briefbot-Konsole. /help zeigt die Befehle, !N drückt Knopf N, /quit oder Strg-D beendet.\n"
-    "Mehrzeiligen Text speichern: /add, dann den Text einfügen, zuletzt eine Zeile nur mit „.“.",
-    en="briefbot console. /help lists the commands, !N presses button N, /quit or Ctrl-D ends.\n"
-    "To store multi-line text: /add, then paste the text, then a line with just “.”.",
-)
-PASTE_HINT = Phrase(
-    de="Text einfügen; eine Zeile nur mit „.“ (oder Strg-D) beendet ihn.",
-    en="Paste the text; a line with just “.” (or Ctrl-D) ends it.",
-)
-BUTTON_HINT = Phrase(de="Knöpfe: {buttons}", en="Buttons: {buttons}")
-NO_SUCH_BUTTON = Phrase(de="Diesen Knopf gibt es nicht.", en="There is no such button.")
 
 _ADD = re.compile(r"/add(?:@\S*)?(?:[ \t]+(?P<rest>.*))?", re.IGNORECASE)
 _SINGLE_SOURCE = re.compile(r"[a-z][a-z0-9+.-]*://\S*", re.IGNORECASE)
@@ -142,7 +131,7 @@ class Console:
             loop.call_soon_threadsafe(lines.queue.put_nowait, None)
 
         threading.Thread(target=read, name="console-stdin", daemon=True).start()
-        self._print(WELCOME.get(self.router.language_for(CHAT)))
+        self._print(texts.CONSOLE_WELCOME.get(self.router.language_for(CHAT)))
         try:
             while not lines.ended:
                 self._write(self.prompt)
@@ -162,7 +151,7 @@ class Console:
             return line
         first = (match.group("rest") or "").strip()
         if not first:
-            self._print(PASTE_HINT.get(self.router.language_for(CHAT)))
+            self._print(texts.CONSOLE_PASTE_HINT.get(self.router.language_for(CHAT)))
             return "/add " + await self._until_end(lines, [])
         if _is_single_source(first):
             return line
@@ -207,7 +196,7 @@ class Console:
         if text.startswith("!") and text[1:].strip().isdigit():
             number = int(text[1:].strip())
             if not 1 <= number <= len(self._buttons):
-                self._print(NO_SUCH_BUTTON.get(language))
+                self._print(texts.CONSOLE_NO_SUCH_BUTTON.get(language))
                 return
             action = self._buttons[number - 1].action
             replies = await self.router.press(Press(CHAT, USER, action, is_private=True))
@@ -226,7 +215,7 @@ class Console:
         if reply.buttons:
             self._buttons = reply.buttons
             labels = "  ".join(f"[!{i}] {b.label}" for i, b in enumerate(reply.buttons, 1))
-            self._print(BUTTON_HINT.format(reply.language, buttons=labels))
+            self._print(texts.CONSOLE_BUTTONS.format(reply.language, buttons=labels))
         self._print("")
         message_id = str(self._message_id)
         self.router.delivered(CHAT, reply, message_id)

@@ -19,8 +19,13 @@ from sqlalchemy import Engine, String, Text, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from summarizer.brief import point_key
 from summarizer.db import Base, UTCDateTime
+from summarizer.models import Article, Digest
 from summarizer.reply import ChatRef
+
+SHOWN_CONTEXTS = 50
+"""How many of a chat's latest briefs and digests `shown_points` reads."""
 
 
 class ContextRow(Base):
@@ -135,6 +140,38 @@ class Conversations:
             return _context(row)
 
         return self._write(work)
+
+    def for_digest(self, chat: ChatRef, digest: Digest, *, remember: bool = True) -> Context:
+        """A context for what `digest` showed: its topic, the articles it draws on and its
+        points ("more" goes on from there, follow-ups ask its articles)."""
+        return self.create(
+            chat,
+            topic=digest.topic,
+            article_ids=digest.article_ids(),
+            shown=[point_key(p.text) for p in digest.points],
+            remember=remember,
+        )
+
+    def showed(self, context_id: str, digest: Digest) -> None:
+        """ "More" showed `digest` in the context: its articles and points join it."""
+        self.extend(
+            context_id,
+            article_ids=digest.article_ids(),
+            shown=[point_key(p.text) for p in digest.points],
+        )
+
+    def shown_points(self, chat: ChatRef, article: Callable[[str], Article | None]) -> list[str]:
+        """The texts of the points the chat's recent briefs, "more" presses and digests showed
+        (its contexts that reached it), so a scheduled digest can leave them and their
+        near-duplicates out. `article` loads an article by id."""
+        shown: list[str] = []
+        for context in self.recent(chat, limit=SHOWN_CONTEXTS):
+            keys = set(context.shown)
+            for article_id in context.article_ids:
+                found = article(article_id)
+                if found is not None:
+                    shown += [s.text for s in found.sentences if point_key(s.text) in keys]
+        return list(dict.fromkeys(shown))
 
     def get(self, context_id: str, chat: ChatRef) -> Context | None:
         """The context `context_id` if it was created in `chat` (any thread of it). A button's

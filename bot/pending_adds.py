@@ -24,8 +24,8 @@ from typing import Protocol
 from sqlalchemy import Engine, Integer, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from bot import texts
 from summarizer.db import Base, UTCDateTime
-from summarizer.i18n import Phrase
 from summarizer.reply import ChatRef, Reply
 
 log = logging.getLogger(__name__)
@@ -33,15 +33,6 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 CHECK_EVERY = 30.0
 MAX_ATTEMPTS = 3
-
-RESUMED = Phrase(
-    de="Nach einem Neustart nachgeholt: /add {url}",
-    en="Finished after a restart: /add {url}",
-)
-GAVE_UP = Phrase(
-    de="/add {url} ließ sich nach einem Neustart nicht abschließen. Bitte noch einmal senden.",
-    en="/add {url} could not be finished after a restart. Please send it again.",
-)
 
 
 class PendingAddRow(Base):
@@ -203,10 +194,10 @@ class PendingAddResumer:
         for pending in stale:
             sender = self.senders[pending.chat.platform]
             if pending.attempts > MAX_ATTEMPTS:
-                gave_up = GAVE_UP.format(pending.language, url=pending.url)
+                gave_up = texts.ADD_GAVE_UP.format(pending.language, url=pending.url)
                 replies = [Reply(gave_up, kind="error", language=pending.language)]
             else:
-                note = RESUMED.format(pending.language, url=pending.url)
+                note = texts.ADD_RESUMED.format(pending.language, url=pending.url)
                 replies = [Reply(note, language=pending.language), *await self.finish(pending)]
             try:
                 for reply in replies:

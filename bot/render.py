@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from summarizer.models import Answer, Digest, KeyPoint
+from bot import texts
+from summarizer.models import Answer, Digest
 from summarizer.reply import Button, Reply
 
 log = logging.getLogger(__name__)
@@ -41,16 +42,6 @@ SLACK_ACTION_PREFIX = "briefbot:"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…:;])\s+")
 _SPACE = re.compile(r"\s+")
-
-_LABELS = {
-    "sources": {"de": "Quellen", "en": "Sources"},
-    "also": {"de": "Vielleicht auch", "en": "Possibly also"},
-    "continued": {"de": "Fortsetzung", "en": "continued"},
-}
-
-
-def _label(key: str, language: str) -> str:
-    return _LABELS[key]["de" if language == "de" else "en"]
 
 
 def utf16_len(text: str) -> int:
@@ -136,15 +127,6 @@ def _pack_units(units: Sequence[str], limit: int, measure: Callable[[str], int])
     return messages
 
 
-def _citation_numbers(digest: Digest) -> dict[str, int]:
-    return {ref.id: number for number, ref in enumerate(digest.articles, start=1)}
-
-
-def _point_numbers(point: KeyPoint, numbers: dict[str, int]) -> list[int]:
-    """The sources a point cites: its article, then every other outlet with the same fact."""
-    return [numbers[i] for i in (point.article_id, *point.also_in) if i in numbers]
-
-
 # --------------------------------------------------------------------------- Telegram
 
 
@@ -187,18 +169,16 @@ def _tg_fragments(
 
 
 def _tg_digest_units(reply: Reply, digest: Digest) -> list[str]:
-    numbers = _citation_numbers(digest)
     units = _tg_fragments(reply.title or digest.title, wrap=("<b>", "</b>"))
     units.append("")
     for point in digest.points:
         suffix = "".join(
-            " " + _tg_link(digest.articles[n - 1].url, f"[{n}]")
-            for n in _point_numbers(point, numbers)
+            " " + _tg_link(digest.articles[n - 1].url, f"[{n}]") for n in digest.citations(point)
         )
         units.extend(_tg_fragments(point.text, prefix="• ", suffix=suffix))
     if digest.articles:
         units.append("")
-        units.append(f"<i>{_label('sources', reply.language)}:</i>")
+        units.append(f"<i>{texts.SOURCES_LABEL.get(reply.language)}:</i>")
         for number, ref in enumerate(digest.articles, start=1):
             label = telegram_escape(_short(ref.title or ref.url or ref.id))
             units.append(f"{number}. {_tg_link(ref.url, label)}")
@@ -209,7 +189,7 @@ def _tg_answer_units(reply: Reply, answer: Answer) -> list[str]:
     units = _tg_fragments(reply.title, wrap=("<b>", "</b>")) if reply.title else []
     units.extend(_tg_quote_units(answer))
     if answer.also is not None:
-        units.append(f"<i>{_label('also', reply.language)}:</i>")
+        units.append(f"<i>{texts.ALSO_LABEL.get(reply.language)}:</i>")
         units.extend(_tg_quote_units(answer.also))
     return units
 
@@ -357,12 +337,10 @@ def slack_action_blocks(buttons: Sequence[Button]) -> list[Block]:
 
 
 def _slack_digest_blocks(reply: Reply, digest: Digest) -> list[Block]:
-    numbers = _citation_numbers(digest)
     blocks = [_header(reply.title or digest.title)]
     for point in digest.points:
         suffix = "".join(
-            " " + _slack_link(digest.articles[n - 1].url, f"[{n}]")
-            for n in _point_numbers(point, numbers)
+            " " + _slack_link(digest.articles[n - 1].url, f"[{n}]") for n in digest.citations(point)
         )
         blocks.extend(_sections(point.text, prefix="• ", suffix=suffix))
     sources = [
@@ -370,7 +348,7 @@ def _slack_digest_blocks(reply: Reply, digest: Digest) -> list[Block]:
         for number, ref in enumerate(digest.articles, start=1)
     ]
     if sources:
-        sources[0] = f"*{_label('sources', reply.language)}:* {sources[0]}"
+        sources[0] = f"*{texts.SOURCES_LABEL.get(reply.language)}:* {sources[0]}"
     blocks.extend(_context_blocks(sources))
     return blocks
 
@@ -379,7 +357,7 @@ def _slack_answer_blocks(reply: Reply, answer: Answer) -> list[Block]:
     blocks = [_header(reply.title)] if reply.title else []
     blocks.extend(_slack_quote_blocks(answer))
     if answer.also is not None:
-        blocks.append(_section(f"_{_label('also', reply.language)}:_"))
+        blocks.append(_section(f"_{texts.ALSO_LABEL.get(reply.language)}:_"))
         blocks.extend(_slack_quote_blocks(answer.also))
     return blocks
 
@@ -422,7 +400,7 @@ def slack_messages(reply: Reply) -> list[SlackMessage]:
     pages = [
         tuple(body[i : i + SLACK_BLOCK_LIMIT]) for i in range(0, len(body), SLACK_BLOCK_LIMIT)
     ] or [()]
-    continued = f"({_label('continued', reply.language)})"
+    continued = f"({texts.CONTINUED_LABEL.get(reply.language)})"
     return [
         SlackMessage(_fallback(reply.text) if i == 0 else continued, page)
         for i, page in enumerate(pages)

@@ -233,3 +233,236 @@ ADD_NOT_WEB_URL = Phrase(
     de="„{url}“ ist keine Webadresse: /add nimmt nur http:// und https://.",
     en="“{url}” is not a web address: /add takes only http:// and https://.",
 )
+
+# --- /subscribe, /timezone, /subscriptions, /unsubscribe and the subscribe button -----
+
+SUBSCRIBE_USAGE = Phrase(
+    de=(
+        "/subscribe THEMA [TAGE] UHRZEIT [ZONE] – z. B. /subscribe nordkorea 07:30, "
+        "/subscribe 7:30 nordkorea, /subscribe nordkorea werktags 8 Uhr, "
+        "/subscribe nordkorea mo,do 18:00 Europe/Berlin. Bei der Zeitumstellung: eine Uhrzeit, "
+        "die es an dem Tag nicht gibt (02:30 im März), kommt eine Stunde später (03:30), "
+        "eine doppelte (02:30 im Oktober) einmal, zur ersten."
+    ),
+    en=(
+        "/subscribe TOPIC [DAYS] TIME [ZONE] – e.g. /subscribe nordkorea 07:30, "
+        "/subscribe 7:30 nordkorea, /subscribe nordkorea weekdays 8am, "
+        "/subscribe nordkorea mon,thu 6:30 pm Europe/London. When the clocks change: a time "
+        "that does not exist that day (02:30 in March) comes an hour later (03:30), one that "
+        "occurs twice (02:30 in October) once, at the first."
+    ),
+)
+SUBSCRIBE_SUMMARY = Phrase(
+    de="Tägliches Briefing zu einem Thema abonnieren", en="Get a daily briefing on a topic"
+)
+TIMEZONE_USAGE = Phrase(
+    de="/timezone [ZONE] – z. B. /timezone Europe/Berlin",
+    en="/timezone [ZONE] – e.g. /timezone UTC",
+)
+TIMEZONE_SUMMARY = Phrase(
+    de="Zeitzone des Chats zeigen oder setzen", en="Show or set the chat's time zone"
+)
+SUBSCRIPTIONS_USAGE = Phrase(de="/subscriptions", en="/subscriptions")
+SUBSCRIPTIONS_SUMMARY = Phrase(de="Abos dieses Chats zeigen", en="List this chat's subscriptions")
+UNSUBSCRIBE_USAGE = Phrase(
+    de="/unsubscribe THEMA | NUMMER | alle – z. B. /unsubscribe nordkorea",
+    en="/unsubscribe TOPIC | NUMBER | all – e.g. /unsubscribe nordkorea",
+)
+UNSUBSCRIBE_SUMMARY = Phrase(de="Ein Abo beenden", en="Stop a subscription")
+SUBSCRIBED = Phrase(
+    de=(
+        "Abonniert: {topic}, {when} ({zone}). Erster Versand: {first}, mit allem Neuen der "
+        "24 Stunden davor; danach jeweils, was seit dem letzten Versand neu ist."
+    ),
+    en=(
+        "Subscribed: {topic}, {when} ({zone}). First delivery: {first}, with what is new in "
+        "the 24 hours before it; after that, what is new since the delivery before."
+    ),
+)
+SUBSCRIPTION_MOVED = Phrase(
+    de="Geändert: {topic} jetzt {when} ({zone}). Nächster Versand: {first}.",
+    en="Changed: {topic} is now {when} ({zone}). Next delivery: {first}.",
+)
+ALREADY_SUBSCRIBED = Phrase(
+    de="{topic} ist schon abonniert: {when} ({zone}). Andere Zeit: /subscribe {topic} 18:00",
+    en="{topic} is already subscribed: {when} ({zone}). Another time: /subscribe {topic} 18:00",
+)
+SUBSCRIBE_BUTTON_HINT = Phrase(
+    de="Andere Zeit: /subscribe {topic} 18:00 · Abbestellen: /unsubscribe {topic}",
+    en="Another time: /subscribe {topic} 18:00 · Stop: /unsubscribe {topic}",
+)
+SUBSCRIBED_NO_ARTICLES = Phrase(
+    de="Zu {topic} gibt es noch keine Artikel; sobald welche da sind, kommen sie im Briefing.",
+    en="There are no articles on {topic} yet; once there are, they will be in the briefing.",
+)
+TOO_MANY_SUBSCRIPTIONS = Phrase(
+    de="Dieser Chat hat schon {limit} Abos, mehr geht nicht. /unsubscribe gibt eins frei.",
+    en="This chat already has {limit} subscriptions, the maximum. /unsubscribe frees one.",
+)
+NO_SUBSCRIPTIONS = Phrase(
+    de="Keine Abos in diesem Chat. Beispiel: /subscribe nordkorea 07:30",
+    en="No subscriptions in this chat. Example: /subscribe nordkorea 07:30",
+)
+SUBSCRIPTIONS_TITLE = Phrase(de="Abos in diesem Chat:", en="Subscriptions in this chat:")
+SUBSCRIPTION_LINE = Phrase(
+    de="{number}. {topic} – {when} ({zone}) – nächster Versand {next}",
+    en="{number}. {topic} – {when} ({zone}) – next {next}",
+)
+NO_SUCH_SUBSCRIPTION = Phrase(
+    de="Kein Abo zu „{what}“. /subscriptions zeigt die Abos dieses Chats.",
+    en="No subscription “{what}”. /subscriptions lists this chat's subscriptions.",
+)
+UNSUBSCRIBED = Phrase(de="Abo beendet: {topics}.", en="Unsubscribed: {topics}.")
+SUBSCRIPTION_LIST_CHANGED = Phrase(
+    de="Nr. {number} der zuletzt gezeigten Liste gibt es nicht mehr: die Liste hat sich geändert. /subscriptions zeigt sie neu.",
+    en="Number {number} of the list shown last is gone: the list has changed. /subscriptions shows it again.",
+)
+ZONE_IS = Phrase(
+    de="Zeitzone dieses Chats: {zone}. Ändern, z. B.: /timezone {example}",
+    en="This chat's time zone: {zone}. To change it, e.g.: /timezone {example}",
+)
+ZONE_SET = Phrase(de="Zeitzone ist jetzt {zone}.", en="The time zone is now {zone}.")
+ZONE_MOVED_NONE = Phrase(
+    de="Kein Abo folgt ihr (Abos mit eigener Zone bleiben).",
+    en="No subscription follows it (those with their own zone stay).",
+)
+ZONE_MOVED_ONE = Phrase(de="1 Abo folgt ihr.", en="1 subscription follows it.")
+ZONE_MOVED_MANY = Phrase(de="{moved} Abos folgen ihr.", en="{moved} subscriptions follow it.")
+NO_NEXT_DELIVERY = Phrase(de="keiner", en="none")
+
+# --- /feed, /feeds, /unfeed -----------------------------------------------------------
+
+FEED_USAGE = Phrase(
+    de="/feed URL [MINUTEN] – z. B. /feed https://example.org/rss 30",
+    en="/feed URL [MINUTES] – e.g. /feed https://example.org/rss 30",
+)
+FEED_SUMMARY = Phrase(
+    de="Einem RSS- oder Atom-Feed folgen (Standard alle 15 Minuten)",
+    en="Follow an RSS or Atom feed (every 15 minutes by default)",
+)
+FEEDS_USAGE = Phrase(de="/feeds", en="/feeds")
+FEEDS_SUMMARY = Phrase(de="Verfolgte Feeds mit letztem Abruf", en="Followed feeds and their state")
+UNFEED_USAGE = Phrase(de="/unfeed N – z. B. /unfeed 2", en="/unfeed N – e.g. /unfeed 2")
+UNFEED_SUMMARY = Phrase(de="Einem Feed nicht mehr folgen", en="Stop following a feed")
+FEED_HOW = Phrase(
+    de="So folgst du einem Feed: /feed https://…/rss [Minuten {low}–{high}]",
+    en="To follow a feed: /feed https://…/rss [minutes {low}–{high}]",
+)
+FEED_BAD_INTERVAL = Phrase(
+    de="Das Intervall muss eine Zahl von {low} bis {high} Minuten sein.",
+    en="The interval must be a number from {low} to {high} minutes.",
+)
+TOO_MANY_FEEDS = Phrase(
+    de="Es werden schon {limit} Feeds verfolgt. Entferne zuerst einen mit /unfeed N.",
+    en="{limit} feeds are followed already. Remove one first with /unfeed N.",
+)
+ALREADY_FOLLOWING = Phrase(
+    de="Diesem Feed folge ich schon: #{id} {title}",
+    en="I follow that feed already: #{id} {title}",
+)
+FOLLOWING = Phrase(
+    de="Folge jetzt #{id} {title} ({items} Einträge), Abruf alle {minutes} Minuten. "
+    "Neue Artikel erscheinen im nächsten /brief.",
+    en="Now following #{id} {title} ({items} items), checked every {minutes} minutes. "
+    "New articles show up in the next /brief.",
+)
+NO_FEEDS = Phrase(
+    de="Noch keine Feeds. Folgen mit /feed URL",
+    en="No feeds yet. Follow one with /feed URL",
+)
+FEEDS_TITLE = Phrase(de="Verfolgte Feeds", en="Followed feeds")
+FEED_LINE = Phrase(
+    de="#{id} {title} – alle {minutes} min, {added} Artikel · zuletzt ok: {success}",
+    en="#{id} {title} – every {minutes} min, {added} articles · last success: {success}",
+)
+FEED_ERROR_LINE = Phrase(de="   Fehler {when}: {error}", en="   error {when}: {error}")
+FEED_FAILING = Phrase(de="   ⚠ fällt wiederholt aus", en="   ⚠ failing repeatedly")
+FEED_NEVER = Phrase(de="noch nie", en="never")
+UNFEED_HOW = Phrase(
+    de="Welcher Feed? /unfeed N – die Nummern zeigt /feeds.",
+    en="Which feed? /unfeed N – /feeds shows the numbers.",
+)
+NO_SUCH_FEED = Phrase(
+    de="Keinen Feed #{id} gefunden. /feeds zeigt die Nummern.",
+    en="No feed #{id}. /feeds shows the numbers.",
+)
+UNFOLLOWED = Phrase(de="Feed #{id} {title} entfernt.", en="Stopped following #{id} {title}.")
+
+# --- the console ----------------------------------------------------------------------
+
+CONSOLE_WELCOME = Phrase(
+    de="briefbot-Konsole. /help zeigt die Befehle, !N drückt Knopf N, /quit oder Strg-D beendet.\n"
+    "Mehrzeiligen Text speichern: /add, dann den Text einfügen, zuletzt eine Zeile nur mit „.“.",
+    en="briefbot console. /help lists the commands, !N presses button N, /quit or Ctrl-D ends.\n"
+    "To store multi-line text: /add, then paste the text, then a line with just “.”.",
+)
+CONSOLE_PASTE_HINT = Phrase(
+    de="Text einfügen; eine Zeile nur mit „.“ (oder Strg-D) beendet ihn.",
+    en="Paste the text; a line with just “.” (or Ctrl-D) ends it.",
+)
+CONSOLE_BUTTONS = Phrase(de="Knöpfe: {buttons}", en="Buttons: {buttons}")
+CONSOLE_NO_SUCH_BUTTON = Phrase(de="Diesen Knopf gibt es nicht.", en="There is no such button.")
+
+# --- /add finished after a restart ----------------------------------------------------
+
+ADD_RESUMED = Phrase(
+    de="Nach einem Neustart nachgeholt: /add {url}",
+    en="Finished after a restart: /add {url}",
+)
+ADD_GAVE_UP = Phrase(
+    de="/add {url} ließ sich nach einem Neustart nicht abschließen. Bitte noch einmal senden.",
+    en="/add {url} could not be finished after a restart. Please send it again.",
+)
+
+# --- scheduled digests -------------------------------------------------------------------------
+
+SCHEDULED_TITLE = Phrase(de="Briefing zu {topic} ({when})", en="Briefing on {topic} ({when})")
+NOTHING_NEW = Phrase(
+    de="Nichts Neues zu {topic} seit {since}", en="Nothing new on {topic} since {since}"
+)
+
+# --- labels of rich renderings (Telegram, Slack) ------------------------------------------------
+
+SOURCES_LABEL = Phrase(de="Quellen", en="Sources")
+ALSO_LABEL = Phrase(de="Vielleicht auch", en="Possibly also")
+CONTINUED_LABEL = Phrase(de="Fortsetzung", en="continued")
+
+# --- the command line (`briefbot …`) ------------------------------------------------------------
+
+CLI_BRIEF_NOTHING = Phrase(
+    de="Zu „{topic}“ habe ich keinen Artikel. `briefbot sources` zeigt, was gespeichert ist.",
+    en='I have no article on "{topic}". `briefbot sources` shows what is stored.',
+)
+CLI_DID_YOU_MEAN = Phrase(de="Meintest du: {suggestions}?", en="Did you mean: {suggestions}?")
+CLI_LIBRARY_EMPTY = Phrase(
+    de="Die Bibliothek ist leer. Artikel hinzufügen: briefbot add DATEI|URL",
+    en="The library is empty. Add articles with: briefbot add FILE|URL",
+)
+CLI_NOT_IN_SOURCE = Phrase(de="(nicht in der Quelle)", en="(not in the source)")
+CLI_POSSIBLY_ALSO = Phrase(de="vielleicht auch", en="possibly also")
+CLI_NOT_WEB_URL = Phrase(
+    de="{source}: Das ist keine Webadresse; nur http:// und https:// gehen.",
+    en="{source}: That is not a web address; only http:// and https:// work.",
+)
+CLI_EMPTY_TOPIC = Phrase(de="leeres Thema", en="empty topic")
+CLI_UNKNOWN_LANGUAGE = Phrase(
+    de="unbekannte Sprache {value!r}: de oder en", en="unknown language {value!r}: use de or en"
+)
+CLI_ADDED = Phrase(de="added: {title} ({id})", en="added: {title} ({id})")
+CLI_ALREADY_THERE = Phrase(de="already there: {title} ({id})", en="already there: {title} ({id})")
+CLI_NUMBER_FROM = Phrase(
+    de="eine ganze Zahl ab {low} erwartet, nicht {value!r}",
+    en="expected a whole number of at least {low}, not {value!r}",
+)
+CLI_NUMBER_BETWEEN = Phrase(
+    de="eine ganze Zahl von {low} bis {high} erwartet, nicht {value!r}",
+    en="expected a whole number between {low} and {high}, not {value!r}",
+)
+CLI_HELP_HINT = Phrase(
+    de="briefbot --help zeigt die Befehle", en="briefbot --help lists the commands"
+)
+CLI_BAD_SETTING = Phrase(
+    de="ungültige Einstellung {name}{shown}: {message}",
+    en="invalid setting {name}{shown}: {message}",
+)
+CLI_STDIN_ONCE = Phrase(de="'-' (stdin) geht nur einmal", en="'-' (stdin) can be given once")

@@ -53,7 +53,6 @@ from schedules.clock import Clock, SystemClock
 from schedules.ratelimit import RateLimiter
 from schedules.sending import ChatGone, RetryAfter, Sender, SendError, TransientSendError
 from schedules.subscriptions import Subscription, Subscriptions
-from schedules.timespec import local_time
 from summarizer.brief import point_key
 from summarizer.db import Base, UTCDateTime, as_utc
 from summarizer.models import Article, Digest
@@ -444,7 +443,7 @@ class DigestSource(Protocol):
 
 ShownElsewhere = Callable[[ChatRef], Sequence[str]]
 """chat -> texts of the points the chat was shown outside scheduled digests (/brief, "more");
-the router's `shown_points` fits."""
+`Conversations.shown_points` fits."""
 
 
 class SenderByPlatform:
@@ -468,8 +467,19 @@ class SenderByPlatform:
         return await sender.send(chat, reply)
 
 
-DigestComposer = Callable[[Digest, str, str], Reply]
-"""(digest, language, title) -> the Reply to send; the router's `digest_reply` fits."""
+class DigestPresenter(Protocol):
+    """How a delivery reads, in the chat's language (`bot.presentation.ScheduledDigests`):
+    schedules decide what to send and when, never the words."""
+
+    def digest(self, subscription: Subscription, digest: Digest, language: str) -> Reply:
+        """The digest of what is new for `subscription`."""
+        ...
+
+    def nothing_new(
+        self, subscription: Subscription, since: datetime, language: str, *, now: datetime
+    ) -> Reply:
+        """The line that says nothing arrived on the topic since `since`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -526,11 +536,11 @@ class Deliveries:
         subscriptions: Subscriptions,
         source: DigestSource,
         sender: Sender,
+        presenter: DigestPresenter,
         *,
         clock: Clock | None = None,
         limiter: RateLimiter | None = None,
         language: Callable[[ChatRef], str] | None = None,
-        compose: DigestComposer | None = None,
         silent_when_nothing_new: bool = False,
         points: int = 7,
         backoff: Backoff | None = None,
@@ -560,7 +570,7 @@ class Deliveries:
         self.clock = clock or SystemClock()
         self.limiter = limiter
         self.language = language or (lambda _chat: "de")
-        self.compose = compose or plain_digest_reply
+        self.presenter = presenter
         self.silent_when_nothing_new = silent_when_nothing_new
         self.points = points
         self.backoff = backoff or Backoff()
@@ -755,61 +765,13 @@ class Deliveries:
             language=language,
         )
         if digest.points:
-            title = digest_title(subscription, language)
             points = [ShownPoint(point_key(p.text), p.text, p.article_id) for p in digest.points]
-            return self.compose(digest, language, title), points
+            return self.presenter.digest(subscription, digest, language), points
         if self.silent_when_nothing_new:
             return None, []
-        return nothing_new(subscription, since, language, now=self.clock.now()), []
+        return self.presenter.nothing_new(subscription, since, language, now=self.clock.now()), []
 
     def window_start(self, subscription: Subscription, claim: Claim) -> datetime:
         """Where the digest of this run starts: the previous delivery, else 24 hours before."""
         previous = self.ledger.window_start(subscription.id, before=claim.id)
         return previous if previous is not None else claim.scheduled_at - FIRST_WINDOW
-
-
-def digest_title(subscription: Subscription, language: str) -> str:
-    when = subscription.spec.describe(language)
-    if language == "de":
-        return f"Briefing zu {subscription.topic} ({when})"
-    return f"Briefing on {subscription.topic} ({when})"
-
-
-NOTHING_NEW = {
-    "de": "Nichts Neues zu {topic} seit {since}",
-    "en": "Nothing new on {topic} since {since}",
-}
-
-
-def nothing_new(
-    subscription: Subscription, since: datetime, language: str, *, now: datetime | None = None
-) -> Reply:
-    """ "Nichts Neues zu nordkorea seit Di 07:30": the weekday is enough within the last six
-    days of `now`; further back the date is said too."""
-    zone = subscription.timezone
-    recent = now is not None and now - since < timedelta(days=6)
-    when = local_time(since, zone, language, date=not recent)
-    text = NOTHING_NEW["de" if language == "de" else "en"].format(
-        topic=subscription.topic, since=when
-    )
-    return Reply(text, kind="text", language=language)
-
-
-def plain_digest_reply(digest: Digest, language: str, title: str) -> Reply:
-    """A digest as plain text with numbered sources (used when no router composer is given)."""
-    cited = {i for p in digest.points for i in (p.article_id, *p.also_in)}
-    refs = [ref for ref in digest.articles if ref.id in cited]
-    number = {ref.id: i for i, ref in enumerate(refs, 1)}
-    lines = tuple(
-        f"• {p.text}"
-        + "".join(f" [{number[i]}]" for i in (p.article_id, *p.also_in) if i in number)
-        for p in digest.points
-    )
-    sources = [
-        f"[{number[ref.id]}] {ref.title}" + (f" – {ref.url}" if ref.url else "") for ref in refs
-    ]
-    heading = "Quellen:" if language == "de" else "Sources:"
-    body = [title, *lines, *(["", heading, *sources] if sources else [])]
-    return Reply(
-        "\n".join(body), kind="digest", language=language, title=title, lines=lines, digest=digest
-    )

@@ -139,7 +139,9 @@ class KeyPoint:
 
 @dataclass(frozen=True)
 class Digest:
-    """Key points of one article or across the articles on a topic, each point citable."""
+    """Key points of one article or across the articles on a topic, each point citable.
+
+    `articles` are the sources the points cite, in the order they are first cited."""
 
     title: str
     language: str
@@ -152,6 +154,19 @@ class Digest:
 
     def article(self, article_id: str) -> ArticleRef | None:
         return next((a for a in self.articles if a.id == article_id), None)
+
+    def citations(self, point: KeyPoint) -> tuple[int, ...]:
+        """The numbers a point cites: its article's, then every other outlet's with the same
+        fact; a source's number is its place in `articles` (1-based). The one numbering rule
+        of every rendering: plain text, Telegram, Slack, the CLI."""
+        number = {ref.id: n for n, ref in enumerate(self.articles, 1)}
+        return tuple(number[i] for i in (point.article_id, *point.also_in) if i in number)
+
+    def article_ids(self) -> list[str]:
+        """Every article the digest draws on, sources first, without repeats."""
+        ids = [ref.id for ref in self.articles]
+        ids += [i for p in self.points for i in (p.article_id, *p.also_in)]
+        return list(dict.fromkeys(ids))
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.presentation import ScheduledDigests
 from schedules.sending import Sender
 from summarizer.reply import ChatRef, Reply
 
@@ -192,7 +193,10 @@ def schedule_subscriptions(database: str, chats: Sequence[ChatRef], topic: str) 
     clock = SystemClock(timedelta(seconds=offset_for(3600)))  # an hour before DUE
     subscriptions = Subscriptions(engine)
     sender: Sender = _NeverSends()
-    deliveries = Deliveries(engine, subscriptions, Briefing(Library(engine)), sender, clock=clock)
+    briefing = Briefing(Library(engine))
+    deliveries = Deliveries(
+        engine, subscriptions, briefing, sender, ScheduledDigests(), clock=clock
+    )
     scheduler = DigestScheduler(engine, subscriptions, deliveries, clock=clock)
     ids = []
     for chat in chats:

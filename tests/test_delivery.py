@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.presentation import ScheduledDigests
 from schedules.clock import ManualClock
 from schedules.delivery import Deliveries, SenderByPlatform
 from schedules.scheduler import DigestScheduler, job_id
@@ -55,6 +56,7 @@ class Setup:
             self.subscriptions,
             self.briefing,
             self.sender,
+            ScheduledDigests(),
             clock=self.clock,
             language=lambda _chat: language,
             silent_when_nothing_new=silent,

@@ -8,10 +8,10 @@ import pytest
 
 from bench.hardening import LoopLag, big_feed
 from bench.web_server import Route, WebServer, fixture
+from bot.app import build_router
 from bot.commands import Incoming
 from bot.config import Settings
 from bot.conversation import Conversations
-from bot.feed_commands import feed_commands
 from bot.router import Router
 from schedules.feeds import MAX_FEED_ITEMS, FeedPoller, FeedStore
 from summarizer.fetch import Fetcher
@@ -42,12 +42,7 @@ def parts(sqlite_url: str, tmp_path) -> tuple[Router, FeedStore, Briefing, Fetch
     conversations = Conversations(library.engine)
     conversations.create_tables()
     settings = Settings(BRIEFBOT_DATA_DIR=tmp_path, BRIEFBOT_ADMINS="42")
-    router = Router(
-        briefing,
-        conversations,
-        settings,
-        commands=feed_commands(store, fetcher, default_interval=15),
-    )
+    router, _ = build_router(briefing, conversations, settings, fetcher=fetcher, feeds=store)
     return router, store, briefing, fetcher
 
 

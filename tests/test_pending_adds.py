@@ -54,7 +54,7 @@ async def killed_mid_fetch(app: App, web: WebServer, url: str) -> None:
 def resumer_after(app: App, sender: RecordingSender, minutes: float) -> PendingAddResumer:
     later = datetime.now(UTC) + timedelta(minutes=minutes)
     store = PendingAdds(app.engine, now=lambda: later)
-    return PendingAddResumer(store, app.router.finish_add, {"telegram": sender})
+    return PendingAddResumer(store, app.library_commands.finish_add, {"telegram": sender})
 
 
 async def test_an_add_killed_mid_fetch_is_finished_and_answered_after_a_restart(
@@ -63,8 +63,8 @@ async def test_an_add_killed_mid_fetch_is_finished_and_answered_after_a_restart(
     url = web.route("/kiel/wasserstoff.html", Route(hang=True))
     first = make_app(tmp_path)
     await killed_mid_fetch(first, web, url)
-    assert first.router.pending is not None
-    [pending] = first.router.pending.all()
+    assert first.library_commands.pending is not None
+    [pending] = first.library_commands.pending.all()
     assert (pending.chat, pending.url, pending.language) == (CHAT, url, "de")
 
     web.page("/kiel/wasserstoff.html", fixture("de_article.html"))  # the site answers again
@@ -77,7 +77,10 @@ async def test_an_add_killed_mid_fetch_is_finished_and_answered_after_a_restart(
     assert added.text.startswith("Gespeichert: Kieler Stadtwerke testen Wasserstoffbusse")
     assert added.context_id is not None  # its buttons and follow-ups work like a normal /add
     assert restarted.library.count() == 1 and restarted.library.by_url(url) is not None
-    assert restarted.router.pending is not None and restarted.router.pending.all() == []
+    assert (
+        restarted.library_commands.pending is not None
+        and restarted.library_commands.pending.all() == []
+    )
 
 
 async def test_an_add_that_fails_after_the_restart_is_answered_with_the_reason(
@@ -92,7 +95,7 @@ async def test_an_add_that_fails_after_the_restart_is_answered_with_the_reason(
     note, error = [sent.reply for sent in sender.sent]
     assert note.text.endswith(url)
     assert error.kind == "error" and "404" in error.text
-    assert app.router.pending is not None and app.router.pending.all() == []
+    assert app.library_commands.pending is not None and app.library_commands.pending.all() == []
 
 
 async def test_an_answered_add_leaves_nothing_behind(tmp_path: Path, web: WebServer) -> None:
@@ -101,8 +104,10 @@ async def test_an_answered_add_leaves_nothing_behind(tmp_path: Path, web: WebSer
     message = Incoming(CHAT, "7", f"/add {url}")
     [reply] = await app.router.handle(message)
     assert reply.text.startswith("Gespeichert")
-    assert app.router.pending is not None and len(app.router.pending.all()) == 1  # until sent
+    assert (
+        app.library_commands.pending is not None and len(app.library_commands.pending.all()) == 1
+    )  # until sent
     app.router.answered(message)  # what the adapters do once the replies went out
-    assert app.router.pending.all() == []
+    assert app.library_commands.pending.all() == []
     sender = RecordingSender(ManualClock(datetime.now(UTC)))
     assert await resumer_after(app, sender, 10).resume() == 0 and sender.sent == []

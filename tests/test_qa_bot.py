@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot import texts
+from bot.app import build_router
 from bot.commands import Incoming
 from bot.config import Settings
 from bot.conversation import Conversations
@@ -39,7 +40,8 @@ def router(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Router]:
     for name in ("nordkorea_de.txt", "hafen_de.txt", "sowjetunion_en.txt"):
         briefing.add(FIXTURES / name)
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    yield Router(briefing, Conversations(engine), settings)
+    router, _ = build_router(briefing, Conversations(engine), settings)
+    yield router
     qa.clear_cache()
 
 

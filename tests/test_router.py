@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +13,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import texts
-from bot.commands import Command, Incoming, Press, Request
+from bot import presentation, texts
+from bot.app import build_router
+from bot.commands import MAX_TEXT, Action, Command, Incoming, Press, Pressed, Request
 from bot.config import Settings
 from bot.conversation import Conversations
-from bot.router import MAX_TEXT, Router, parse_command
+from bot.router import Router, parse_command
 from summarizer import extract
 from summarizer.db import Base, make_engine
 from summarizer.errors import UserError
 from summarizer.i18n import Phrase
 from summarizer.library import Library
-from summarizer.models import Document
+from summarizer.models import Digest, Document
 from summarizer.reply import ChatRef, Reply
 from summarizer.service import Briefing
 
@@ -54,27 +56,52 @@ def make_settings(**values: Any) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+@dataclass
+class Group:
+    """A command group of the given commands and button actions (`bot.commands.CommandGroup`)."""
+
+    listed: list[Command] = field(default_factory=list)
+    handled: list[Action] = field(default_factory=list)
+
+    def commands(self) -> list[Command]:
+        return self.listed
+
+    def actions(self) -> list[Action]:
+        return self.handled
+
+
 @pytest.fixture
-def build(tmp_path: Path) -> Callable[..., Router]:
-    """A factory of routers sharing one SQLite file (like several processes would)."""
+def briefing(tmp_path: Path) -> Briefing:
+    """The library every router of a test shares: one SQLite file."""
     engine = make_engine(f"sqlite:///{(tmp_path / 'bot.db').as_posix()}")
     Base.metadata.create_all(engine)
     fetcher = StaticFetcher({"https://news.example/bridge": BRIDGE.read_text()})
-    briefing = Briefing(Library(engine), fetcher=fetcher)
+    return Briefing(Library(engine), fetcher=fetcher)
 
-    def make(**kwargs: Any) -> Router:
-        settings = make_settings(**kwargs.pop("settings", {}))
-        return Router(briefing, Conversations(engine), settings, **kwargs)
+
+@pytest.fixture
+def build(briefing: Briefing) -> Callable[..., Router]:
+    """A factory of routers with every command group on the shared library (like several
+    processes would have); `groups` adds more, `settings` sets environment values."""
+
+    def make(
+        *, settings: dict[str, str] | None = None, groups: list[Group] | None = None
+    ) -> Router:
+        conversations = Conversations(briefing.library.engine)
+        router, _ = build_router(
+            briefing, conversations, make_settings(**(settings or {})), groups=groups or []
+        )
+        return router
 
     return make
 
 
 @pytest.fixture
-def router(build: Callable[..., Router]) -> Router:
+def router(build: Callable[..., Router], briefing: Briefing) -> Router:
     router = build()
-    router.briefing.add(HAFEN)
-    router.briefing.add(RATHAUS)
-    router.briefing.add(BRIDGE)
+    briefing.add(HAFEN)
+    briefing.add(RATHAUS)
+    briefing.add(BRIDGE)
     return router
 
 
@@ -126,7 +153,7 @@ async def test_start_and_help_list_every_command_with_an_example(
         Phrase(de="/ping – z. B. /ping", en="/ping – e.g. /ping"),
         Phrase("Test", "Test"),
     )
-    router = build(commands=[extra])
+    router = build(groups=[Group([extra])])
     start = await one(router, "/start")
     assert "/brief" in start.text and start.language == "de"
     help_text = (await one(router, "/help")).text
@@ -135,7 +162,7 @@ async def test_start_and_help_list_every_command_with_an_example(
     assert "/brief nordkorea" in help_text and "z. B. /ping" in help_text
     assert (await one(router, "/ping")).text == "pong"
     assert ("ping", "Test") in router.command_menu("en")
-    assert [name for name, _ in router.command_menu("de")][:3] == ["start", "help", "brief"]
+    assert [name for name, _ in router.command_menu("de")][:4] == ["start", "help", "lang", "brief"]
 
 
 async def test_brief_cites_every_point_and_offers_buttons(router: Router) -> None:
@@ -189,10 +216,12 @@ async def test_invisible_characters_around_a_topic_are_ignored(router: Router) -
     assert reply.title == "Kernpunkte: hafen" and reply.digest is not None
 
 
-async def test_a_close_runner_up_is_quoted_after_the_answer(router: Router) -> None:
+async def test_a_close_runner_up_is_quoted_after_the_answer(
+    router: Router, briefing: Briefing
+) -> None:
     """Two sentences the scorer cannot tell apart: both are quoted and cited, the second
     introduced as 'possibly also'."""
-    router.briefing.add(QA_FIXTURES / "hallenbad_de.txt")
+    briefing.add(QA_FIXTURES / "hallenbad_de.txt")
     await one(router, "/brief hallenbad")
     reply = await one(router, "Wann wird das Hallenbad in Lindenau eröffnet?")
     assert reply.answer is not None and reply.answer.also is not None
@@ -262,16 +291,26 @@ async def test_reply_to_an_older_digest_uses_that_digests_articles(router: Route
     assert reply.answer is not None and "64 million" in reply.text
 
 
-async def test_a_scheduled_digest_without_context_can_be_followed_up(router: Router) -> None:
-    digest = router.briefing.brief("rathaus")
+async def test_a_scheduled_digest_without_context_can_be_followed_up(
+    router: Router, briefing: Briefing
+) -> None:
+    digest = briefing.brief("rathaus")
     router.delivered(GROUP, Reply("digest", kind="digest", digest=digest), "900")
     reply = await one(router, "Wann ist die Eröffnung geplant?", GROUP, reply_to_message_id="900")
     assert reply.answer is not None and "2027" in reply.text
 
 
-async def test_digest_reply_composes_scheduled_digests_like_a_brief(router: Router) -> None:
-    digest = router.briefing.brief("hafen", points=3)
-    reply = router.digest_reply(digest, "de", "Täglich: hafen")  # schedules' DigestComposer
+def scheduled(briefing: Briefing, digest: Digest, language: str, title: str) -> Reply:
+    """A digest as a scheduled delivery composes it (`ScheduledDigests`), under `title`."""
+    context = Conversations(briefing.library.engine).for_digest(
+        ChatRef("", ""), digest, remember=False
+    )
+    return presentation.digest_reply(digest, language, title=title, context_id=context.id)
+
+
+async def test_scheduled_digests_read_like_a_brief(router: Router, briefing: Briefing) -> None:
+    digest = briefing.brief("hafen", points=3)
+    reply = scheduled(briefing, digest, "de", "Täglich: hafen")
     assert reply.text.startswith("Täglich: hafen") and reply.context_id
     assert f"sources:{reply.context_id}" in [b.action for b in reply.buttons]
     assert (await one(router, "Wie viele Schiffe lagen vor der Einfahrt?")).kind == "usage"
@@ -289,20 +328,20 @@ async def test_commands_and_actions_registered_later(build: Callable[..., Router
     async def later(request: Request) -> list[Reply]:
         return [Reply("später")]
 
-    async def action(press: Press, router: Router) -> list[Reply]:
-        return [Reply(press.action)]
+    async def action(pressed: Pressed) -> list[Reply]:
+        return [Reply(pressed.press.action)]
 
     router = build()
-    router.register(Command("later", later, Phrase("/later", "/later"), Phrase("l", "l")))
-    router.register_action("subscribe", action)
+    later_command = Command("later", later, Phrase("/later", "/later"), Phrase("l", "l"))
+    router.add(Group([later_command], [Action("subscribe", action)]))
     assert (await one(router, "/later")).text == "später"
     assert "/later" in (await one(router, "/help")).text
     [pressed] = await router.press(Press(PRIVATE, "7", "subscribe:x"))
     assert pressed.text == "subscribe:x"
     with pytest.raises(ValueError):
-        router.register(Command("brief", later, Phrase("/b", "/b"), Phrase("b", "b")))
+        router.add(Group([Command("brief", later, Phrase("/b", "/b"), Phrase("b", "b"))]))
     with pytest.raises(ValueError):
-        router.register_action("sources", action)
+        router.add(Group(handled=[Action("sources", action)]))
 
 
 async def test_ask_searches_the_whole_library(router: Router) -> None:
@@ -360,13 +399,13 @@ async def test_add_url_goes_through_the_fetcher(build: Callable[..., Router]) ->
 
 @pytest.mark.parametrize("address", ["ftp://news.example/bridge", "http://", "file:///etc/hosts"])
 async def test_add_of_an_address_that_is_no_web_page(
-    build: Callable[..., Router], address: str
+    build: Callable[..., Router], address: str, briefing: Briefing
 ) -> None:
     """Not stored as text ("no article text in it" would mislead): says http(s) only."""
     router = build()
     reply = await one(router, f"/add {address}")
     assert reply.kind == "usage" and address in reply.text and "https://" in reply.text
-    assert await asyncio.to_thread(router.briefing.sources) == []
+    assert await asyncio.to_thread(briefing.sources) == []
 
 
 async def test_extract_errors_are_one_translated_line(build: Callable[..., Router]) -> None:
@@ -431,22 +470,22 @@ async def test_unknown_and_expired_buttons(router: Router) -> None:
 
 
 async def test_registered_actions_get_their_button_and_presses(
-    build: Callable[..., Router],
+    build: Callable[..., Router], briefing: Briefing
 ) -> None:
     pressed: list[str] = []
 
-    async def subscribe(press: Press, router: Router) -> list[Reply]:
-        pressed.append(press.action)
+    async def subscribe(press: Pressed) -> list[Reply]:
+        pressed.append(press.press.action)
         return [Reply("abonniert")]
 
-    router = build(actions={"subscribe": subscribe})
-    router.briefing.add(HAFEN)
+    router = build(groups=[Group(handled=[Action("subscribe", subscribe)])])
+    briefing.add(HAFEN)
     digest = await one(router, "/brief hafen")
     assert "subscribe:hafen" in [b.action for b in digest.buttons]
     [reply] = await router.press(Press(PRIVATE, "7", "subscribe:hafen"))
     assert reply.text == "abonniert" and pressed == ["subscribe:hafen"]
     with pytest.raises(ValueError):
-        build(actions={"more": subscribe})
+        build(groups=[Group(handled=[Action("more", subscribe)])])
 
 
 # --- language ------------------------------------------------------------------------------
@@ -496,10 +535,16 @@ async def test_handler_failures_never_escape(
         raise UserError("nope", de="Geht nicht.", en="Cannot do.")
 
     router = build(
-        commands=[
-            Command("broken", broken, Phrase("/broken", "/broken"), Phrase("b", "b")),
-            Command("refusing", refusing, Phrase("/refusing", "/refusing"), Phrase("r", "r")),
-        ]
+        groups=[
+            Group(
+                [
+                    Command("broken", broken, Phrase("/broken", "/broken"), Phrase("b", "b")),
+                    Command(
+                        "refusing", refusing, Phrase("/refusing", "/refusing"), Phrase("r", "r")
+                    ),
+                ]
+            )
+        ],
     )
     with caplog.at_level(logging.ERROR):
         reply = await one(router, "/broken")
@@ -513,9 +558,11 @@ async def test_handler_failures_never_escape(
 # --- access --------------------------------------------------------------------------------
 
 
-async def test_only_allowed_chats_get_answers(build: Callable[..., Router]) -> None:
+async def test_only_allowed_chats_get_answers(
+    build: Callable[..., Router], briefing: Briefing
+) -> None:
     router = build(settings={"BRIEFBOT_ALLOWED_CHATS": "42, T0123"})
-    router.briefing.add(HAFEN)
+    briefing.add(HAFEN)
     refused = await say(router, "/brief hafen", GROUP)
     assert len(refused) == 1 and refused[0].kind == "refusal"
     assert refused[0].digest is None and "Lindholm" not in refused[0].text
@@ -528,22 +575,30 @@ async def test_only_allowed_chats_get_answers(build: Callable[..., Router]) -> N
     assert (await one(router, "/brief hafen", CONSOLE)).kind == "digest"
 
 
-async def test_only_admins_may_add(build: Callable[..., Router]) -> None:
+async def test_only_admins_may_add(build: Callable[..., Router], briefing: Briefing) -> None:
     async def secret(request: Request) -> list[Reply]:
         return [Reply("ok")]
 
     router = build(
         settings={"BRIEFBOT_ADMINS": "1,slack:U1"},
-        commands=[
-            Command(
-                "secret", secret, Phrase("/secret", "/secret"), Phrase("s", "s"), admin_only=True
+        groups=[
+            Group(
+                [
+                    Command(
+                        "secret",
+                        secret,
+                        Phrase("/secret", "/secret"),
+                        Phrase("s", "s"),
+                        admin_only=True,
+                    )
+                ]
             )
         ],
     )
     text = "/add " + RATHAUS.read_text()
     refused = await one(router, text, user_id="2")
     assert refused.text == texts.ADMIN_ONLY.get("de")
-    assert router.briefing.sources() == []
+    assert briefing.sources() == []
     assert (await one(router, "/secret", user_id="2")).kind == "refusal"
     assert (await one(router, "/secret", user_id="1")).text == "ok"
     assert (await one(router, "/secret", ChatRef("slack", "C1"), user_id="U1")).text == "ok"
@@ -592,14 +647,14 @@ async def test_an_over_long_topic_is_called_a_topic(router: Router) -> None:
     assert (await one(router, "/brief " + "x" * 201)).text.startswith("The topic is too long")
 
 
-async def test_the_follow_up_hint_fits_the_kind_of_chat(router: Router) -> None:
+async def test_the_follow_up_hint_fits_the_kind_of_chat(router: Router, briefing: Briefing) -> None:
     private = await one(router, "/brief rathaus")
     assert "Einfach schreiben" in private.text
     group = await one(router, "/brief rathaus", GROUP)
     assert "Einfach schreiben" not in group.text
     assert group.text.endswith("Fragen dazu? Auf diese Nachricht antworten.")
-    scheduled = router.digest_reply(router.briefing.brief("rathaus"), "en", "Daily: rathaus")
-    assert scheduled.text.endswith("Reply to this message to ask a follow-up.")  # any chat
+    scheduled_digest = scheduled(briefing, briefing.brief("rathaus"), "en", "Daily: rathaus")
+    assert scheduled_digest.text.endswith("Reply to this message to ask a follow-up.")
     # "more points" keeps the hint of the chat it is pressed in
     lindholm = await one(router, "/brief lindholm")
     more = Press(PRIVATE, "7", f"more:{lindholm.context_id}", is_private=True)
@@ -626,7 +681,7 @@ async def test_a_buttons_context_works_only_in_the_chat_that_created_it(router: 
 
 
 async def test_add_of_an_existing_file_of_another_type_in_the_console(
-    build: Callable[..., Router], tmp_path: Path
+    build: Callable[..., Router], tmp_path: Path, briefing: Briefing
 ) -> None:
     router = build()
     plain = tmp_path / "hostname"
@@ -635,7 +690,7 @@ async def test_add_of_an_existing_file_of_another_type_in_the_console(
     assert reply.kind == "error" and "Dateityp" in reply.text and ".html" in reply.text
     folder = await one(router, f"/add {tmp_path}", CONSOLE)
     assert folder.kind == "error" and folder.text == "Das ist ein Ordner, keine Datei."
-    assert router.briefing.sources() == []  # nothing stored
+    assert briefing.sources() == []  # nothing stored
 
 
 @pytest.mark.parametrize("quoted", ['"rathaus"', "„rathaus“", "'rathaus'", "«rathaus»"])
@@ -673,7 +728,7 @@ async def test_a_database_outage_is_one_log_line_per_message(
     folder.mkdir()
     engine = make_engine(f"sqlite:///{(folder / 'bot.db').as_posix()}")
     Base.metadata.create_all(engine)
-    router = Router(Briefing(Library(engine)), Conversations(engine), make_settings())
+    router, _ = build_router(Briefing(Library(engine)), Conversations(engine), make_settings())
     assert (await one(router, "/brief hafen")).kind != "error"
     folder.rename(tmp_path / "gone")  # the database goes away under the running router
     engine.dispose()

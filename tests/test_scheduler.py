@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.presentation import ScheduledDigests
 from schedules.clock import ManualClock
 from schedules.delivery import UNCONFIRMED, Deliveries, DigestSource
 from schedules.ratelimit import Limits, Rate, RateLimiter
@@ -50,7 +51,13 @@ def build(
     briefing = Briefing(library)
     source: DigestSource = DyingBriefing(briefing) if dying else briefing
     deliveries = Deliveries(
-        library.engine, subscriptions, source, sender, clock=clock, limiter=limiter
+        library.engine,
+        subscriptions,
+        source,
+        sender,
+        ScheduledDigests(),
+        clock=clock,
+        limiter=limiter,
     )
     scheduler = DigestScheduler(library.engine, subscriptions, deliveries, clock=clock, grace=grace)
     return Stack(subscriptions, deliveries, scheduler)

@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import texts
 from bot.app import App, build_app, build_components
-from bot.commands import Command, Request
+from bot.commands import Action, Command, Request
 from bot.retry import RetryPolicy
 from bot.router import Router
 from bot.seen_updates import SeenUpdates
@@ -155,9 +155,17 @@ async def test_slash_command_is_acknowledged_before_it_is_answered(
         await release.wait()
         return [Reply("fertig")]
 
-    router = Router(app.briefing, app.conversations, app.settings,
-                    commands=[Command("slow", slow, Phrase("/slow", "/slow"), Phrase("x", "x"))])  # fmt: skip
-    bot = make_bot(router, api, process_before_response=False)
+    class Slow:
+        """A command group of one command that answers only when released."""
+
+        def commands(self) -> list[Command]:
+            return [Command("slow", slow, Phrase("/slow", "/slow"), Phrase("x", "x"))]
+
+        def actions(self) -> list[Action]:
+            return []
+
+    app.router.add(Slow())
+    bot = make_bot(app.router, api, process_before_response=False)
     body = slash(api, "/slow", "")
     assert await dispatch(bot, body) == 200  # returned while the handler still waits
     assert api.posted() == []

@@ -12,14 +12,17 @@ import pytest
 
 from bot.app import build_app
 from bot.commands import Incoming, Press
+from bot.commands.subscriptions import SubscriptionCommands
 from bot.config import Settings
+from bot.conversation import Conversations
+from bot.presentation import ScheduledDigests
 from bot.router import Router
-from bot.subscription_commands import SubscriptionCommands, subscription_commands
 from schedules.clock import ManualClock
 from schedules.delivery import Deliveries
 from schedules.scheduler import DigestScheduler, job_id
 from schedules.subscriptions import Subscriptions
 from summarizer.reply import ChatRef
+from summarizer.service import Briefing
 from tests.conftest import FIXTURES
 from tests.fakes.recording_sender import RecordingSender
 
@@ -32,6 +35,11 @@ class Bot:
     router: Router
     subscriptions: Subscriptions
     scheduler: DigestScheduler
+    briefing: Briefing
+    conversations: Conversations
+
+    def shown_points(self, chat: ChatRef) -> list[str]:
+        return self.conversations.shown_points(chat, article=self.briefing.article)
 
     async def say(self, text: str, *, language: str = "de", chat: ChatRef = CHAT) -> str:
         message = Incoming(chat, "u1", text, is_private=False, user_language=language)
@@ -47,22 +55,16 @@ def make_bot(tmp_path: Path, **settings: Any) -> Bot:
     app = build_app(config)
     clock = ManualClock(NOW)
     subscriptions = Subscriptions(app.engine)
+    sender = RecordingSender(clock)
     deliveries = Deliveries(
-        app.engine, subscriptions, app.briefing, RecordingSender(clock), clock=clock
+        app.engine, subscriptions, app.briefing, sender, ScheduledDigests(), clock=clock
     )
     scheduler = DigestScheduler(app.engine, subscriptions, deliveries, clock=clock)
-    commands = SubscriptionCommands(
-        subscriptions, scheduler, config, briefing=app.briefing, clock=clock
-    )
-    router = Router(
-        app.briefing,
-        app.conversations,
-        config,
-        commands=commands.commands(),
-        actions=commands.actions(),
+    app.router.add(
+        SubscriptionCommands(subscriptions, scheduler, config, briefing=app.briefing, clock=clock)
     )
     app.briefing.add(FIXTURES / "schedules" / "hafen_1.txt")
-    return Bot(router, subscriptions, scheduler)
+    return Bot(app.router, subscriptions, scheduler, app.briefing, app.conversations)
 
 
 async def test_subscribe_confirms_time_zone_and_first_delivery(tmp_path: Path) -> None:
@@ -292,7 +294,8 @@ async def test_brief_offers_the_button(tmp_path: Path) -> None:
 def test_the_contract_function_lists_the_four_commands(tmp_path: Path) -> None:
     config = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
     bot = make_bot(tmp_path)
-    names = [c.name for c in subscription_commands(bot.subscriptions, bot.scheduler, config)]
+    group = SubscriptionCommands(bot.subscriptions, bot.scheduler, config)
+    names = [c.name for c in group.commands()]
     assert names == ["subscribe", "timezone", "subscriptions", "unsubscribe"]
 
 
@@ -316,21 +319,22 @@ async def test_commands_without_arguments_get_the_usage_line(tmp_path: Path) -> 
 async def test_a_digest_leaves_out_what_a_brief_in_the_chat_showed(tmp_path: Path) -> None:
     bot = make_bot(tmp_path)
     [reply] = await bot.router.handle(Incoming(CHAT, "u1", "/brief nordkorea"))
-    assert bot.router.shown_points(CHAT) == []  # not sent yet
+    assert bot.shown_points(CHAT) == []  # not sent yet
     bot.router.delivered(CHAT, reply, "m1")  # what the adapters report once it is sent
     answer = reply.text
-    shown = bot.router.shown_points(CHAT)
+    shown = bot.shown_points(CHAT)
     assert len(shown) >= 5 and all(text in answer for text in shown)
-    assert bot.router.shown_points(ChatRef("telegram", "-2")) == []
+    assert bot.shown_points(ChatRef("telegram", "-2")) == []
 
     sender = RecordingSender(bot.scheduler.clock)  # type: ignore[arg-type]
     deliveries = Deliveries(
         bot.scheduler.deliveries.ledger.engine,
         bot.subscriptions,
-        bot.router.briefing,
+        bot.briefing,
         sender,
+        ScheduledDigests(),
         clock=bot.scheduler.clock,
-        shown_elsewhere=bot.router.shown_points,
+        shown_elsewhere=bot.shown_points,
     )
     await bot.say("/subscribe nordkorea 12:30")
     [subscription] = bot.subscriptions.for_chat(CHAT)

@@ -1,20 +1,20 @@
-"""The shape of a chat command: what arrives (`Incoming`), what a handler gets (`Request`), and
-how a command is declared (`Command`). The router dispatches; modules that add commands (feeds,
-subscriptions) declare them with these types and hand them to the router.
+"""The one interface between the router and the commands: what arrives (`Incoming`, `Press`),
+what a handler gets (`Request`, `Pressed`), and how a group of commands declares itself
+(`CommandGroup`: its `Command`s and button `Action`s).
+
+Each module in this package is one group (brief and ask; sources and add; subscriptions;
+feeds; settings). `bot.router.Router.add(group)` registers a group; `bot.app` decides which.
+Handlers return `Reply` objects made by `bot.presentation`; they hold no prose themselves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from summarizer.i18n import Phrase
 from summarizer.reply import ChatRef, Reply
-
-if TYPE_CHECKING:
-    from bot.router import Router
-
 
 FILENAME_BY_TYPE = {"text/plain": "document.txt", "text/markdown": "document.md",
                     "text/html": "document.html", "text": "document.txt",
@@ -55,21 +55,31 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Request:
-    """What a command handler gets: the message, the parsed arguments and the reply language."""
+    """What a command handler gets: the message, the parsed arguments and the reply language.
+
+    A handler whose work is only done once the reply reached the chat (a recorded `/add URL`)
+    appends a callback to `when_answered`; the router runs it when the adapter reports the
+    replies sent (`Router.answered`)."""
 
     message: Incoming
     command: str
     args: str
     language: str
-    router: Router = field(repr=False)
+    when_answered: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
 
 Handler = Callable[[Request], Awaitable[list[Reply]]]
 
+MAX_TEXT = 20_000
+"""Longest message the router reads for a command (unless it allows more) or a question."""
+
 
 @dataclass(frozen=True)
 class Command:
-    """A slash command: its name (without "/"), handler, usage line and one-line help."""
+    """A slash command: its name (without "/"), handler, usage line and one-line help.
+
+    `max_text` is the longest message it reads (/add takes whole pasted articles); `files`
+    marks the one command a sent file goes to (with the file in `Incoming.attachment`)."""
 
     name: str
     handler: Handler
@@ -77,6 +87,8 @@ class Command:
     summary: Phrase
     admin_only: bool = False
     aliases: tuple[str, ...] = ()
+    max_text: int = MAX_TEXT
+    files: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,4 +105,30 @@ class Press:
     is_private: bool = False
 
 
-ActionHandler = Callable[[Press, "Router"], Awaitable[list[Reply]]]
+@dataclass(frozen=True)
+class Pressed:
+    """What a button handler gets: the press, the action's payload ("more:abc" -> "abc") and
+    the reply language."""
+
+    press: Press
+    payload: str
+    language: str
+
+
+ActionHandler = Callable[[Pressed], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class Action:
+    """A kind of button: presses of buttons whose action is "prefix:payload" go to `handler`."""
+
+    prefix: str
+    handler: ActionHandler
+
+
+class CommandGroup(Protocol):
+    """A module's commands and button actions, as it hands them to `Router.add`."""
+
+    def commands(self) -> list[Command]: ...
+
+    def actions(self) -> list[Action]: ...
