@@ -261,11 +261,7 @@ class SubscriptionCommands:
             found = self.subscriptions.find(chat, what)
             chosen = [found] if found is not None else []
         if not chosen:
-            raise UserError(
-                "no_subscription",
-                de=NOT_FOUND.format("de", what=what),
-                en=NOT_FOUND.format("en", what=what),
-            )
+            raise UserError("no_subscription", NOT_FOUND.filled(what=what))
         for subscription in chosen:
             self.subscriptions.remove(subscription.id)
             self.scheduler.unschedule(subscription.id)
@@ -288,11 +284,7 @@ class SubscriptionCommands:
                 return [shown]
         elif not 1 <= number <= len(subscriptions):
             return []
-        raise UserError(
-            "subscription_list_changed",
-            de=LIST_CHANGED.format("de", number=number),
-            en=LIST_CHANGED.format("en", number=number),
-        )
+        raise UserError("subscription_list_changed", LIST_CHANGED.filled(number=number))
 
     def chat_zone(self, chat: ChatRef) -> str:
         """The chat's /timezone, else BRIEFBOT_TIMEZONE."""
@@ -318,11 +310,7 @@ class SubscriptionCommands:
             return _reply(ALREADY.format(language, **_describe(existing, language)), language)
         limit = self.settings.max_subscriptions
         if existing is None and self.subscriptions.count(chat) >= limit:
-            raise UserError(
-                "too_many_subscriptions",
-                de=TOO_MANY.format("de", limit=limit),
-                en=TOO_MANY.format("en", limit=limit),
-            )
+            raise UserError("too_many_subscriptions", TOO_MANY.filled(limit=limit))
         subscription, created = self.subscriptions.subscribe(
             chat, topic, spec, now=self.clock.now(), zone_from_chat=zone_from_chat, user_id=user_id
         )

@@ -40,6 +40,7 @@ from summarizer import extract
 from summarizer.db import Base, UTCDateTime, make_engine
 from summarizer.errors import FetchError, TransientFetchError, UserError
 from summarizer.fetch import FEED_KINDS, Fetcher
+from summarizer.i18n import Phrase
 from summarizer.service import Briefing
 from summarizer.urls import canonical_url
 
@@ -55,6 +56,12 @@ about 0.4 ms per entry and holds the interpreter lock for long stretches)."""
 _ITEM_OPEN = re.compile(rb"<(?:[A-Za-z][\w.-]*:)?(?:item|entry)[\s>/]")
 _ITEM_CLOSE = re.compile(rb"</(?:[A-Za-z][\w.-]*:)?(?:item|entry)\s*>")
 MIN_CONTENT_CHARS = 400  # an item without a usable link is added from its own text above this
+
+NOT_A_FEED = Phrase(de="Das ist kein RSS- oder Atom-Feed.", en="That is not an RSS or Atom feed.")
+POLL_TIMED_OUT = Phrase(
+    de="Abruf dauerte länger als {seconds:g} s.", en="Poll took longer than {seconds:g} s."
+)
+POLL_FAILED = Phrase(de="Unerwarteter Fehler beim Abruf.", en="Unexpected error while polling.")
 
 
 class FeedRow(Base):
@@ -168,11 +175,7 @@ class ParsedFeed:
 
 
 def not_a_feed() -> FetchError:
-    return FetchError(
-        "not_feed",
-        de="Das ist kein RSS- oder Atom-Feed.",
-        en="That is not an RSS or Atom feed.",
-    )
+    return FetchError("not_feed", NOT_A_FEED)
 
 
 def _published(entry: Any) -> datetime | None:
@@ -491,18 +494,10 @@ class FeedPoller:
         except UserError as error:
             failure = error
         except TimeoutError:
-            failure = TransientFetchError(
-                "timeout",
-                de=f"Abruf dauerte länger als {self.budget:g} s.",
-                en=f"Poll took longer than {self.budget:g} s.",
-            )
+            failure = TransientFetchError("timeout", POLL_TIMED_OUT.filled(seconds=self.budget))
         except Exception:
             log.exception("feed %s: unexpected error", feed.url)
-            failure = FetchError(
-                "internal",
-                de="Unerwarteter Fehler beim Abruf.",
-                en="Unexpected error while polling.",
-            )
+            failure = FetchError("internal", POLL_FAILED)
         updated = await asyncio.to_thread(
             self.store.record_failure, feed.id, now=now, error=failure
         )
