@@ -54,11 +54,25 @@ _DAY_GROUPS: dict[str, tuple[int, ...]] = {
     "weekends": WEEKEND,
     "wochenende": WEEKEND,
 }
-_SHORT = {
-    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
+DAY_NAMES = tuple(
+    Phrase(de=de, en=en)
+    for de, en in zip(
+        ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
+        ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+        strict=True,
+    )
+)
+"""A day's short name, Monday first, as /subscriptions and digest headers show it."""
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+DAILY = Phrase(de="täglich", en="daily")
+ON_WEEKDAYS = Phrase(de="werktags", en="weekdays")
+ON_WEEKENDS = Phrase(de="am Wochenende", en="weekends")
+_DAY_GROUP_NAMES = {ALL_DAYS: DAILY, WEEKDAYS: ON_WEEKDAYS, WEEKEND: ON_WEEKENDS}
+DAY_AND_DATE = Phrase(
+    de="{day} {when:%d.%m.} {when:%H:%M}", en="{day} {when.day} {month} {when:%H:%M}"
+)
+"""A moment with its date, as no reader can misread it: "Fr 04.12. 07:30" / "Fri 4 Dec 07:30"
+(`month` is the English short name; German writes the month as a number)."""
 _TIME = re.compile(
     r"^(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<mark>uhr|h|am|pm|a\.m\.|p\.m\.)?$",
     re.IGNORECASE,
@@ -144,28 +158,21 @@ class SubscriptionRequest:
 
 
 def describe_days(days: tuple[int, ...], language: str) -> str:
-    de = language == "de"
-    if days == ALL_DAYS:
-        return "täglich" if de else "daily"
-    if days == WEEKDAYS:
-        return "werktags" if de else "weekdays"
-    if days == WEEKEND:
-        return "am Wochenende" if de else "weekends"
-    names = _SHORT["de" if de else "en"]
-    return ", ".join(names[d] for d in days)
+    """ "täglich", "werktags", "am Wochenende" for the usual groups, else "Mo, Do"."""
+    group = _DAY_GROUP_NAMES.get(days)
+    if group is not None:
+        return group.get(language)
+    return ", ".join(DAY_NAMES[d].get(language) for d in days)
 
 
 def local_time(when: datetime, zone: str, language: str, *, date: bool = True) -> str:
     """A moment as a chat reads it, in `zone`, 24-hour clock, a date no reader can misread:
     "Fr 04.12. 07:30" / "Fri 4 Dec 07:30" ("Fr 07:30" / "Fri 07:30" without `date`)."""
     local = when.astimezone(zoneinfo.ZoneInfo(zone))
-    de = language == "de"
-    day = _SHORT["de" if de else "en"][local.weekday()]
+    day = DAY_NAMES[local.weekday()].get(language)
     if not date:
         return f"{day} {local:%H:%M}"
-    if de:
-        return f"{day} {local:%d.%m.} {local:%H:%M}"
-    return f"{day} {local.day} {_MONTHS_EN[local.month - 1]} {local:%H:%M}"
+    return DAY_AND_DATE.format(language, day=day, when=local, month=_MONTHS_EN[local.month - 1])
 
 
 def days_from_cron(field: str) -> tuple[int, ...]:
