@@ -81,8 +81,8 @@ class FeedRow(Base):
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error_de: Mapped[str | None] = mapped_column(Text)
-    last_error_en: Mapped[str | None] = mapped_column(Text)
+    last_error_de: Mapped[str | None] = mapped_column(Text)  # the last error's Phrase,
+    last_error_en: Mapped[str | None] = mapped_column(Text)  # one column per language
     failures: Mapped[int] = mapped_column(Integer, default=0)
     articles_added: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -123,8 +123,8 @@ class Feed:
     last_modified: str | None = None
     last_success_at: datetime | None = None
     last_error_at: datetime | None = None
-    last_error_de: str | None = None
-    last_error_en: str | None = None
+    last_error_phrase: Phrase | None = None
+    """What the last failed poll told the user (its time is `last_error_at`); None before any."""
     failures: int = 0
     articles_added: int = 0
     added_by: str = ""
@@ -134,7 +134,9 @@ class Feed:
         return self.failures >= FAILING_AFTER
 
     def last_error(self, language: str) -> str | None:
-        return self.last_error_de if language == "de" else self.last_error_en
+        """`last_error_phrase` in `language`: kept for /feeds (bot/feed_commands.py) until it
+        reads the Phrase itself."""
+        return self.last_error_phrase.get(language) if self.last_error_phrase else None
 
     @classmethod
     def of(cls, row: FeedRow) -> Feed:
@@ -148,8 +150,11 @@ class Feed:
             last_modified=row.last_modified,
             last_success_at=row.last_success_at,
             last_error_at=row.last_error_at,
-            last_error_de=row.last_error_de,
-            last_error_en=row.last_error_en,
+            last_error_phrase=(
+                Phrase(de=row.last_error_de or "", en=row.last_error_en or "")
+                if row.last_error_de or row.last_error_en
+                else None
+            ),
             failures=row.failures or 0,
             articles_added=row.articles_added or 0,
             added_by=row.added_by or "",
@@ -353,8 +358,8 @@ class FeedStore:
             row.failures = (row.failures or 0) + 1
             row.last_polled_at = now
             row.last_error_at = now
-            row.last_error_de = error.message("de")
-            row.last_error_en = error.message("en")
+            row.last_error_de = error.phrase.de
+            row.last_error_en = error.phrase.en
             delay = timedelta(minutes=row.interval_minutes) * (2 ** min(row.failures, 16))
             row.next_poll_at = now + min(delay, MAX_BACKOFF)
             return Feed.of(row)
