@@ -226,9 +226,9 @@ def feeds_reply(feeds: Sequence[Feed], language: str) -> Reply:
                 success=success,
             )
         )
-        error = feed.last_error(language)
-        if error and (feed.last_success_at is None or feed.failures):
+        if feed.last_error and (feed.last_success_at is None or feed.failures):
             when = utc_time(feed.last_error_at, language)
+            error = feed.last_error.get(language)
             lines.append(texts.FEED_ERROR_LINE.format(language, when=when, error=error))
         if feed.failing:
             lines.append(texts.FEED_FAILING.get(language))

@@ -151,8 +151,7 @@ def _origin(url: str) -> tuple[str, str, int] | None:
 
 
 def _download_failed() -> UserError:
-    failed = texts.FILE_DOWNLOAD_FAILED
-    return UserError("download", de=failed.de, en=failed.en)
+    return UserError("download", texts.FILE_DOWNLOAD_FAILED)
 
 
 async def _unavailable() -> bytes:

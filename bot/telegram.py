@@ -86,8 +86,7 @@ def attachment_of(document: Document) -> Attachment:
             return bytes(await file.download_as_bytearray())
         except TelegramError as error:
             log.warning("telegram file %s not downloaded: %s", document.file_id, error)
-            failed = texts.FILE_DOWNLOAD_FAILED
-            raise UserError("download", de=failed.de, en=failed.en) from error
+            raise UserError("download", texts.FILE_DOWNLOAD_FAILED) from error
 
     return Attachment(filename=filename, size=document.file_size, download=download)
 

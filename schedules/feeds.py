@@ -40,6 +40,7 @@ from summarizer import extract
 from summarizer.db import Base, UTCDateTime, make_engine
 from summarizer.errors import FetchError, TransientFetchError, UserError
 from summarizer.fetch import FEED_KINDS, Fetcher
+from summarizer.i18n import Phrase
 from summarizer.service import Briefing
 from summarizer.urls import canonical_url
 
@@ -55,6 +56,12 @@ about 0.4 ms per entry and holds the interpreter lock for long stretches)."""
 _ITEM_OPEN = re.compile(rb"<(?:[A-Za-z][\w.-]*:)?(?:item|entry)[\s>/]")
 _ITEM_CLOSE = re.compile(rb"</(?:[A-Za-z][\w.-]*:)?(?:item|entry)\s*>")
 MIN_CONTENT_CHARS = 400  # an item without a usable link is added from its own text above this
+
+NOT_A_FEED = Phrase(de="Das ist kein RSS- oder Atom-Feed.", en="That is not an RSS or Atom feed.")
+POLL_TIMED_OUT = Phrase(
+    de="Abruf dauerte länger als {seconds:g} s.", en="Poll took longer than {seconds:g} s."
+)
+POLL_FAILED = Phrase(de="Unerwarteter Fehler beim Abruf.", en="Unexpected error while polling.")
 
 
 class FeedRow(Base):
@@ -74,8 +81,8 @@ class FeedRow(Base):
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error_de: Mapped[str | None] = mapped_column(Text)
-    last_error_en: Mapped[str | None] = mapped_column(Text)
+    last_error_de: Mapped[str | None] = mapped_column(Text)  # the last error's Phrase,
+    last_error_en: Mapped[str | None] = mapped_column(Text)  # one column per language
     failures: Mapped[int] = mapped_column(Integer, default=0)
     articles_added: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -116,8 +123,8 @@ class Feed:
     last_modified: str | None = None
     last_success_at: datetime | None = None
     last_error_at: datetime | None = None
-    last_error_de: str | None = None
-    last_error_en: str | None = None
+    last_error: Phrase | None = None
+    """What the last failed poll told the user (its time is `last_error_at`); None before any."""
     failures: int = 0
     articles_added: int = 0
     added_by: str = ""
@@ -125,9 +132,6 @@ class Feed:
     @property
     def failing(self) -> bool:
         return self.failures >= FAILING_AFTER
-
-    def last_error(self, language: str) -> str | None:
-        return self.last_error_de if language == "de" else self.last_error_en
 
     @classmethod
     def of(cls, row: FeedRow) -> Feed:
@@ -141,8 +145,11 @@ class Feed:
             last_modified=row.last_modified,
             last_success_at=row.last_success_at,
             last_error_at=row.last_error_at,
-            last_error_de=row.last_error_de,
-            last_error_en=row.last_error_en,
+            last_error=(
+                Phrase(de=row.last_error_de or "", en=row.last_error_en or "")
+                if row.last_error_de or row.last_error_en
+                else None
+            ),
             failures=row.failures or 0,
             articles_added=row.articles_added or 0,
             added_by=row.added_by or "",
@@ -168,11 +175,7 @@ class ParsedFeed:
 
 
 def not_a_feed() -> FetchError:
-    return FetchError(
-        "not_feed",
-        de="Das ist kein RSS- oder Atom-Feed.",
-        en="That is not an RSS or Atom feed.",
-    )
+    return FetchError("not_feed", NOT_A_FEED)
 
 
 def _published(entry: Any) -> datetime | None:
@@ -350,8 +353,8 @@ class FeedStore:
             row.failures = (row.failures or 0) + 1
             row.last_polled_at = now
             row.last_error_at = now
-            row.last_error_de = error.message("de")
-            row.last_error_en = error.message("en")
+            row.last_error_de = error.phrase.de
+            row.last_error_en = error.phrase.en
             delay = timedelta(minutes=row.interval_minutes) * (2 ** min(row.failures, 16))
             row.next_poll_at = now + min(delay, MAX_BACKOFF)
             return Feed.of(row)
@@ -491,18 +494,10 @@ class FeedPoller:
         except UserError as error:
             failure = error
         except TimeoutError:
-            failure = TransientFetchError(
-                "timeout",
-                de=f"Abruf dauerte länger als {self.budget:g} s.",
-                en=f"Poll took longer than {self.budget:g} s.",
-            )
+            failure = TransientFetchError("timeout", POLL_TIMED_OUT.filled(seconds=self.budget))
         except Exception:
             log.exception("feed %s: unexpected error", feed.url)
-            failure = FetchError(
-                "internal",
-                de="Unerwarteter Fehler beim Abruf.",
-                en="Unexpected error while polling.",
-            )
+            failure = FetchError("internal", POLL_FAILED)
         updated = await asyncio.to_thread(
             self.store.record_failure, feed.id, now=now, error=failure
         )

@@ -19,6 +19,7 @@ from datetime import datetime
 from functools import cache
 
 from summarizer.errors import UserError
+from summarizer.i18n import Phrase
 
 ALL_DAYS: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
 WEEKDAYS: tuple[int, ...] = (0, 1, 2, 3, 4)
@@ -53,11 +54,25 @@ _DAY_GROUPS: dict[str, tuple[int, ...]] = {
     "weekends": WEEKEND,
     "wochenende": WEEKEND,
 }
-_SHORT = {
-    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
+DAY_NAMES = tuple(
+    Phrase(de=de, en=en)
+    for de, en in zip(
+        ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
+        ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+        strict=True,
+    )
+)
+"""A day's short name, Monday first, as /subscriptions and digest headers show it."""
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+DAILY = Phrase(de="täglich", en="daily")
+ON_WEEKDAYS = Phrase(de="werktags", en="weekdays")
+ON_WEEKENDS = Phrase(de="am Wochenende", en="weekends")
+_DAY_GROUP_NAMES = {ALL_DAYS: DAILY, WEEKDAYS: ON_WEEKDAYS, WEEKEND: ON_WEEKENDS}
+DAY_AND_DATE = Phrase(
+    de="{day} {when:%d.%m.} {when:%H:%M}", en="{day} {when.day} {month} {when:%H:%M}"
+)
+"""A moment with its date, as no reader can misread it: "Fr 04.12. 07:30" / "Fri 4 Dec 07:30"
+(`month` is the English short name; German writes the month as a number)."""
 _TIME = re.compile(
     r"^(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<mark>uhr|h|am|pm|a\.m\.|p\.m\.)?$",
     re.IGNORECASE,
@@ -69,6 +84,43 @@ _CLOCK_WORDS = {"uhr", "h", "o'clock"}
 time: "9 o'clock" may mean 21:00."""
 _FILLERS = {"um", "at", "am", "on"}
 """Joining words ("fussball um 9 Uhr", "am wochenende") that belong to neither topic nor time."""
+
+NO_TIME = Phrase(
+    de="Bitte eine Uhrzeit angeben, z. B. /subscribe nordkorea 07:30",
+    en="Please give a time, e.g. /subscribe nordkorea 07:30",
+)
+NOT_UNDERSTOOD = Phrase(
+    de="„{token}“ verstehe ich hier nicht. Beispiel: /subscribe nordkorea mo,do 18:00 Europe/Berlin",
+    en="I don't understand “{token}” here. Example: /subscribe nordkorea mon,thu 18:00 Europe/Berlin",
+)
+NO_TOPIC = Phrase(
+    de="Welches Thema? Beispiel: /subscribe nordkorea 07:30",
+    en="Which topic? Example: /subscribe nordkorea 07:30",
+)
+TOPIC_TOO_LONG = Phrase(
+    de="Das Thema ist zu lang (höchstens {limit} Zeichen).",
+    en="The topic is too long (at most {limit} characters).",
+)
+NOT_A_TIME = Phrase(
+    de="„{token}“ ist keine Uhrzeit. Bitte so: 07:30",
+    en="“{token}” is not a time. Please write it like 07:30",
+)
+NO_SUCH_TIME_12H = Phrase(
+    de="{token} gibt es nicht: mit am/pm Stunden 1–12, Minuten 0–59.",
+    en="{token} is not a time of day: with am/pm hours 1–12, minutes 0–59.",
+)
+NO_SUCH_TIME = Phrase(
+    de="{token} gibt es nicht: Stunden 0–23, Minuten 0–59.",
+    en="{token} is not a time of day: hours 0–23, minutes 0–59.",
+)
+NOT_A_DAY = Phrase(
+    de="„{day}“ ist kein Wochentag. Beispiel: /subscribe nordkorea mo,do 18:00",
+    en="“{day}” is not a day of the week. Example: /subscribe nordkorea mon,thu 18:00",
+)
+UNKNOWN_ZONE = Phrase(
+    de="Die Zeitzone „{zone}“ kenne ich nicht. Bitte einen IANA-Namen wie Europe/Berlin oder UTC.",
+    en="I don't know the time zone “{zone}”. Please use an IANA name such as Europe/Berlin or UTC.",
+)
 
 
 @dataclass(frozen=True)
@@ -106,28 +158,21 @@ class SubscriptionRequest:
 
 
 def describe_days(days: tuple[int, ...], language: str) -> str:
-    de = language == "de"
-    if days == ALL_DAYS:
-        return "täglich" if de else "daily"
-    if days == WEEKDAYS:
-        return "werktags" if de else "weekdays"
-    if days == WEEKEND:
-        return "am Wochenende" if de else "weekends"
-    names = _SHORT["de" if de else "en"]
-    return ", ".join(names[d] for d in days)
+    """ "täglich", "werktags", "am Wochenende" for the usual groups, else "Mo, Do"."""
+    group = _DAY_GROUP_NAMES.get(days)
+    if group is not None:
+        return group.get(language)
+    return ", ".join(DAY_NAMES[d].get(language) for d in days)
 
 
 def local_time(when: datetime, zone: str, language: str, *, date: bool = True) -> str:
     """A moment as a chat reads it, in `zone`, 24-hour clock, a date no reader can misread:
     "Fr 04.12. 07:30" / "Fri 4 Dec 07:30" ("Fr 07:30" / "Fri 07:30" without `date`)."""
     local = when.astimezone(zoneinfo.ZoneInfo(zone))
-    de = language == "de"
-    day = _SHORT["de" if de else "en"][local.weekday()]
+    day = DAY_NAMES[local.weekday()].get(language)
     if not date:
         return f"{day} {local:%H:%M}"
-    if de:
-        return f"{day} {local:%d.%m.} {local:%H:%M}"
-    return f"{day} {local.day} {_MONTHS_EN[local.month - 1]} {local:%H:%M}"
+    return DAY_AND_DATE.format(language, day=day, when=local, month=_MONTHS_EN[local.month - 1])
 
 
 def days_from_cron(field: str) -> tuple[int, ...]:
@@ -148,11 +193,7 @@ def parse_subscription(text: str) -> SubscriptionRequest:
         (i for i in range(len(tokens) - 1, -1, -1) if _looks_like_time(tokens[i])), None
     )
     if position is None:
-        raise UserError(
-            "no_time",
-            de="Bitte eine Uhrzeit angeben, z. B. /subscribe nordkorea 07:30",
-            en="Please give a time, e.g. /subscribe nordkorea 07:30",
-        )
+        raise UserError("no_time", NO_TIME)
     hour, minute = parse_clock(tokens[position])
     days: tuple[int, ...] | None = None
     zone: str | None = None
@@ -165,11 +206,7 @@ def parse_subscription(text: str) -> SubscriptionRequest:
         elif zone is None:
             zone = parse_timezone(token)
         else:
-            raise UserError(
-                "bad_spec",
-                de=f"„{token}“ verstehe ich hier nicht. Beispiel: /subscribe nordkorea mo,do 18:00 Europe/Berlin",
-                en=f"I don't understand “{token}” here. Example: /subscribe nordkorea mon,thu 18:00 Europe/Berlin",
-            )
+            raise UserError("bad_spec", NOT_UNDERSTOOD.filled(token=token))
     start = _before_filler(tokens, position)
     end = start
     while start > 0 and days is None and parse_days(tokens[start - 1]) is not None:
@@ -181,17 +218,9 @@ def parse_subscription(text: str) -> SubscriptionRequest:
         _check_not_a_broken_day_list(tokens[start - 1])
     topic = " ".join(tokens[:start]).strip().strip("\"'„“”")
     if not topic:
-        raise UserError(
-            "empty_topic",
-            de="Welches Thema? Beispiel: /subscribe nordkorea 07:30",
-            en="Which topic? Example: /subscribe nordkorea 07:30",
-        )
+        raise UserError("empty_topic", NO_TOPIC)
     if len(topic) > MAX_TOPIC_CHARS:
-        raise UserError(
-            "topic_too_long",
-            de=f"Das Thema ist zu lang (höchstens {MAX_TOPIC_CHARS} Zeichen).",
-            en=f"The topic is too long (at most {MAX_TOPIC_CHARS} characters).",
-        )
+        raise UserError("topic_too_long", TOPIC_TOO_LONG.filled(limit=MAX_TOPIC_CHARS))
     return SubscriptionRequest(topic, TimeSpec(hour, minute, days or ALL_DAYS, zone))
 
 
@@ -222,11 +251,7 @@ def _time_first(tokens: list[str]) -> SubscriptionRequest | None:
     if not topic:
         return None
     if len(topic) > MAX_TOPIC_CHARS:
-        raise UserError(
-            "topic_too_long",
-            de=f"Das Thema ist zu lang (höchstens {MAX_TOPIC_CHARS} Zeichen).",
-            en=f"The topic is too long (at most {MAX_TOPIC_CHARS} characters).",
-        )
+        raise UserError("topic_too_long", TOPIC_TOO_LONG.filled(limit=MAX_TOPIC_CHARS))
     return SubscriptionRequest(topic, TimeSpec(hour, minute, tuple(sorted(days)) or ALL_DAYS, zone))
 
 
@@ -241,27 +266,15 @@ def parse_clock(token: str) -> tuple[int, int]:
     """
     match = _TIME.match(token.strip())
     if match is None or (match["minute"] is None and match["mark"] is None):
-        raise UserError(
-            "bad_time",
-            de=f"„{token}“ ist keine Uhrzeit. Bitte so: 07:30",
-            en=f"“{token}” is not a time. Please write it like 07:30",
-        )
+        raise UserError("bad_time", NOT_A_TIME.filled(token=token))
     hour, minute = int(match["hour"]), int(match["minute"] or 0)
     mark = (match["mark"] or "").lower().replace(".", "")
     if mark in ("am", "pm"):
         if not 1 <= hour <= 12 or minute > 59:
-            raise UserError(
-                "bad_time",
-                de=f"{token} gibt es nicht: mit am/pm Stunden 1–12, Minuten 0–59.",
-                en=f"{token} is not a time of day: with am/pm hours 1–12, minutes 0–59.",
-            )
+            raise UserError("bad_time", NO_SUCH_TIME_12H.filled(token=token))
         return hour % 12 + (12 if mark == "pm" else 0), minute
     if hour > 23 or minute > 59:
-        raise UserError(
-            "bad_time",
-            de=f"{token} gibt es nicht: Stunden 0–23, Minuten 0–59.",
-            en=f"{token} is not a time of day: hours 0–23, minutes 0–59.",
-        )
+        raise UserError("bad_time", NO_SUCH_TIME.filled(token=token))
     return hour, minute
 
 
@@ -302,22 +315,14 @@ def _check_not_a_broken_day_list(token: str) -> None:
     if not known or len(known) == len(parts):
         return
     unknown = next(p for p in parts if p not in known)
-    raise UserError(
-        "bad_day",
-        de=f"„{unknown}“ ist kein Wochentag. Beispiel: /subscribe nordkorea mo,do 18:00",
-        en=f"“{unknown}” is not a day of the week. Example: /subscribe nordkorea mon,thu 18:00",
-    )
+    raise UserError("bad_day", NOT_A_DAY.filled(day=unknown))
 
 
 def parse_timezone(name: str) -> str:
     """An IANA zone name in its canonical spelling ("europe/berlin" -> "Europe/Berlin")."""
     canonical = _zone_names().get(name.strip().lower())
     if canonical is None:
-        raise UserError(
-            "bad_zone",
-            de=f"Die Zeitzone „{name}“ kenne ich nicht. Bitte einen IANA-Namen wie Europe/Berlin oder UTC.",
-            en=f"I don't know the time zone “{name}”. Please use an IANA name such as Europe/Berlin or UTC.",
-        )
+        raise UserError("bad_zone", UNKNOWN_ZONE.filled(zone=name))
     return canonical
 
 

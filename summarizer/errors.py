@@ -1,4 +1,4 @@
-"""The exceptions the core raises for a user to read, each with its message in German and English.
+"""The exceptions the core raises for a user to read, each with its message as a `Phrase`.
 
     UserError            anything the user can fix or should know: one short line, no traceback
     ├── ExtractError     a file or page holds no usable article (missing, empty, unreadable)
@@ -6,23 +6,30 @@
         └── TransientFetchError  ... for a reason that may pass (time-out, network, DNS, 5xx):
                                  worth trying again later, as the feed poller does
 
-`code` is a stable machine word for tests and logs; `message(language)` is what a chat shows.
+`code` is a stable machine word for tests and logs; `phrase` is the message in German and
+English and `message(language)` is what a chat shows. Write a message once per language as a
+module-level Phrase next to the code that raises it; a message with values has `{placeholders}`
+and is raised as `UserError(code, PHRASE.filled(value=...))`, because the reader's language is
+known only where the error is shown.
 """
 
 from __future__ import annotations
 
+from summarizer.i18n import Phrase
+
 
 class UserError(Exception):
-    """An error with a short, translated message for the user."""
+    """An error with a short message for the user in both languages; `str()` is the English
+    one, which is what logs and tracebacks show."""
 
-    def __init__(self, code: str, *, de: str, en: str) -> None:
-        super().__init__(en)
+    def __init__(self, code: str, phrase: Phrase) -> None:
+        super().__init__(phrase.en)
         self.code = code
-        self.de = de
-        self.en = en
+        self.phrase = phrase
 
     def message(self, language: str) -> str:
-        return self.de if language == "de" else self.en
+        """The message in `language` (German for "de", English otherwise)."""
+        return self.phrase.get(language)
 
 
 class ExtractError(UserError):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from summarizer import clean
 from summarizer.errors import ExtractError
+from summarizer.i18n import Phrase
 from summarizer.models import Document, Sentence
 from summarizer.text import (
     check_language,
@@ -88,25 +89,26 @@ class _Block:
     lines: int = 1
 
 
+ERRORS = {
+    "missing_file": Phrase(de="Die Datei gibt es nicht.", en="That file does not exist."),
+    "empty": Phrase(de="Darin steht kein Artikeltext.", en="There is no article text in it."),
+    "encoding": Phrase(
+        de="Die Zeichenkodierung ist nicht lesbar (UTF-8 oder Latin-1 erwartet).",
+        en="The text encoding is unreadable (expected UTF-8 or Latin-1).",
+    ),
+    "not_article": Phrase(
+        de="Auf der Seite ist kein Artikel zu finden.", en="No article found on that page."
+    ),
+    "file_type": Phrase(
+        de="Dieser Dateityp geht nicht: bitte .txt, .md oder .html.",
+        en="That file type is not supported: use .txt, .md or .html.",
+    ),
+}
+"""What each ExtractError code tells the user; the code is also what tests and logs match."""
+
+
 def _error(code: str) -> ExtractError:
-    messages = {
-        "missing_file": ("Die Datei gibt es nicht.", "That file does not exist."),
-        "empty": ("Darin steht kein Artikeltext.", "There is no article text in it."),
-        "encoding": (
-            "Die Zeichenkodierung ist nicht lesbar (UTF-8 oder Latin-1 erwartet).",
-            "The text encoding is unreadable (expected UTF-8 or Latin-1).",
-        ),
-        "not_article": (
-            "Auf der Seite ist kein Artikel zu finden.",
-            "No article found on that page.",
-        ),
-        "file_type": (
-            "Dieser Dateityp geht nicht: bitte .txt, .md oder .html.",
-            "That file type is not supported: use .txt, .md or .html.",
-        ),
-    }
-    de, en = messages[code]
-    return ExtractError(code, de=de, en=en)
+    return ExtractError(code, ERRORS[code])
 
 
 def _plain_line(line: str) -> str:

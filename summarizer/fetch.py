@@ -27,6 +27,7 @@ import httpx
 
 from summarizer import extract
 from summarizer.errors import ExtractError, FetchError, TransientFetchError
+from summarizer.i18n import Phrase
 from summarizer.models import Document
 from summarizer.ssrf import AddressGuard, PinnedTransport, Resolver, system_resolver
 from summarizer.urls import canonical_url
@@ -121,13 +122,34 @@ class Download:
         return decode(self.body, self.charset)
 
 
+STATUS = Phrase(de="Die Seite antwortete mit {status}.", en="The page returned {status}.")
+TOO_LARGE = Phrase(de="Zu groß: mehr als {size}.", en="Too large: more than {size}.")
+TIMED_OUT = Phrase(de="Zeitüberschreitung nach {seconds:g} s.", en="Timed out after {seconds:g} s.")
+UNSUPPORTED_TYPE = Phrase(
+    de="Nicht unterstützter Inhaltstyp ({media_type}).",
+    en="Unsupported content type ({media_type}).",
+)
+TOO_MANY_REDIRECTS = Phrase(de="Zu viele Weiterleitungen.", en="Too many redirects.")
+INVALID_URL = Phrase(de="Das ist keine gültige Adresse.", en="That is not a valid address.")
+UNREACHABLE = Phrase(de="Die Seite ist nicht erreichbar.", en="Could not connect to the page.")
+FEED_NOT_ARTICLE = Phrase(
+    de="Kein Artikel, sondern ein Feed – zum Abonnieren: /feed URL",
+    en="Not an article but a feed – to follow it: /feed URL",
+)
+UNSUPPORTED_ENCODING = Phrase(
+    de="Nicht unterstützte Kodierung ({encoding}).",
+    en="Unsupported content encoding ({encoding}).",
+)
+BADLY_COMPRESSED = Phrase(
+    de="Die Seite ist fehlerhaft komprimiert.", en="The page is badly compressed."
+)
+
+
 class StatusError(FetchError):
     """The server answered with an error status (kept in `status`); see `status_error`."""
 
     def __init__(self, status: int) -> None:
-        super().__init__(
-            "status", de=f"Die Seite antwortete mit {status}.", en=f"The page returned {status}."
-        )
+        super().__init__("status", STATUS.filled(status=status))
         self.status = status
 
 
@@ -140,60 +162,35 @@ def status_error(status: int) -> StatusError:
 
 
 def too_large(limit: int) -> FetchError:
-    size = f"{limit / 1_000_000:g} MB"
-    return FetchError(
-        "too_large", de=f"Zu groß: mehr als {size}.", en=f"Too large: more than {size}."
-    )
+    return FetchError("too_large", TOO_LARGE.filled(size=f"{limit / 1_000_000:g} MB"))
 
 
 def timed_out(seconds: float) -> TransientFetchError:
-    return TransientFetchError(
-        "timeout",
-        de=f"Zeitüberschreitung nach {seconds:g} s.",
-        en=f"Timed out after {seconds:g} s.",
-    )
+    return TransientFetchError("timeout", TIMED_OUT.filled(seconds=seconds))
 
 
 def unsupported_type(media_type: str) -> FetchError:
-    return FetchError(
-        "content_type",
-        de=f"Nicht unterstützter Inhaltstyp ({media_type}).",
-        en=f"Unsupported content type ({media_type}).",
-    )
+    return FetchError("content_type", UNSUPPORTED_TYPE.filled(media_type=media_type))
 
 
 def too_many_redirects() -> FetchError:
-    return FetchError("redirects", de="Zu viele Weiterleitungen.", en="Too many redirects.")
+    return FetchError("redirects", TOO_MANY_REDIRECTS)
 
 
 def invalid_url() -> FetchError:
-    return FetchError(
-        "invalid_url", de="Das ist keine gültige Adresse.", en="That is not a valid address."
-    )
+    return FetchError("invalid_url", INVALID_URL)
 
 
 def unreachable() -> TransientFetchError:
-    return TransientFetchError(
-        "network",
-        de="Die Seite ist nicht erreichbar.",
-        en="Could not connect to the page.",
-    )
+    return TransientFetchError("network", UNREACHABLE)
 
 
 def feed_not_article() -> ExtractError:
-    return ExtractError(
-        "not_article",
-        de="Kein Artikel, sondern ein Feed – zum Abonnieren: /feed URL",
-        en="Not an article but a feed – to follow it: /feed URL",
-    )
+    return ExtractError("not_article", FEED_NOT_ARTICLE)
 
 
 def unsupported_encoding(encoding: str) -> FetchError:
-    return FetchError(
-        "content_encoding",
-        de=f"Nicht unterstützte Kodierung ({encoding}).",
-        en=f"Unsupported content encoding ({encoding}).",
-    )
+    return FetchError("content_encoding", UNSUPPORTED_ENCODING.filled(encoding=encoding))
 
 
 class CappedDecoder:
@@ -245,11 +242,7 @@ class CappedDecoder:
                 )
             out = self._zlib.decompress(data, room)
         except (zlib.error, brotli.error):
-            raise FetchError(
-                "decode",
-                de="Die Seite ist fehlerhaft komprimiert.",
-                en="The page is badly compressed.",
-            ) from None
+            raise FetchError("decode", BADLY_COMPRESSED) from None
         if self._zlib.unconsumed_tail:
             raise too_large(self.limit)
         return self._count(out)

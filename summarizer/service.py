@@ -19,6 +19,7 @@ from summarizer import digest as single_article
 from summarizer import extract, qa
 from summarizer import search as topic_search
 from summarizer.errors import FetchError, UserError
+from summarizer.i18n import Phrase
 from summarizer.library import Library
 from summarizer.models import (
     Added,
@@ -36,6 +37,15 @@ BRIEF_ARTICLES = 30  # a 7-point brief draws on at most this many of the best ma
 BRIEF_DEPTH = 8  # best-ranked sentences read per article (more when points are excluded)
 MAX_DEPTH = 30
 ANSWER_ARTICLES = 10  # articles searched for a question asked without a brief
+
+NO_FETCHER = Phrase(
+    de="Dieser Bot ruft keine Adressen ab. Sende den Text oder eine Datei.",
+    en="This bot does not fetch web addresses. Send the text or a file instead.",
+)
+UNKNOWN_ARTICLE = Phrase(
+    de="Keinen Artikel mit der Kennung {article_id!r} gefunden. /sources listet alle.",
+    en="No article with the id {article_id!r}. /sources lists them all.",
+)
 
 
 class DocumentFetcher(Protocol):
@@ -82,11 +92,7 @@ class Briefing:
     async def add_url(self, url: str) -> Added:
         """Fetch and store the article at `url`, unless its canonical URL is stored already."""
         if self.fetcher is None:
-            raise FetchError(
-                "no_fetcher",
-                de="Dieser Bot ruft keine Adressen ab. Sende den Text oder eine Datei.",
-                en="This bot does not fetch web addresses. Send the text or a file instead.",
-            )
+            raise FetchError("no_fetcher", NO_FETCHER)
         canonical = self.fetcher.canonical(url)
         known = self.library.by_url(canonical)
         if known is not None:
@@ -233,8 +239,4 @@ def _with_url(document: Document, url: str) -> Document:
 
 
 def _unknown_article(article_id: str) -> UserError:
-    return UserError(
-        "unknown_article",
-        de=f"Keinen Artikel mit der Kennung {article_id!r} gefunden. /sources listet alle.",
-        en=f"No article with the id {article_id!r}. /sources lists them all.",
-    )
+    return UserError("unknown_article", UNKNOWN_ARTICLE.filled(article_id=article_id))

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from summarizer.errors import FetchError, TransientFetchError
+from summarizer.i18n import Phrase
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -36,16 +37,17 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
 
+FORBIDDEN = Phrase(de="Diese Adresse ist nicht erlaubt.", en="That address is not allowed.")
+UNRESOLVABLE = Phrase(
+    de="Den Server dieser Adresse gibt es nicht.", en="That host name could not be found."
+)
+
 
 class AddressNotAllowed(FetchError):
     """The URL points at an address this server must not fetch from; nothing was connected."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(
-            "forbidden",
-            de="Diese Adresse ist nicht erlaubt.",
-            en="That address is not allowed.",
-        )
+        super().__init__("forbidden", FORBIDDEN)
         self.reason = reason
 
 
@@ -200,11 +202,7 @@ async def system_resolver(host: str, port: int) -> Sequence[str]:
 
 
 def unresolvable() -> TransientFetchError:
-    return TransientFetchError(
-        "dns",
-        de="Den Server dieser Adresse gibt es nicht.",
-        en="That host name could not be found.",
-    )
+    return TransientFetchError("dns", UNRESOLVABLE)
 
 
 class AddressGuard:

@@ -532,7 +532,7 @@ async def test_handler_failures_never_escape(
         raise RuntimeError("boom")
 
     async def refusing(request: Request) -> list[Reply]:
-        raise UserError("nope", de="Geht nicht.", en="Cannot do.")
+        raise UserError("nope", Phrase(de="Geht nicht.", en="Cannot do."))
 
     router = build(
         groups=[

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,6 +13,7 @@ from schedules.timespec import (
     WEEKDAYS,
     TimeSpec,
     days_from_cron,
+    local_time,
     parse_subscription,
     parse_timezone,
 )
@@ -135,6 +138,18 @@ def test_describes_days_in_both_languages() -> None:
     assert TimeSpec(8, 0, WEEKDAYS).describe("de") == "werktags 08:00"
     assert TimeSpec(18, 0, (0, 3)).describe("de") == "Mo, Do 18:00"
     assert TimeSpec(18, 0, (0, 3)).describe("en") == "Mon, Thu 18:00"
+
+
+def test_day_groups_and_moments_read_the_same_in_both_languages() -> None:
+    assert TimeSpec(9, 0, (5, 6)).describe("de") == "am Wochenende 09:00"
+    assert TimeSpec(9, 0, (5, 6)).describe("en") == "weekends 09:00"
+    assert TimeSpec(8, 0, WEEKDAYS).describe("en") == "weekdays 08:00"
+    friday = datetime(2026, 12, 4, 6, 30, tzinfo=UTC)
+    assert local_time(friday, "Europe/Berlin", "de") == "Fr 04.12. 07:30"
+    assert local_time(friday, "Europe/Berlin", "en") == "Fri 4 Dec 07:30"
+    assert local_time(friday, "America/New_York", "de", date=False) == "Fr 01:30"
+    assert local_time(friday, "America/New_York", "en", date=False) == "Fri 01:30"
+    assert local_time(datetime(2027, 1, 31, 23, 5, tzinfo=UTC), "UTC", "fr") == "Sun 31 Jan 23:05"
 
 
 def test_zone_names_are_canonical() -> None:

@@ -156,11 +156,7 @@ class SubscriptionCommands:
             found = self.subscriptions.find(chat, what)
             chosen = [found] if found is not None else []
         if not chosen:
-            raise UserError(
-                "no_subscription",
-                de=texts.NO_SUCH_SUBSCRIPTION.format("de", what=what),
-                en=texts.NO_SUCH_SUBSCRIPTION.format("en", what=what),
-            )
+            raise UserError("no_subscription", texts.NO_SUCH_SUBSCRIPTION.filled(what=what))
         for subscription in chosen:
             self.subscriptions.remove(subscription.id)
             self.scheduler.unschedule(subscription.id)
@@ -184,9 +180,7 @@ class SubscriptionCommands:
         elif not 1 <= number <= len(subscriptions):
             return []
         raise UserError(
-            "subscription_list_changed",
-            de=texts.SUBSCRIPTION_LIST_CHANGED.format("de", number=number),
-            en=texts.SUBSCRIPTION_LIST_CHANGED.format("en", number=number),
+            "subscription_list_changed", texts.SUBSCRIPTION_LIST_CHANGED.filled(number=number)
         )
 
     def chat_zone(self, chat: ChatRef) -> str:
@@ -214,9 +208,7 @@ class SubscriptionCommands:
         limit = self.settings.max_subscriptions
         if existing is None and self.subscriptions.count(chat) >= limit:
             raise UserError(
-                "too_many_subscriptions",
-                de=texts.TOO_MANY_SUBSCRIPTIONS.format("de", limit=limit),
-                en=texts.TOO_MANY_SUBSCRIPTIONS.format("en", limit=limit),
+                "too_many_subscriptions", texts.TOO_MANY_SUBSCRIPTIONS.filled(limit=limit)
             )
         subscription, created = self.subscriptions.subscribe(
             chat, topic, spec, now=self.clock.now(), zone_from_chat=zone_from_chat, user_id=user_id
