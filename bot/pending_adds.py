@@ -13,7 +13,6 @@ After `MAX_ATTEMPTS` claims a record is dropped with an apology instead of retri
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -25,6 +24,7 @@ from sqlalchemy import Engine, Integer, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot import texts
+from schedules.periodic import Periodic
 from summarizer.db import Base, UTCDateTime
 from summarizer.reply import ChatRef, Reply
 
@@ -167,26 +167,20 @@ class PendingAddResumer:
         self.senders = dict(senders)
         self.every = every
         self.lease = lease
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic("pending-adds", self._round, every)
 
     async def start(self) -> None:
-        if self._task is None and self.senders:
-            self._task = asyncio.create_task(self._run(), name="pending-adds")
+        if self.senders:
+            await self._loop.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.resume()
-            except Exception as error:  # the database may be down: try again next round
-                log.warning("pending /add check failed: %s", error)
-            await asyncio.sleep(self.every)
+    async def _round(self) -> None:
+        try:
+            await self.resume()
+        except Exception as error:  # the database may be down: try again next round
+            log.warning("pending /add check failed: %s", error)
 
     async def resume(self) -> int:
         """Finish and answer every stale pending add once; returns how many were handled."""

@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import logging
 import re
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -36,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from schedules.periodic import Periodic
 from summarizer import extract
 from summarizer.db import Base, UTCDateTime, make_engine
 from summarizer.errors import FetchError, TransientFetchError, UserError
@@ -446,30 +446,22 @@ class FeedPoller:
         self.tick = tick
         self.items_per_poll = items_per_poll
         self.budget = budget
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic("feed-poller", self._round, tick, pause=1.0)
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="feed-poller")
+        await self._loop.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            started = time.monotonic()
-            try:
-                results = await self.poll_due()
-                if self.observe is not None:
-                    failing = sum(1 for feed in self.store.all() if feed.failing)
-                    self.observe(len(results), failing)
-            except Exception:
-                log.exception("feed poll cycle failed")
-            await asyncio.sleep(max(1.0, self.tick - (time.monotonic() - started)))
+    async def _round(self) -> None:
+        try:
+            results = await self.poll_due()
+            if self.observe is not None:
+                failing = sum(1 for feed in self.store.all() if feed.failing)
+                self.observe(len(results), failing)
+        except Exception:
+            log.exception("feed poll cycle failed")
 
     async def poll_due(self, now: datetime | None = None) -> list[PollResult]:
         """Poll every feed that is due, concurrently within the bound."""
