@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from summarizer import lexicon
+from tests.conftest import UseDictionary
 
 # Our own lines in Ding's format: German :: English, " | " between sub-entries, "; " synonyms.
 DING_SAMPLE = """\
@@ -26,23 +26,8 @@ Spiel {n}; Partie {f} :: match; game
 
 
 @pytest.fixture
-def sample_dictionary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "de-en"
-    path.write_text(DING_SAMPLE, encoding="utf-8")
-    monkeypatch.setenv(lexicon.DICTIONARY_ENV, str(path))
-    monkeypatch.setenv(lexicon.CACHE_ENV, str(tmp_path / "cache"))
-    lexicon.clear_cache()
-    yield path
-    lexicon.clear_cache()
-
-
-@pytest.fixture
-def no_dictionary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv(lexicon.DICTIONARY_ENV, str(tmp_path / "absent"))
-    monkeypatch.setenv(lexicon.CACHE_ENV, str(tmp_path / "cache"))
-    lexicon.clear_cache()
-    yield
-    lexicon.clear_cache()
+def sample_dictionary(use_dictionary: UseDictionary) -> Path:
+    return use_dictionary(DING_SAMPLE)
 
 
 def test_country_names_from_cldr_without_a_dictionary(no_dictionary: None) -> None:
