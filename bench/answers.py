@@ -34,6 +34,8 @@ SQUAD = "squad2/dev-even.json"  # beside the XQuAD-R folder
 CURVE = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)  # our score thresholds
 ANSWERABLE_DECLINED_GOAL = 0.10  # the BM25 threshold is set for this on the tuning split
 SEED = 20240617
+SPLITS = ("all", "tune", "held-out")
+"""Every question, and the two halves: even-numbered articles (tune) and odd ones (held-out)."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def position_of(spans: Sequence[tuple[int, int]], offset: int) -> int | None:
 
 def evaluate(cases: Sequence[Case]) -> dict[str, Tally]:
     """Ask every question of every case (and as many foreign ones); tallies per split."""
-    tallies = {"all": Tally(), "tune": Tally(), "held-out": Tally()}
+    tallies = {split: Tally() for split in SPLITS}
     pool = [(case.number, q) for case in cases for q in case.questions]
     for case in cases:
         split = "tune" if case.number % 2 == 0 else "held-out"
@@ -195,7 +197,7 @@ def cross_lingual(de: Sequence[Case], en: Sequence[Case]) -> dict[str, Any]:
     holding the same question's answer in the article's own language."""
     results: dict[str, Any] = {}
     for name, asked, answered in (("en->de", en, de), ("de->en", de, en)):
-        tallies = {"all": Tally(), "tune": Tally(), "held-out": Tally()}
+        tallies = {split: Tally() for split in SPLITS}
         for source, target in zip(asked, answered, strict=True):
             split = "tune" if target.number % 2 == 0 else "held-out"
             targets = (tallies["all"], tallies[split])
@@ -432,24 +434,49 @@ def run(languages: Sequence[str], data: Path, limit: int | None) -> dict[str, An
     return results
 
 
-def render(results: dict[str, Any]) -> str:
-    header = (
-        f"{'lang':<5}{'split':<10}{'n':>6}{'P@1':>8}{'P@1 bm25':>10}{'in reply':>10}"
-        f"{'MRR':>8}{'MRR bm25':>10}"
-        f"{'own declined':>14}{'foreign declined':>18}{'ms p50':>9}{'ms p95':>9}{'no span':>9}"
-    )
-    lines = [header]
-    languages = {lang: results[lang] for lang in ("de", "en") if lang in results}
-    for language, figures in languages.items():
-        for split in ("all", "tune", "held-out"):
-            s = figures[split]
+Column = tuple[str, str, int, str]
+"""One column of a split table: title, the figure's key, width, format (e.g. ".3f")."""
+
+
+def split_table(
+    group: tuple[str, int], figures: dict[str, Any], columns: Sequence[Column]
+) -> list[str]:
+    """A header and a line per group (language, way) and split: the group's name in the first
+    column (`group`: its title and width), the split, its number of questions, then `columns`
+    of that split's figures."""
+    title, width = group
+    lines = [
+        f"{title:<{width}}{'split':<10}{'n':>6}"
+        + "".join(f"{heading:>{size}}" for heading, _, size, _ in columns)
+    ]
+    for name, by_split in figures.items():
+        for split in SPLITS:
+            s = by_split[split]
             lines.append(
-                f"{language:<5}{split:<10}{s['questions']:>6}{s['p_at_1']:>8.3f}"
-                f"{s['baseline_p_at_1']:>10.3f}{s['in_reply']:>10.3f}"
-                f"{s['mrr']:>8.3f}{s['baseline_mrr']:>10.3f}"
-                f"{s['own_not_found']:>14.3f}{s['foreign_not_found']:>18.3f}"
-                f"{s['answer_ms_p50']:>9.2f}{s['answer_ms_p95']:>9.2f}{s['unreachable']:>9}"
+                f"{name:<{width}}{split:<10}{s['questions']:>6}"
+                + "".join(f"{s[key]:>{size}{form}}" for _, key, size, form in columns)
             )
+    return lines
+
+
+def render(results: dict[str, Any]) -> str:
+    languages: dict[str, Any] = {lang: results[lang] for lang in ("de", "en") if lang in results}
+    lines = split_table(
+        ("lang", 5),
+        languages,
+        [
+            ("P@1", "p_at_1", 8, ".3f"),
+            ("P@1 bm25", "baseline_p_at_1", 10, ".3f"),
+            ("in reply", "in_reply", 10, ".3f"),
+            ("MRR", "mrr", 8, ".3f"),
+            ("MRR bm25", "baseline_mrr", 10, ".3f"),
+            ("own declined", "own_not_found", 14, ".3f"),
+            ("foreign declined", "foreign_not_found", 18, ".3f"),
+            ("ms p50", "answer_ms_p50", 9, ".2f"),
+            ("ms p95", "answer_ms_p95", 9, ".2f"),
+            ("no span", "unreachable", 9, ""),
+        ],
+    )
     for language, figures in languages.items():
         speed = figures["follow_up"]
         if speed:
@@ -475,18 +502,16 @@ def render_cross(cross: dict[str, Any] | None) -> list[str]:
     if not cross:
         return []
     lines = ["", "cross-lingual XQuAD-R (questions in one language, articles in the other)"]
-    lines.append(
-        f"{'way':<8}{'split':<10}{'n':>6}{'P@1':>8}{'P@1 bm25':>10}{'declined':>10}"
-        f"{'foreign declined':>18}"
+    lines += split_table(
+        ("way", 8),
+        cross,
+        [
+            ("P@1", "p_at_1", 8, ".3f"),
+            ("P@1 bm25", "baseline_p_at_1", 10, ".3f"),
+            ("declined", "own_not_found", 10, ".3f"),
+            ("foreign declined", "foreign_not_found", 18, ".3f"),
+        ],
     )
-    for way, figures in cross.items():
-        for split in ("all", "tune", "held-out"):
-            s = figures[split]
-            lines.append(
-                f"{way:<8}{split:<10}{s['questions']:>6}{s['p_at_1']:>8.3f}"
-                f"{s['baseline_p_at_1']:>10.3f}{s['own_not_found']:>10.3f}"
-                f"{s['foreign_not_found']:>18.3f}"
-            )
     lines.append("target: P@1 >= 0.50 both ways")
     return lines
 
@@ -502,7 +527,7 @@ def render_squad(squad_figures: dict[str, Any] | None) -> list[str]:
         f"{'split':<10}{'who':<6}{'ans.':>6}{'unans.':>7}{'P@1':>7}{'P@1 found':>11}"
         f"{'ans. declined':>15}{'unans. declined':>17}",
     ]
-    for split in ("all", "tune", "held-out"):
+    for split in SPLITS:
         for who in ("ours", "bm25"):
             s = squad_figures[split][who]
             lines.append(
