@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 
 from bot.app import App
 from bot.slack import SlackBot
 from tests.fakes.library import briefed_app
+from tests.fakes.recording import serve_routes
 from tests.fakes.slack_api import (
     BOT_TOKEN,
     BOT_USER_ID,
@@ -106,12 +107,7 @@ async def test_file_sent_twice_is_already_there(bot: SlackBot, app: App, api: Fa
 
 async def test_file_over_http_is_acknowledged_then_added(app: App, api: FakeSlackAPI) -> None:
     bot = make_bot(app.router, api, process_before_response=False)
-    server = web.Application()
-    server.add_routes(bot.routes())
-    runner = web.AppRunner(server)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+    runner, url = await serve_routes(bot.routes(), "/slack/events")
     body = dm([api.add_file("F0WAERME1", "fernwaerme.txt", UPLOAD)])
     try:
         async with (
