@@ -9,8 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -50,6 +54,15 @@ def seed_article(shared_data: Path) -> Path:
 def sqlite_url(tmp_path: Path) -> str:
     """A real SQLite file in the test's own folder."""
     return f"sqlite:///{(tmp_path / 'briefbot.db').as_posix()}"
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> App:
+    """The chat adapters' core: an App on a fresh SQLite file in the test's folder holding the
+    short fixture articles (tests/fakes/library.py)."""
+    from tests.fakes.library import briefed_app
+
+    return briefed_app(tmp_path)
 
 
 @pytest.fixture

@@ -80,11 +80,6 @@ async def api() -> AsyncIterator[FakeSlackAPI]:
     await fake.stop()
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> App:
-    return briefed_app(tmp_path)
-
-
 def make_bot(router: Router, api: FakeSlackAPI, **kwargs: Any) -> SlackBot:
     kwargs.setdefault("policy", RetryPolicy(base_delay=0.5, sleep=Sleeps()))
     kwargs.setdefault("process_before_response", True)

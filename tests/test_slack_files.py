@@ -63,11 +63,6 @@ async def api() -> AsyncIterator[FakeSlackAPI]:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> App:
-    return briefed_app(tmp_path)
-
-
-@pytest.fixture
 def bot(app: App, api: FakeSlackAPI) -> SlackBot:
     return make_bot(app.router, api)
 
@@ -228,29 +223,24 @@ async def test_pdf_is_refused_with_the_type_message_and_never_downloaded(
     assert app.library.count() == before
 
 
-async def test_file_over_the_size_limit_is_refused_before_download(
-    tmp_path: Path, api: FakeSlackAPI
+@pytest.mark.parametrize(
+    ("reported_size", "refusal", "downloads"),
+    [
+        pytest.param(None, "500 B", 0, id="reported-over-the-limit-refused-before-download"),
+        pytest.param(300, "höchstens 500 B", 1, id="larger-than-reported-cut-off-and-refused"),
+    ],
+)
+async def test_file_over_the_size_limit_is_refused(
+    tmp_path: Path, api: FakeSlackAPI, reported_size: int | None, refusal: str, downloads: int
 ) -> None:
     app = briefed_app(tmp_path, fetch_max_bytes=500)
     before = app.library.count()
     bot = make_bot(app.router, api)
-    await dispatch(bot, dm([api.add_file("F0WAERME1", "fernwaerme.txt", UPLOAD)]))
+    file = api.add_file("F0WAERME1", "fernwaerme.txt", UPLOAD, size=reported_size)
+    await dispatch(bot, dm([file]))
     [reply] = texts_of(api)
-    assert "zu groß" in reply and "500 B" in reply
-    assert api.downloads() == []
-    assert app.library.count() == before
-
-
-async def test_file_larger_than_its_reported_size_is_cut_off_and_refused(
-    tmp_path: Path, api: FakeSlackAPI
-) -> None:
-    app = briefed_app(tmp_path, fetch_max_bytes=500)
-    before = app.library.count()
-    bot = make_bot(app.router, api)
-    await dispatch(bot, dm([api.add_file("F0WAERME1", "fernwaerme.txt", UPLOAD, size=300)]))
-    [reply] = texts_of(api)
-    assert "zu groß" in reply and "höchstens 500 B" in reply
-    assert len(api.downloads()) == 1
+    assert "zu groß" in reply and refusal in reply
+    assert len(api.downloads()) == downloads
     assert app.library.count() == before
 
 

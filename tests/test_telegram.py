@@ -66,11 +66,6 @@ async def api() -> AsyncIterator[FakeTelegramAPI]:
     await fake.stop()
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> App:
-    return briefed_app(tmp_path)
-
-
 def make_bot(app: App, api: FakeTelegramAPI, **kwargs: Any) -> TelegramBot:
     kwargs.setdefault("policy", RetryPolicy(base_delay=0.001, sleep=Sleeps()))
     return TelegramBot(app.router, token=TOKEN, base_url=api.base_url, poll_timeout=1, **kwargs)
