@@ -5,7 +5,7 @@ match what the revisions build."""
 from __future__ import annotations
 
 import re
-import threading
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, text
 
 from summarizer.db import Base, make_engine
 from summarizer.migrate import current_revision, include_object, migrate, revision
+from tests.threads import race
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -118,21 +119,8 @@ def test_replicas_starting_together_migrate_once(postgres_url: str, tmp_path: Pa
     scratch = f"sqlite:///{tmp_path / 'scratch.db'}"
     revision(scratch, "create notes", metadata=notes(1), version_locations=[versions])
 
-    results: list[str | None] = []
-    errors: list[BaseException] = []
-
-    def replica() -> None:
-        try:
-            results.append(migrate(postgres_url, metadata=notes(1), version_locations=[versions]))
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=replica) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    replica = partial(migrate, postgres_url, metadata=notes(1), version_locations=[versions])
+    results = race(replica, replica, replica)  # fails if any replica raised
     assert len(results) == 3 and len(set(results)) == 1 and results[0] is not None
     assert scalar(postgres_url, "SELECT count(*) FROM alembic_version") == 1
 
