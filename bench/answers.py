@@ -120,23 +120,31 @@ def locate(raw: str, sentences: Sequence[Sentence]) -> tuple[tuple[int, int], ..
     return tuple(spans)
 
 
+def joined(item: dict[str, Any]) -> tuple[str, list[tuple[str, list[int]]]]:
+    """A SQuAD-format article's paragraphs as one text (a blank line between them), and each
+    question with where its gold answers start in that text (none: unanswerable)."""
+    raw = ""
+    questions: list[tuple[str, list[int]]] = []
+    for paragraph in item["paragraphs"]:
+        if raw:
+            raw += "\n\n"
+        base = len(raw)
+        raw += paragraph["context"]
+        for qa_item in paragraph["qas"]:
+            starts = [base + answer["answer_start"] for answer in qa_item["answers"]]
+            questions.append((qa_item["question"], starts))
+    return raw, questions
+
+
 def load(language: str, data: Path, limit: int | None) -> list[Case]:
     articles = json.loads((data / f"{language}.json").read_text(encoding="utf-8"))["data"]
     cases: list[Case] = []
     for number, item in enumerate(articles[:limit] if limit else articles):
-        raw = ""
-        questions: list[Question] = []
-        for paragraph in item["paragraphs"]:
-            if raw:
-                raw += "\n\n"
-            base = len(raw)
-            raw += paragraph["context"]
-            for qa_item in paragraph["qas"]:
-                start = qa_item["answers"][0]["answer_start"]
-                questions.append(Question(qa_item["question"], base + start))
+        raw, asked = joined(item)
+        questions = tuple(Question(text, starts[0]) for text, starts in asked)
         article = build_article(raw, language, f"{language}-{number}")
         spans = locate(raw, article.sentences)
-        cases.append(Case(number, article, spans, tuple(questions)))
+        cases.append(Case(number, article, spans, questions))
     return cases
 
 
@@ -253,16 +261,7 @@ def load_squad(
     data = json.loads(path.read_text(encoding="utf-8"))["data"]
     loaded = []
     for number, item in enumerate(data[:limit] if limit else data):
-        raw = ""
-        questions: list[tuple[str, list[int]]] = []
-        for paragraph in item["paragraphs"]:
-            if raw:
-                raw += "\n\n"
-            base = len(raw)
-            raw += paragraph["context"]
-            for qa_item in paragraph["qas"]:
-                starts = [base + a["answer_start"] for a in qa_item["answers"]]
-                questions.append((qa_item["question"], starts))
+        raw, questions = joined(item)
         article = build_article(raw, "en", f"squad-{number}")
         loaded.append((article, questions, locate(raw, article.sentences)))
     return loaded
@@ -436,6 +435,8 @@ def run(languages: Sequence[str], data: Path, limit: int | None) -> dict[str, An
 
 Column = tuple[str, str, int, str]
 """One column of a split table: title, the figure's key, width, format (e.g. ".3f")."""
+P_AT_1: list[Column] = [("P@1", "p_at_1", 8, ".3f"), ("P@1 bm25", "baseline_p_at_1", 10, ".3f")]
+"""The columns a split table of answers opens with: precision at 1, ours and the baseline's."""
 
 
 def split_table(
@@ -465,8 +466,7 @@ def render(results: dict[str, Any]) -> str:
         ("lang", 5),
         languages,
         [
-            ("P@1", "p_at_1", 8, ".3f"),
-            ("P@1 bm25", "baseline_p_at_1", 10, ".3f"),
+            *P_AT_1,
             ("in reply", "in_reply", 10, ".3f"),
             ("MRR", "mrr", 8, ".3f"),
             ("MRR bm25", "baseline_mrr", 10, ".3f"),
@@ -506,8 +506,7 @@ def render_cross(cross: dict[str, Any] | None) -> list[str]:
         ("way", 8),
         cross,
         [
-            ("P@1", "p_at_1", 8, ".3f"),
-            ("P@1 bm25", "baseline_p_at_1", 10, ".3f"),
+            *P_AT_1,
             ("declined", "own_not_found", 10, ".3f"),
             ("foreign declined", "foreign_not_found", 18, ".3f"),
         ],
