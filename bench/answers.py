@@ -17,7 +17,7 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -190,13 +190,21 @@ def evaluate(cases: Sequence[Case]) -> dict[str, Tally]:
                     tally.reciprocal += 1 / (ranked.index(gold) + 1)
                 tally.baseline_reciprocal += 1 / (baseline.index(gold) + 1)
         others = [q for number, q in pool if number != case.number]
-        rng = random.Random(SEED + case.number)
-        for question in rng.sample(others, min(len(case.questions), len(others))):
-            reply = qa.answer(question.text, [article])
-            for tally in targets:
-                tally.foreign_asked += 1
-                tally.foreign_declined += not reply.found
+        ask_foreign(article, case, others, targets)
     return tallies
+
+
+def ask_foreign(
+    article: Article, case: Case, others: Sequence[Question], targets: Iterable[Tally]
+) -> None:
+    """Ask `article` as many of the `others` (other articles' questions) as `case` has of its
+    own, a sample seeded by the case's number, and count how many it declined, as it should."""
+    rng = random.Random(SEED + case.number)
+    for question in rng.sample(others, min(len(case.questions), len(others))):
+        reply = qa.answer(question.text, [article])
+        for tally in targets:
+            tally.foreign_asked += 1
+            tally.foreign_declined += not reply.found
 
 
 def cross_lingual(de: Sequence[Case], en: Sequence[Case]) -> dict[str, Any]:
@@ -230,12 +238,7 @@ def cross_lingual(de: Sequence[Case], en: Sequence[Case]) -> dict[str, Any]:
                     tally.baseline_right += bool(baseline) and baseline[0] == gold
             # as many questions of other articles, in the asking language: to be declined
             others = [q for case in asked if case.number != source.number for q in case.questions]
-            rng = random.Random(SEED + source.number)
-            for question in rng.sample(others, min(len(source.questions), len(others))):
-                reply = qa.answer(question.text, [article])
-                for tally in targets:
-                    tally.foreign_asked += 1
-                    tally.foreign_declined += not reply.found
+            ask_foreign(article, source, others, targets)
         results[name] = {split: tally.summary() for split, tally in tallies.items()}
     return results
 
