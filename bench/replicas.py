@@ -36,7 +36,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,18 +47,16 @@ from summarizer.reply import ChatRef
 from tests.briefbot_processes import (
     DUE,
     BriefbotProcess,
-    free_port,
     ledger_counts,
     offset_for,
     schedule_subscriptions,
-    webhook_env,
+    start_webhook_replica,
+    store_digest_articles,
 )
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.scratch_postgres import scratch_database
 
-REPO = Path(__file__).resolve().parents[1]
-ARTICLES = REPO / "tests" / "fixtures" / "telegram" / "articles"
 TOPIC = "nordkorea"
 RATE = 30
 """Telegram's messages per second per bot, which the fake enforces."""
@@ -212,19 +210,7 @@ def bench_chats(subs: int, slack: int) -> list[ChatRef]:
 
 def prepare(url: str, chats: Sequence[ChatRef]) -> None:
     """Migrate, store the fixture articles, subscribe every chat to TOPIC at DUE."""
-    from bot.app import migrate_database
-    from summarizer.db import make_engine
-    from summarizer.library import Library
-    from summarizer.service import Briefing
-
-    engine = make_engine(url)
-    migrate_database(engine)
-    library = Library(engine)
-    library.now = lambda: DUE - timedelta(hours=1)  # new for the digests due at DUE
-    briefing = Briefing(library)
-    for name in ("nordkorea_container.txt", "nordkorea_rakete.txt"):
-        briefing.add(ARTICLES / name)
-    engine.dispose()
+    store_digest_articles(url)
     schedule_subscriptions(url, chats, TOPIC)
 
 
@@ -272,20 +258,18 @@ async def throughput(
         slack = await FakeSlackAPI().start()
         offset = offset_for(due_in=lead if lead is not None else 10.0 + 5.0 * replicas)
         due = time.monotonic() + (DUE - datetime.now(UTC)).total_seconds() - offset
-        processes = []
-        for number in range(replicas):
-            port = free_port()
-            env = webhook_env(
+        processes = [
+            start_webhook_replica(
                 url,
-                port=port,
+                logs / f"throughput-{replicas}-{number}.log",
                 offset=offset,
                 telegram_url=telegram.base_url,
                 slack_url=slack.base_url,
                 secret="bench-replicas-secret",
                 extra={"LOG_LEVEL": "WARNING"},
             )
-            log = logs / f"throughput-{replicas}-{number}.log"
-            processes.append(BriefbotProcess(env, log, port).start())
+            for number in range(replicas)
+        ]
         try:
             await asyncio.gather(*(process.ready(timeout=90) for process in processes))
             ready_before_due = time.monotonic() < due

@@ -22,10 +22,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from bench.corpus import CORPUS_VERSION, SEED_ARTICLE, TOPICS, build, synthetic_articles
+from bench.summary import Measured, padded
 from bot.app import build_router, create_tables
 from bot.commands import Incoming
 from bot.config import Settings
@@ -53,18 +54,6 @@ FOLLOW_UPS = {
         "What do experts expect in the coming months?",
     ),
 }
-
-
-@dataclass(frozen=True)
-class Row:
-    """One line of the table; `met` is None where no target applies."""
-
-    metric: str
-    baseline: str
-    ours: str
-    ratio: str
-    target: str
-    met: bool | None
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -307,9 +296,9 @@ def run(
     ingest_sample: int = INGEST_SAMPLE,
     cold_runs: int = 5,
     rebuild: bool = False,
-) -> list[Row]:
+) -> list[Measured]:
     """Every measurement on a library of `articles` synthetic articles; the table's rows."""
-    rows: list[Row] = []
+    rows: list[Measured] = []
     url, built = ensure_corpus(results, articles, rebuild=rebuild)
     if built:
         print(f"built the {articles}-article corpus in {built:.0f} s", file=sys.stderr)
@@ -320,7 +309,7 @@ def run(
     p50, p95 = p50_p95(ingest_ms)
     split = ", ".join(f"{stage} {value:.0f}" for stage, value in stages.items())
     rows.append(
-        Row(
+        Measured(
             f"ingest per article ({size_kb:.1f} KB avg, n={len(ingest_ms)}; mean ms: {split})",
             "—",
             f"{ms(p50, p95)}; {rate:.0f} articles/s (CPU: {cpu_rate:.0f} articles/s)",
@@ -353,7 +342,7 @@ def run(
             baseline = ms(b50, b95) + ("" if len(base) > 1 else " (1 run)")
             ratio = f"{b50 / p50:.0f}× faster"
         rows.append(
-            Row(
+            Measured(
                 f"/brief {topic.word} via router ({matching} articles)",
                 baseline,
                 ms(p50, p95),
@@ -365,7 +354,7 @@ def run(
     if warm:
         p50, p95 = p50_p95(warm)
         rows.append(
-            Row(
+            Measured(
                 "follow-up answer via router over a brief's articles",
                 "—",
                 ms(p50, p95),
@@ -375,7 +364,7 @@ def run(
             )
         )
     rows.append(
-        Row(
+        Measured(
             "first follow-up on a brief (answer index cold)",
             "—",
             " / ".join(f"{value:.0f}" for value in cold)
@@ -391,11 +380,11 @@ def run(
 
     starts, what = measure_cold_start(results, cold_runs)
     p50, p95 = p50_p95(starts)
-    rows.append(Row(f"cold start of `{what}`", "—", ms(p50, p95), "—", "≤ 1.5 s", p95 <= 1500))
+    rows.append(Measured(f"cold start of `{what}`", "—", ms(p50, p95), "—", "≤ 1.5 s", p95 <= 1500))
 
     peak = measure_peak_rss(url, max(3, repeat // 3))
     rows.append(
-        Row(
+        Measured(
             f"peak RSS holding {articles} articles and answering briefs",
             "—",
             f"{peak:.0f} MB",
@@ -407,26 +396,14 @@ def run(
     return rows
 
 
-def format_table(rows: Sequence[Row]) -> str:
+def format_table(rows: Sequence[Measured]) -> str:
     header = ("metric", "baseline", "ours", "ratio", "target", "met")
-    cells = [header] + [
-        (
-            r.metric,
-            r.baseline,
-            r.ours,
-            r.ratio,
-            r.target,
-            "—" if r.met is None else ("yes" if r.met else "NO"),
-        )
-        for r in rows
-    ]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    lines = [
-        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-        for row in cells
-    ]
-    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    return "\n".join(lines)
+    return padded([header, *(cells(row) for row in rows)])
+
+
+def cells(row: Measured) -> tuple[str, ...]:
+    met = "—" if row.met is None else ("yes" if row.met else "NO")
+    return (row.metric, row.baseline, row.ours, row.ratio, row.target, met)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,8 +30,9 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class Row:
-    """One line of the table; `met` is None where no target applies."""
+class Measured:
+    """One measured line: metric | baseline | ours | ratio | target | met, as a benchmark that
+    prints its own table (bench.speed) has it; `met` is None where no target applies."""
 
     metric: str
     baseline: str
@@ -39,6 +40,12 @@ class Row:
     ratio: str
     target: str
     met: bool | None
+
+
+@dataclass(frozen=True)
+class Row(Measured):
+    """One line of the table: what was measured and the command that measured it."""
+
     command: str
     missing: str = ""  # why the figure is n/a (empty when measured)
 
@@ -753,8 +760,13 @@ def cells(row: Row) -> tuple[str, ...]:
 
 def markdown(rows: Sequence[Row]) -> str:
     """The table as Markdown, columns padded so it also reads in a terminal."""
-    table = [HEADER, *(tuple(_cell(c) for c in cells(row)) for row in rows)]
-    widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
+    return padded([HEADER, *(tuple(_cell(c) for c in cells(row)) for row in rows)])
+
+
+def padded(table: Sequence[Sequence[str]]) -> str:
+    """A Markdown table of `table`'s lines of cells (the first one the header), each column as
+    wide as its widest cell."""
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     lines = [
         "| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) + " |"
         for line in table

@@ -144,21 +144,22 @@ def briefbot_env(
     return env
 
 
-def webhook_env(
+def start_webhook_replica(
     database: str,
+    log: Path,
     *,
-    port: int,
     offset: float,
     telegram_url: str,
     slack_url: str,
     secret: str,
     extra: Mapping[str, str] | None = None,
-) -> dict[str, str]:
-    """A replica that serves Telegram by webhook and Slack over HTTP on `port`, against the
-    fake APIs at `telegram_url` and `slack_url` (tests/fakes, with their tokens)."""
+) -> BriefbotProcess:
+    """Start a replica that serves Telegram by webhook and Slack over HTTP on a free port,
+    against the fake APIs at `telegram_url` and `slack_url` (tests/fakes, with their tokens)."""
     from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
     from tests.fakes.telegram_api import TOKEN
 
+    port = free_port()
     platforms = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": telegram_url,
@@ -168,7 +169,29 @@ def webhook_env(
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack_url,
     }
-    return briefbot_env(database, port=port, offset=offset, extra={**platforms, **(extra or {})})
+    env = briefbot_env(database, port=port, offset=offset, extra={**platforms, **(extra or {})})
+    return BriefbotProcess(env, log, port).start()
+
+
+def store_digest_articles(database: str) -> None:
+    """Migrate `database` and store the two Nordkorea fixture articles, added an hour before
+    DUE so the digests due then find them new."""
+    from bot.app import migrate_database
+    from summarizer.db import make_engine
+    from summarizer.library import Library
+    from summarizer.service import Briefing
+    from tests.fakes.library import ARTICLES
+
+    engine = make_engine(database)
+    try:
+        migrate_database(engine)
+        library = Library(engine)
+        library.now = lambda: DUE - timedelta(hours=1)
+        briefing = Briefing(library)
+        for name in ("nordkorea_container.txt", "nordkorea_rakete.txt"):
+            briefing.add(ARTICLES / name)
+    finally:
+        engine.dispose()
 
 
 class _NeverSends:
@@ -238,6 +261,7 @@ __all__ = [
     "offset_for",
     "schedule_subscriptions",
     "signal",
+    "start_webhook_replica",
     "stop_all",
-    "webhook_env",
+    "store_digest_articles",
 ]

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from bench import answers
 
+SHARES = ("p_at_1", "mrr", "baseline_p_at_1", "baseline_mrr", "own_not_found", "foreign_not_found")
+"""The figures of each split that are shares of its questions."""
+
 
 def test_answer_bench_on_two_articles(shared_data: Path, capsys) -> None:
     assert answers.main(["--lang", "de", "--limit", "2", "--json"]) == 0
@@ -15,25 +18,9 @@ def test_answer_bench_on_two_articles(shared_data: Path, capsys) -> None:
     assert figures["articles"] == 2
     for split in ("all", "tune", "held-out"):
         split_figures = figures[split]
-        for key in (
-            "p_at_1",
-            "mrr",
-            "baseline_p_at_1",
-            "baseline_mrr",
-            "own_not_found",
-            "foreign_not_found",
-            "answer_ms_p95",
-        ):
-            assert split_figures[key] >= 0.0, key
-        for key in (
-            "p_at_1",
-            "mrr",
-            "baseline_p_at_1",
-            "baseline_mrr",
-            "own_not_found",
-            "foreign_not_found",
-        ):
-            assert split_figures[key] <= 1.0, key
+        for key in SHARES:
+            assert 0.0 <= split_figures[key] <= 1.0, key
+        assert split_figures["answer_ms_p95"] >= 0.0
     assert (
         figures["all"]["questions"]
         == figures["tune"]["questions"] + figures["held-out"]["questions"]

@@ -13,10 +13,12 @@ FIXTURES = Path(__file__).parent / "fixtures" / "router"
 
 
 def console(tmp_path: Path, lines: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot console` with `lines` piped in (`env` over its defaults), after checking
+    that it ended cleanly: exit code 0 and no traceback."""
     environment = defaults_env(
         DATABASE_URL=f"sqlite:///{(tmp_path / 'console.db').as_posix()}", **env
     )
-    return subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-m", "bot", "console"],
         input="".join(line + "\n" for line in lines),
         capture_output=True,
@@ -25,10 +27,13 @@ def console(tmp_path: Path, lines: list[str], **env: str) -> subprocess.Complete
         env=environment,
         timeout=HANG,
     )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    return result
 
 
 def test_a_whole_session(tmp_path: Path) -> None:
-    result = console(
+    out = console(
         tmp_path,
         [
             "/help",
@@ -48,10 +53,7 @@ def test_a_whole_session(tmp_path: Path) -> None:
             "/quit",
             "/help",  # never read: the session ended
         ],
-    )
-    out = result.stdout
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in out + result.stderr
+    ).stdout
     assert out.startswith("briefbot-Konsole")
     assert "/brief THEMA – z. B. /brief nordkorea" in out
     assert "Gespeichert: Warnstreik legt den Hafen von Lindholm lahm" in out
@@ -75,24 +77,21 @@ def test_a_whole_session(tmp_path: Path) -> None:
 
 
 def test_end_of_input_ends_the_console_and_state_persists(tmp_path: Path) -> None:
-    first = console(tmp_path, [f"/add {FIXTURES / 'bridge_en.txt'}", "/lang en"])
-    assert first.returncode == 0 and "Added: Harbour bridge" not in first.stdout
-    assert "Gespeichert: Harbour bridge" in first.stdout
+    first = console(tmp_path, [f"/add {FIXTURES / 'bridge_en.txt'}", "/lang en"]).stdout
+    assert "Added: Harbour bridge" not in first
+    assert "Gespeichert: Harbour bridge" in first
     second = console(tmp_path, ["/brief bridge", "How much did the repairs cost?"])
-    assert second.returncode == 0, second.stderr
     assert second.stdout.startswith("briefbot console")  # the language was stored
     assert "Key points: bridge" in second.stdout
     assert "64 million euros" in second.stdout
 
 
 def test_configured_language_and_bad_lines(tmp_path: Path) -> None:
-    result = console(
+    out = console(
         tmp_path,
         ["", "   ", "!1", "/", "x" * 30_000, "/add", ".", "/add nope.txt", "plain question?"],
         BRIEFBOT_LANGUAGE="en",
-    )
-    out = result.stdout
-    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    ).stdout
     assert "There is no such button." in out
     assert "too long" in out
     assert "Usage: /add" in out
@@ -101,12 +100,10 @@ def test_configured_language_and_bad_lines(tmp_path: Path) -> None:
 
 
 def test_subscribe_button_and_commands_are_wired(tmp_path: Path) -> None:
-    result = console(
+    out = console(
         tmp_path,
         [f"/add {FIXTURES / 'rathaus_de.txt'}", "/brief rathaus", "!2", "!3", "/subscriptions"],
-    )
-    out = result.stdout
-    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    ).stdout
     assert "Täglich abonnieren" in out
     assert "Abonniert: rathaus" in out
     assert "1. rathaus" in out  # /subscriptions lists it
@@ -129,7 +126,6 @@ def test_console_never_starts_the_chat_adapters(tmp_path: Path) -> None:
         )
         assert platform.connections == 0
     out = result.stdout
-    assert result.returncode == 0 and "Traceback" not in out + result.stderr
     assert "Kernpunkte: rathaus" in out and "Abonniert: rathaus" in out  # scheduler is there
     assert "apscheduler" not in out + result.stderr  # no scheduler chatter in the chat
 
@@ -139,7 +135,7 @@ def test_pasted_multi_line_text_is_one_article(tmp_path: Path) -> None:
     /add whose text runs to the end of input. Each is stored whole, once."""
     bridge = (FIXTURES / "bridge_en.txt").read_text(encoding="utf-8").splitlines()
     rathaus = (FIXTURES / "rathaus_de.txt").read_text(encoding="utf-8").splitlines()
-    result = console(
+    out = console(
         tmp_path,
         [
             "/help",
@@ -152,9 +148,7 @@ def test_pasted_multi_line_text_is_one_article(tmp_path: Path) -> None:
             "/add",
             *rathaus,
         ],
-    )
-    out = result.stdout
-    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    ).stdout
     assert "Mehrzeiligen Text speichern: /add" in out  # banner
     assert "eine Zeile nur mit „.“" in out.split("Befehle", 1)[1]  # and /help
     assert "Gespeichert: Harbour bridge in Lindholm reopens" in out
@@ -168,9 +162,7 @@ def test_pasted_multi_line_text_is_one_article(tmp_path: Path) -> None:
 
 def test_single_line_add_is_sent_at_once(tmp_path: Path) -> None:
     text = "Der Stadtrat von Lindholm hat am Dienstag einen neuen Radweg beschlossen."
-    result = console(tmp_path, [f"/add {FIXTURES / 'hafen_de.txt'}", f"/add {text}", "."])
-    out = result.stdout
-    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    out = console(tmp_path, [f"/add {FIXTURES / 'hafen_de.txt'}", f"/add {text}", "."]).stdout
     assert "Gespeichert: Warnstreik legt den Hafen von Lindholm lahm" in out
     assert out.count("Gespeichert: ") == 2 and "Text einfügen;" not in out
 
@@ -178,7 +170,7 @@ def test_single_line_add_is_sent_at_once(tmp_path: Path) -> None:
 def test_add_of_an_unsupported_url_does_not_swallow_the_next_lines(tmp_path: Path) -> None:
     """ "/add ftp://…" and "/add http://" are single sources: the lines piped after them are
     the next messages, never the body of a pasted article."""
-    result = console(
+    out = console(
         tmp_path,
         [
             "/add ftp://example.org/artikel",
@@ -186,9 +178,7 @@ def test_add_of_an_unsupported_url_does_not_swallow_the_next_lines(tmp_path: Pat
             f"/add {FIXTURES / 'hafen_de.txt'}",
             "/sources",
         ],
-    )
-    out = result.stdout
-    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    ).stdout
     assert "Gespeichert: Warnstreik legt den Hafen von Lindholm lahm" in out
     assert "Gespeicherte Artikel" in out
     assert "2. " not in out.split("Gespeicherte Artikel", 1)[1]  # no article made of commands
@@ -198,7 +188,7 @@ def test_a_command_line_ends_a_pasted_text(tmp_path: Path) -> None:
     """A bare /add whose "." was forgotten, and "/add Headline" followed by commands: the
     text is stored and every command after it is still answered."""
     rathaus = (FIXTURES / "rathaus_de.txt").read_text(encoding="utf-8").splitlines()
-    result = console(
+    out = console(
         tmp_path,
         [
             "/add",
@@ -209,9 +199,7 @@ def test_a_command_line_ends_a_pasted_text(tmp_path: Path) -> None:
             "/add",
             "/lang en",
         ],
-    )
-    out = result.stdout
-    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    ).stdout
     assert "Gespeichert: Neues Rathaus in Lindholm wird teurer als geplant" in out
     assert "Kernpunkte: rathaus" in out
     assert "Gespeicherte Artikel" in out
@@ -221,7 +209,7 @@ def test_a_command_line_ends_a_pasted_text(tmp_path: Path) -> None:
 
 
 def test_punctuation_alone_is_no_follow_up_question(tmp_path: Path) -> None:
-    result = console(
+    out = console(
         tmp_path,
         [
             f"/add {FIXTURES / 'hafen_de.txt'}",
@@ -234,9 +222,7 @@ def test_punctuation_alone_is_no_follow_up_question(tmp_path: Path) -> None:
             "...",
             "Wie viele Schiffe lagen vor der Einfahrt?",
         ],
-    )
-    out = result.stdout
-    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    ).stdout
     assert out.count("Schreib einen Befehl, z. B. /brief nordkorea, oder /help.") == 3
     assert out.count("Send a command, e.g. /brief nordkorea, or /help.") == 2
     assert "Dazu steht nichts in den Quellen." not in out and "The sources do not" not in out
@@ -244,7 +230,7 @@ def test_punctuation_alone_is_no_follow_up_question(tmp_path: Path) -> None:
 
 
 def test_subscribe_with_times_as_people_write_them(tmp_path: Path) -> None:
-    result = console(
+    out = console(
         tmp_path,
         [
             "/subscribe fussball 9 Uhr",
@@ -257,9 +243,7 @@ def test_subscribe_with_times_as_people_write_them(tmp_path: Path) -> None:
             "/subscribe sport 18 h",
             "/subscribe x 13 pm",
         ],
-    )
-    out = result.stdout
-    assert result.returncode == 0 and "Traceback" not in out + result.stderr
+    ).stdout
     assert "Abonniert: fussball, täglich 09:00" in out
     assert "Abonniert: news, täglich 07:30" in out
     assert "Geändert: fussball jetzt am Wochenende 09:00" in out

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from summarizer import lexicon
+from tests.conftest import UseDictionary
+from tests.threads import race
 
 # Our own lines in Ding's format: German :: English, " | " between sub-entries, "; " synonyms.
 DING_SAMPLE = """\
@@ -26,23 +27,8 @@ Spiel {n}; Partie {f} :: match; game
 
 
 @pytest.fixture
-def sample_dictionary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "de-en"
-    path.write_text(DING_SAMPLE, encoding="utf-8")
-    monkeypatch.setenv(lexicon.DICTIONARY_ENV, str(path))
-    monkeypatch.setenv(lexicon.CACHE_ENV, str(tmp_path / "cache"))
-    lexicon.clear_cache()
-    yield path
-    lexicon.clear_cache()
-
-
-@pytest.fixture
-def no_dictionary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv(lexicon.DICTIONARY_ENV, str(tmp_path / "absent"))
-    monkeypatch.setenv(lexicon.CACHE_ENV, str(tmp_path / "cache"))
-    lexicon.clear_cache()
-    yield
-    lexicon.clear_cache()
+def sample_dictionary(use_dictionary: UseDictionary) -> Path:
+    return use_dictionary(DING_SAMPLE)
 
 
 def test_country_names_from_cldr_without_a_dictionary(no_dictionary: None) -> None:
@@ -123,17 +109,7 @@ def test_the_installed_ding_dictionary(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_two_first_questions_at_once_compile_once(sample_dictionary: Path, tmp_path: Path) -> None:
     """Answers run in worker threads: both get the translations, one compiled file is left."""
-    start = threading.Barrier(4)
-    results: list[frozenset[str]] = []
-
-    def ask() -> None:
-        start.wait()
-        results.append(lexicon.translations("Hafen", "de"))
-
-    workers = [threading.Thread(target=ask) for _ in range(4)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    ask = partial(lexicon.translations, "Hafen", "de")
+    results = race(ask, ask, ask, ask)
     assert results == [frozenset({"harbour", "port"})] * 4
     assert len(list((tmp_path / "cache").iterdir())) == 1

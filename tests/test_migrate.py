@@ -4,10 +4,8 @@ match what the revisions build."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import re
-import threading
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,16 +15,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, text
 
 from summarizer.db import Base, make_engine
 from summarizer.migrate import current_revision, include_object, migrate, revision
-
-# Modules that declare tables on Base; the composition root imports them all before migrating.
-TABLE_MODULES = [
-    "summarizer.library",
-    "bot.conversation",
-    "schedules.subscriptions",
-    "schedules.delivery",
-    "schedules.feeds",
-    "bot.seen_updates",
-]
+from tests.threads import race
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -130,21 +119,8 @@ def test_replicas_starting_together_migrate_once(postgres_url: str, tmp_path: Pa
     scratch = f"sqlite:///{tmp_path / 'scratch.db'}"
     revision(scratch, "create notes", metadata=notes(1), version_locations=[versions])
 
-    results: list[str | None] = []
-    errors: list[BaseException] = []
-
-    def replica() -> None:
-        try:
-            results.append(migrate(postgres_url, metadata=notes(1), version_locations=[versions]))
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=replica) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    replica = partial(migrate, postgres_url, metadata=notes(1), version_locations=[versions])
+    results = race(replica, replica, replica)  # fails if any replica raised
     assert len(results) == 3 and len(set(results)) == 1 and results[0] is not None
     assert scalar(postgres_url, "SELECT count(*) FROM alembic_version") == 1
 
@@ -152,9 +128,9 @@ def test_replicas_starting_together_migrate_once(postgres_url: str, tmp_path: Pa
 def test_models_match_what_migrate_builds(database_url: str) -> None:
     """The package's own revisions (or, before the first one, the models) build exactly the
     tables the models declare: a model change without a revision fails here."""
-    for name in TABLE_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+    from bot.app import import_table_modules
+
+    import_table_modules()  # every module declaring tables, as the composition root does
     assert "articles" in Base.metadata.tables
     migrate(database_url)
     engine = make_engine(database_url)

@@ -40,15 +40,18 @@ def make_app(data_dir: Path) -> App:
     return build_app(settings)
 
 
-async def killed_mid_fetch(app: App, web: WebServer, url: str) -> None:
-    """Start `/add url` and kill it while the page is being fetched."""
-    path = url.removeprefix(web.base)
+async def killed_mid_fetch(data_dir: Path, web: WebServer, path: str) -> tuple[App, str]:
+    """An app (on `data_dir`) whose `/add` of the page at `path`, which hangs, was killed while
+    the page was being fetched; the app and the page's URL."""
+    url = web.route(path, Route(hang=True))
+    app = make_app(data_dir)
     task = asyncio.create_task(app.router.handle(Incoming(CHAT, "7", f"/add {url}")))
     while not any(seen.path == path for seen in web.requests):
         await asyncio.sleep(0.01)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+    return app, url
 
 
 def resumer_after(app: App, sender: RecordingSender, minutes: float) -> PendingAddResumer:
@@ -60,9 +63,7 @@ def resumer_after(app: App, sender: RecordingSender, minutes: float) -> PendingA
 async def test_an_add_killed_mid_fetch_is_finished_and_answered_after_a_restart(
     tmp_path: Path, web: WebServer
 ) -> None:
-    url = web.route("/kiel/wasserstoff.html", Route(hang=True))
-    first = make_app(tmp_path)
-    await killed_mid_fetch(first, web, url)
+    first, url = await killed_mid_fetch(tmp_path, web, "/kiel/wasserstoff.html")
     assert first.library_commands.pending is not None
     [pending] = first.library_commands.pending.all()
     assert (pending.chat, pending.url, pending.language) == (CHAT, url, "de")
@@ -86,9 +87,7 @@ async def test_an_add_killed_mid_fetch_is_finished_and_answered_after_a_restart(
 async def test_an_add_that_fails_after_the_restart_is_answered_with_the_reason(
     tmp_path: Path, web: WebServer
 ) -> None:
-    url = web.route("/weg.html", Route(hang=True))
-    app = make_app(tmp_path)
-    await killed_mid_fetch(app, web, url)
+    app, url = await killed_mid_fetch(tmp_path, web, "/weg.html")
     web.route("/weg.html", Route(b"gone", status=404, content_type="text/plain"))
     sender = RecordingSender(ManualClock(datetime.now(UTC)))
     assert await resumer_after(app, sender, 3).resume() == 1

@@ -4,10 +4,8 @@ read back by another replica. The schema comes from the migrations, as in produc
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine
@@ -20,10 +18,10 @@ from schedules.subscriptions import Subscription, Subscriptions
 from schedules.timespec import TimeSpec
 from summarizer.db import make_engine
 from summarizer.reply import ChatRef
+from tests.threads import race
 
 pytestmark = pytest.mark.postgres
 
-T = TypeVar("T")
 NOW = datetime(2030, 3, 4, 6, 0, tzinfo=UTC)
 
 
@@ -35,28 +33,6 @@ def engines(postgres_url: str) -> Iterator[tuple[Engine, Engine]]:
     yield first, second
     first.dispose()
     second.dispose()
-
-
-def race(*calls: Callable[[], T]) -> list[T]:
-    """Run the calls in threads released together; their results in call order."""
-    barrier = threading.Barrier(len(calls))
-    results: list[T | None] = [None] * len(calls)
-    errors: list[BaseException] = []
-
-    def run(index: int, call: Callable[[], T]) -> None:
-        barrier.wait()
-        try:
-            results[index] = call()
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results  # type: ignore[return-value]
 
 
 def test_two_replicas_claim_each_due_feed_once(engines: tuple[Engine, Engine]) -> None:

@@ -21,15 +21,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "qa"
 def article_from(raw: str, name: str, language: str | None = None) -> Article:
     """Build an Article the way `briefbot ask` does: extract.from_text, then an Article."""
     document = from_text(raw, language=language or detect_language(raw))
-    return Article(
-        id=name,
-        title=document.title,
-        teaser=document.teaser,
-        language=document.language,
-        sentences=document.sentences,
-        ranking=(),
-        added=datetime(2025, 1, 1, tzinfo=UTC),
-    )
+    return Article.from_document(document, (), id=name, added=datetime(2025, 1, 1, tzinfo=UTC))
 
 
 @pytest.fixture(scope="module")

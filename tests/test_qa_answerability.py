@@ -4,13 +4,11 @@ ourselves, or none)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from summarizer import lexicon, qa
+from summarizer import qa
 from summarizer.models import Article
+from tests.conftest import UseDictionary
 from tests.test_qa import FIXTURES, article_from
 
 # Our own entries in Ding's format (German :: English, " | " sub-entries, "; " synonyms).
@@ -40,23 +38,8 @@ def articles() -> dict[str, Article]:
 
 
 @pytest.fixture
-def sample_dictionary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    path = tmp_path / "de-en"
-    path.write_text(DICTIONARY, encoding="utf-8")
-    monkeypatch.setenv(lexicon.DICTIONARY_ENV, str(path))
-    monkeypatch.setenv(lexicon.CACHE_ENV, str(tmp_path / "cache"))
-    qa.clear_cache()
-    yield
-    qa.clear_cache()
-
-
-@pytest.fixture
-def no_dictionary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv(lexicon.DICTIONARY_ENV, str(tmp_path / "absent"))
-    monkeypatch.setenv(lexicon.CACHE_ENV, str(tmp_path / "cache"))
-    qa.clear_cache()
-    yield
-    qa.clear_cache()
+def sample_dictionary(use_dictionary: UseDictionary) -> None:
+    use_dictionary(DICTIONARY)
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ the German sentence quoted. The real router on a real SQLite library."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +15,11 @@ from bot.commands import Incoming
 from bot.config import Settings
 from bot.conversation import Conversations
 from bot.router import Router
-from summarizer import lexicon, qa
 from summarizer.db import Base, make_engine
 from summarizer.library import Library
 from summarizer.reply import ChatRef, Reply
 from summarizer.service import Briefing
+from tests.conftest import UseDictionary
 from tests.test_qa_answerability import DICTIONARY
 
 FIXTURES = Path(__file__).parent / "fixtures" / "qa"
@@ -28,12 +27,8 @@ CHAT = ChatRef("telegram", "4711")
 
 
 @pytest.fixture
-def router(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Router]:
-    dictionary = tmp_path / "de-en"
-    dictionary.write_text(DICTIONARY, encoding="utf-8")
-    monkeypatch.setenv(lexicon.DICTIONARY_ENV, str(dictionary))
-    monkeypatch.setenv(lexicon.CACHE_ENV, str(tmp_path / "cache"))
-    qa.clear_cache()
+def router(tmp_path: Path, use_dictionary: UseDictionary) -> Router:
+    use_dictionary(DICTIONARY)
     engine = make_engine(f"sqlite:///{(tmp_path / 'bot.db').as_posix()}")
     Base.metadata.create_all(engine)
     briefing = Briefing(Library(engine))
@@ -41,8 +36,7 @@ def router(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Router]:
         briefing.add(FIXTURES / name)
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     router, _ = build_router(briefing, Conversations(engine), settings)
-    yield router
-    qa.clear_cache()
+    return router
 
 
 async def one(router: Router, text: str, language: str, **kwargs: Any) -> Reply:

@@ -23,7 +23,7 @@ import re
 import signal
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,17 +37,16 @@ from tests.briefbot_processes import (
     DUE,
     HANG,
     BriefbotProcess,
-    free_port,
     ledger_counts,
     offset_for,
-    webhook_env,
+    start_webhook_replica,
+    store_digest_articles,
 )
 from tests.fakes.slack_api import FakeSlackAPI, signed_headers
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 pytestmark = pytest.mark.postgres
 
-ARTICLES = Path(__file__).parent / "fixtures" / "telegram" / "articles"
 SECRET = "replica-test-secret"
 TELEGRAM_CHATS = [str(7000 + n) for n in range(45)]
 SLACK_CHANNELS = [f"C0CHAN{n:03d}" for n in range(6)]
@@ -204,22 +203,10 @@ async def fakes() -> AsyncIterator[tuple[FakeTelegramAPI, FakeSlackAPI]]:
 
 
 @pytest.fixture
-def database(postgres_url: str) -> Iterator[str]:
+def database(postgres_url: str) -> str:
     """The PostgreSQL database with the two Nordkorea articles already stored."""
-    from bot.app import migrate_database
-    from summarizer.db import make_engine
-    from summarizer.library import Library
-    from summarizer.service import Briefing
-
-    engine = make_engine(postgres_url)
-    migrate_database(engine)
-    library = Library(engine)
-    library.now = lambda: DUE - timedelta(hours=1)  # new for the digests due at DUE
-    briefing = Briefing(library)
-    for name in ("nordkorea_container.txt", "nordkorea_rakete.txt"):
-        briefing.add(ARTICLES / name)
-    engine.dispose()
-    yield postgres_url
+    store_digest_articles(postgres_url)
+    return postgres_url
 
 
 @pytest.mark.timeout(3 * HANG)  # a hang guard: each wait below fails on its own first
@@ -228,19 +215,18 @@ async def test_three_replicas_deliver_once_and_answer_follow_ups_anywhere(
 ) -> None:
     telegram, slack = fakes
     offset = offset_for(DUE_IN)
-    replicas = []
-    for number in range(3):
-        port = free_port()
-        env = webhook_env(
+    replicas = [
+        start_webhook_replica(
             database,
-            port=port,
+            tmp_path / f"replica{number}.log",
             offset=offset,
             telegram_url=telegram.base_url,
             slack_url=slack.base_url,
             secret=SECRET,
             extra={"BRIEFBOT_SCHEDULER_FAILOVER_SECONDS": "10"},
         )
-        replicas.append(BriefbotProcess(env, tmp_path / f"replica{number}.log", port).start())
+        for number in range(3)
+    ]
     spawned = time.monotonic()
     try:
         await asyncio.gather(*(replica.ready(timeout=HANG) for replica in replicas))

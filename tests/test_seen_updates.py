@@ -4,9 +4,9 @@ replica by exactly one claimer); the memory in front; pruning of old claims only
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select, text
 from bot.seen_updates import LEASE, Claim, SeenUpdateRow, SeenUpdates
 from summarizer.db import make_engine
 from summarizer.migrate import current_revision, migrate
+from tests.threads import race
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
@@ -71,23 +72,8 @@ def test_another_replica_and_a_restart_see_the_claim(engines: tuple[Engine, Engi
 def test_two_replicas_racing_for_one_id_exactly_one_wins(engines: tuple[Engine, Engine]) -> None:
     stores = [SeenUpdates(engine) for engine in engines for _ in range(3)]
 
-    def race(
-        store: SeenUpdates, event_id: str, barrier: threading.Barrier, wins: list[bool]
-    ) -> None:
-        barrier.wait()
-        wins.append(store.first_time("telegram", event_id))
-
     for round_ in range(20):
-        barrier = threading.Barrier(len(stores))
-        wins: list[bool] = []
-        threads = [
-            threading.Thread(target=race, args=(store, f"race-{round_}", barrier, wins))
-            for store in stores
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        wins = race(*(partial(store.first_time, "telegram", f"race-{round_}") for store in stores))
         assert sorted(wins) == [False] * (len(stores) - 1) + [True]
     assert rows(engines[0]) == 20
 
@@ -193,25 +179,10 @@ def test_stale_claim_is_taken_over_by_exactly_one_of_two_racing_replicas(
     later = Clock(T0 + timedelta(minutes=3))
     stores = [SeenUpdates(engine, now=later) for engine in engines for _ in range(3)]
 
-    def race(
-        store: SeenUpdates, event_id: str, barrier: threading.Barrier, wins: list[Claim]
-    ) -> None:
-        barrier.wait()
-        wins.append(store.claim("telegram", event_id))
-
     for round_ in range(20):
         event_id = f"stale-{round_}"
         assert dead.claim("telegram", event_id) is Claim.NEW  # then that replica was killed
-        barrier = threading.Barrier(len(stores))
-        claims: list[Claim] = []
-        threads = [
-            threading.Thread(target=race, args=(store, event_id, barrier, claims))
-            for store in stores
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        claims = race(*(partial(store.claim, "telegram", event_id) for store in stores))
         assert sorted(claim.value for claim in claims) == ["in flight"] * (len(stores) - 1) + [
             "taken over"
         ]

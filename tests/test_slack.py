@@ -28,6 +28,7 @@ from schedules.sending import ChatGone, RetryAfter
 from summarizer.i18n import Phrase
 from summarizer.reply import Button, ChatRef, Reply
 from tests.fakes.library import briefed_app
+from tests.fakes.recording import serve_routes
 from tests.fakes.slack_api import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -79,11 +80,6 @@ async def api() -> AsyncIterator[FakeSlackAPI]:
     await fake.stop()
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> App:
-    return briefed_app(tmp_path)
-
-
 def make_bot(router: Router, api: FakeSlackAPI, **kwargs: Any) -> SlackBot:
     kwargs.setdefault("policy", RetryPolicy(base_delay=0.5, sleep=Sleeps()))
     kwargs.setdefault("process_before_response", True)
@@ -106,12 +102,8 @@ async def http(app: App, api: FakeSlackAPI) -> AsyncIterator[tuple[SlackBot, str
     """The bot in HTTP mode, acking first and answering afterwards, as in production."""
     bot = make_bot(app.router, api, process_before_response=False)
     await bot.start()
-    server = web.Application()
-    server.add_routes(bot.routes())
-    runner = web.AppRunner(server)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    yield bot, f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+    runner, url = await serve_routes(bot.routes(), "/slack/events")
+    yield bot, url
     await runner.cleanup()
     await bot.stop()
 
@@ -449,13 +441,9 @@ async def test_retried_event_on_another_replica_is_answered_once(
         for replica in (app, other)
     ]
     for bot in bots:
-        server = web.Application()
-        server.add_routes(bot.routes())
-        runner = web.AppRunner(server)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        runner, url = await serve_routes(bot.routes(), "/slack/events")
         runners.append(runner)
-        urls.append(f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events")
+        urls.append(url)
     body = event("event_app_mention.json")
     headers = signed_headers(body, content_type="application/json")
     retries = [
@@ -489,12 +477,7 @@ async def test_late_retry_after_the_claim_lease_is_still_skipped(
     clock = [datetime(2026, 11, 27, 9, 0, tzinfo=UTC)]
     seen = SeenUpdates(app.engine, now=lambda: clock[0])
     bot = make_bot(app.router, api, seen_updates=seen)
-    server = web.Application()
-    server.add_routes(bot.routes())
-    runner = web.AppRunner(server)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+    runner, url = await serve_routes(bot.routes(), "/slack/events")
     body = event("event_app_mention.json")
     headers = signed_headers(body, content_type="application/json")
     retry = headers | {"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_timeout"}

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 
 from bot.app import App
 from bot.slack import SlackBot
 from tests.fakes.library import briefed_app
+from tests.fakes.recording import serve_routes
 from tests.fakes.slack_api import (
     BOT_TOKEN,
     BOT_USER_ID,
@@ -62,11 +63,6 @@ async def api() -> AsyncIterator[FakeSlackAPI]:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> App:
-    return briefed_app(tmp_path)
-
-
-@pytest.fixture
 def bot(app: App, api: FakeSlackAPI) -> SlackBot:
     return make_bot(app.router, api)
 
@@ -106,12 +102,7 @@ async def test_file_sent_twice_is_already_there(bot: SlackBot, app: App, api: Fa
 
 async def test_file_over_http_is_acknowledged_then_added(app: App, api: FakeSlackAPI) -> None:
     bot = make_bot(app.router, api, process_before_response=False)
-    server = web.Application()
-    server.add_routes(bot.routes())
-    runner = web.AppRunner(server)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+    runner, url = await serve_routes(bot.routes(), "/slack/events")
     body = dm([api.add_file("F0WAERME1", "fernwaerme.txt", UPLOAD)])
     try:
         async with (
@@ -232,29 +223,24 @@ async def test_pdf_is_refused_with_the_type_message_and_never_downloaded(
     assert app.library.count() == before
 
 
-async def test_file_over_the_size_limit_is_refused_before_download(
-    tmp_path: Path, api: FakeSlackAPI
+@pytest.mark.parametrize(
+    ("reported_size", "refusal", "downloads"),
+    [
+        pytest.param(None, "500 B", 0, id="reported-over-the-limit-refused-before-download"),
+        pytest.param(300, "höchstens 500 B", 1, id="larger-than-reported-cut-off-and-refused"),
+    ],
+)
+async def test_file_over_the_size_limit_is_refused(
+    tmp_path: Path, api: FakeSlackAPI, reported_size: int | None, refusal: str, downloads: int
 ) -> None:
     app = briefed_app(tmp_path, fetch_max_bytes=500)
     before = app.library.count()
     bot = make_bot(app.router, api)
-    await dispatch(bot, dm([api.add_file("F0WAERME1", "fernwaerme.txt", UPLOAD)]))
+    file = api.add_file("F0WAERME1", "fernwaerme.txt", UPLOAD, size=reported_size)
+    await dispatch(bot, dm([file]))
     [reply] = texts_of(api)
-    assert "zu groß" in reply and "500 B" in reply
-    assert api.downloads() == []
-    assert app.library.count() == before
-
-
-async def test_file_larger_than_its_reported_size_is_cut_off_and_refused(
-    tmp_path: Path, api: FakeSlackAPI
-) -> None:
-    app = briefed_app(tmp_path, fetch_max_bytes=500)
-    before = app.library.count()
-    bot = make_bot(app.router, api)
-    await dispatch(bot, dm([api.add_file("F0WAERME1", "fernwaerme.txt", UPLOAD, size=300)]))
-    [reply] = texts_of(api)
-    assert "zu groß" in reply and "höchstens 500 B" in reply
-    assert len(api.downloads()) == 1
+    assert "zu groß" in reply and refusal in reply
+    assert len(api.downloads()) == downloads
     assert app.library.count() == before
 
 

@@ -32,6 +32,7 @@ from schedules.ratelimit import RateLimiter
 from schedules.sending import ChatGone, RetryAfter, TransientSendError
 from summarizer.reply import Button, ChatRef, Reply
 from tests.fakes.library import briefed_app
+from tests.fakes.recording import serve_routes
 from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, FakeTelegramAPI, parse_telegram_html
 
 FIXTURES = Path(__file__).parent / "fixtures" / "telegram"
@@ -65,23 +66,26 @@ async def api() -> AsyncIterator[FakeTelegramAPI]:
     await fake.stop()
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> App:
-    return briefed_app(tmp_path)
-
-
 def make_bot(app: App, api: FakeTelegramAPI, **kwargs: Any) -> TelegramBot:
     kwargs.setdefault("policy", RetryPolicy(base_delay=0.001, sleep=Sleeps()))
     return TelegramBot(app.router, token=TOKEN, base_url=api.base_url, poll_timeout=1, **kwargs)
 
 
+@contextlib.asynccontextmanager
+async def initialised(app: App, api: FakeTelegramAPI, **kwargs: Any) -> AsyncIterator[TelegramBot]:
+    """A bot (`make_bot`) initialised (getMe done) but not polling: updates go in via `feed`."""
+    telegram_bot = make_bot(app, api, **kwargs)
+    await telegram_bot.application.initialize()
+    try:
+        yield telegram_bot
+    finally:
+        await telegram_bot.application.shutdown()
+
+
 @pytest.fixture
 async def bot(app: App, api: FakeTelegramAPI) -> AsyncIterator[TelegramBot]:
-    """Initialised (getMe done) but not polling: updates go in via process_update."""
-    telegram_bot = make_bot(app, api)
-    await telegram_bot.application.initialize()
-    yield telegram_bot
-    await telegram_bot.application.shutdown()
+    async with initialised(app, api) as telegram_bot:
+        yield telegram_bot
 
 
 async def feed(bot: TelegramBot, data: dict[str, Any]) -> None:
@@ -253,13 +257,9 @@ async def test_refused_chat_gets_one_polite_line_and_no_data(
     tmp_path: Path, api: FakeTelegramAPI
 ) -> None:
     app = briefed_app(tmp_path, allowed_chats=["-100200"])
-    telegram_bot = make_bot(app, api)
-    await telegram_bot.application.initialize()
-    try:
+    async with initialised(app, api) as telegram_bot:
         await feed(telegram_bot, update("private_brief.json"))
         await feed(telegram_bot, update("group_brief_at_bot.json"))
-    finally:
-        await telegram_bot.application.shutdown()
     refused, allowed = api.sent()
     assert refused["chat_id"] == "111"
     assert "Container" not in refused["text"] and not buttons(refused)
@@ -269,12 +269,8 @@ async def test_refused_chat_gets_one_polite_line_and_no_data(
 async def test_non_admin_add_is_refused(tmp_path: Path, api: FakeTelegramAPI) -> None:
     app = briefed_app(tmp_path, admins=["999"])
     before = app.library.count()
-    telegram_bot = make_bot(app, api)
-    await telegram_bot.application.initialize()
-    try:
+    async with initialised(app, api) as telegram_bot:
         await feed(telegram_bot, update("private_add.json"))
-    finally:
-        await telegram_bot.application.shutdown()
     assert app.library.count() == before
     assert len(api.sent()) == 1
 
@@ -282,12 +278,8 @@ async def test_non_admin_add_is_refused(tmp_path: Path, api: FakeTelegramAPI) ->
 async def test_admin_add_stores_the_text(tmp_path: Path, api: FakeTelegramAPI) -> None:
     app = briefed_app(tmp_path, admins=["111"])
     before = app.library.count()
-    telegram_bot = make_bot(app, api)
-    await telegram_bot.application.initialize()
-    try:
+    async with initialised(app, api) as telegram_bot:
         await feed(telegram_bot, update("private_add.json"))
-    finally:
-        await telegram_bot.application.shutdown()
     assert app.library.count() == before + 1
 
 
@@ -421,12 +413,7 @@ async def test_long_reply_is_split_with_buttons_on_the_last_part(
 async def serve_webhook(telegram_bot: TelegramBot) -> tuple[web.AppRunner, str]:
     """Start the bot and its webhook route on a real HTTP server on loopback; (runner, url)."""
     await telegram_bot.start()
-    server = web.Application()
-    server.add_routes(telegram_bot.routes())
-    runner = web.AppRunner(server)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}/telegram"
+    return await serve_routes(telegram_bot.routes(), "/telegram")
 
 
 async def test_webhook_checks_the_secret_and_answers_each_update_once(
@@ -509,12 +496,8 @@ async def test_polling_bot_after_a_restart_skips_an_update_it_already_claimed(
 ) -> None:
     """A restarted process has an empty memory; the database remembers the claim."""
     for _ in range(2):
-        telegram_bot = make_bot(app, api, seen_updates=SeenUpdates(app.engine))
-        await telegram_bot.application.initialize()
-        try:
+        async with initialised(app, api, seen_updates=SeenUpdates(app.engine)) as telegram_bot:
             await feed(telegram_bot, update("private_brief.json"))
-        finally:
-            await telegram_bot.application.shutdown()
     assert len(api.sent()) == 1
 
 
@@ -628,18 +611,13 @@ async def test_polling_marks_a_handled_update_done(app: App, api: FakeTelegramAP
     so a copy is skipped even after the lease."""
     clock = Clock(datetime.now(UTC))
     data = update("private_brief.json")
-    telegram_bot = make_bot(app, api, seen_updates=SeenUpdates(app.engine, now=clock))
-    await telegram_bot.application.initialize()
-    try:
+    first_memory, restarted_memory = (SeenUpdates(app.engine, now=clock) for _ in range(2))
+    async with initialised(app, api, seen_updates=first_memory) as telegram_bot:
         await feed(telegram_bot, data)
         assert claim_row(app, data["update_id"])[1] == clock.now
-        restarted = make_bot(app, api, seen_updates=SeenUpdates(app.engine, now=clock))
         clock.now += timedelta(minutes=5)
-        await restarted.application.initialize()
-        await feed(restarted, data)
-        await restarted.application.shutdown()
-    finally:
-        await telegram_bot.application.shutdown()
+        async with initialised(app, api, seen_updates=restarted_memory) as restarted:
+            await feed(restarted, data)
     assert digests(api) == 1
 
 
@@ -694,12 +672,8 @@ async def test_oversized_file_is_refused_without_any_download(
 ) -> None:
     app = briefed_app(tmp_path, fetch_max_bytes=500)
     before = app.library.count()
-    telegram_bot = make_bot(app, api)
-    await telegram_bot.application.initialize()
-    try:
+    async with initialised(app, api) as telegram_bot:
         await feed(telegram_bot, document_update(api, "hafen_wasserstoff.txt"))
-    finally:
-        await telegram_bot.application.shutdown()
     [reply] = api.sent()
     assert "zu groß" in reply["text"] and "500 B" in reply["text"]
     assert downloads(api) == []
@@ -711,12 +685,8 @@ async def test_non_admin_upload_is_refused_without_download(
 ) -> None:
     app = briefed_app(tmp_path, admins=["999"])
     before = app.library.count()
-    telegram_bot = make_bot(app, api)
-    await telegram_bot.application.initialize()
-    try:
+    async with initialised(app, api) as telegram_bot:
         await feed(telegram_bot, document_update(api, "hafen_wasserstoff.txt"))
-    finally:
-        await telegram_bot.application.shutdown()
     [reply] = api.sent()
     assert "Gespeichert" not in reply["text"]
     assert downloads(api) == []
@@ -799,14 +769,10 @@ async def test_a_reply_given_up_is_one_log_line_without_traceback(
     app: App, api: FakeTelegramAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
     policy = RetryPolicy.interactive(deadline=0.5, base_delay=0.05)
-    telegram_bot = make_bot(app, api, policy=policy)
-    await telegram_bot.application.initialize()
-    api.fail("sendMessage", 502, times=100)
-    try:
+    async with initialised(app, api, policy=policy) as telegram_bot:
+        api.fail("sendMessage", 502, times=100)
         with caplog.at_level(logging.DEBUG, logger="bot"):
             await feed(telegram_bot, update("private_brief.json"))
-    finally:
-        await telegram_bot.application.shutdown()
     assert len(api.sent()) >= 4  # retried ...
     problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert [r.getMessage() for r in problems] == [  # ... and one line when given up

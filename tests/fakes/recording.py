@@ -1,12 +1,12 @@
 """What both fake platform servers share: a log of every call, a way to wait for one, and
-serving their aiohttp app on a free loopback port."""
+serving their aiohttp app on a free loopback port; and serving a bot's own routes the same way."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,3 +76,14 @@ class CallLog:
             self._new_call.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_call.wait(), remaining)
+
+
+async def serve_routes(routes: Iterable[web.RouteDef], path: str) -> tuple[web.AppRunner, str]:
+    """Serve `routes` (a bot's webhook or events endpoint) on 127.0.0.1 at a port the OS picks:
+    the runner, to clean up, and the URL of `path` there."""
+    server = web.Application()
+    server.add_routes(routes)
+    runner = web.AppRunner(server, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}{path}"

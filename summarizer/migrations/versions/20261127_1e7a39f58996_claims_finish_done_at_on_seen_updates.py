@@ -2,23 +2,15 @@
 update whose replica died mid-way (no done mark, claim older than the lease) is taken over and
 answered on redelivery; a done one is skipped forever. Rows claimed before this revision were
 skipped forever too, so they count as done (done_at = seen_at).
-
-Revision ID: 1e7a39f58996
-Revises: eccde6f594a2
-Create Date: 2026-11-27 18:32:41.298491
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "1e7a39f58996"
-down_revision: str | Sequence[str] | None = "eccde6f594a2"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "1e7a39f58996"
+down_revision = "eccde6f594a2"
 
 
 def upgrade() -> None:

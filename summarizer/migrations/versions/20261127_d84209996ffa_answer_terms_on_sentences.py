@@ -1,23 +1,15 @@
 """Answer terms on sentences: what the answer index needs of each sentence (stemmed terms,
 folded content words, answer types), stored at ingest so the first question on an article
 stems nothing. Rows stored before keep NULL there; the answer index computes them when needed.
-
-Revision ID: d84209996ffa
-Revises: f97bc569bc19
-Create Date: 2026-11-27 17:27:14.497483
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "d84209996ffa"
-down_revision: str | Sequence[str] | None = "f97bc569bc19"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "d84209996ffa"
+down_revision = "f97bc569bc19"
 
 COLUMNS = (
     ("terms", sa.Text()),

@@ -1,22 +1,14 @@
 """Seen platform updates: the Telegram update_ids and Slack event_ids some replica already took
 (bot/seen_updates.py), so a redelivered update is answered once across replicas and restarts.
-
-Revision ID: eccde6f594a2
-Revises: d84209996ffa
-Create Date: 2026-11-27 17:34:39.726950
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "eccde6f594a2"
-down_revision: str | Sequence[str] | None = "d84209996ffa"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "eccde6f594a2"
+down_revision = "d84209996ffa"
 
 
 def upgrade() -> None:

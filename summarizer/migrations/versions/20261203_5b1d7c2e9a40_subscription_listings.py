@@ -1,22 +1,14 @@
 """Subscription listings: what /subscriptions last showed each chat, by number
 (schedules/subscriptions.py), so `/unsubscribe 2` removes the subscription the reader saw as 2.
-
-Revision ID: 5b1d7c2e9a40
-Revises: 5b2e8c1d9a47
-Create Date: 2026-12-03 14:20:00.000000
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "5b1d7c2e9a40"
-down_revision: str | Sequence[str] | None = "5b2e8c1d9a47"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "5b1d7c2e9a40"
+down_revision = "5b2e8c1d9a47"
 
 
 def upgrade() -> None:

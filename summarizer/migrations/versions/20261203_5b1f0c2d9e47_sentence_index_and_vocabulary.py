@@ -1,15 +1,9 @@
 """Sentence index and vocabulary: which sentences name which words (a brief judges how central
 an article is to its topic from it, without loading the article), and the library's words for
 "did you mean …?". Rows of articles stored before are indexed here once.
-
-Revision ID: 5b1f0c2d9e47
-Revises: 1e7a39f58996
-Create Date: 2026-12-03 14:40:00.000000
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -21,10 +15,8 @@ from summarizer.library import (
     index_existing_articles,
 )
 
-revision: str = "5b1f0c2d9e47"
-down_revision: str | Sequence[str] | None = "1e7a39f58996"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "5b1f0c2d9e47"
+down_revision = "1e7a39f58996"
 
 
 def upgrade() -> None:

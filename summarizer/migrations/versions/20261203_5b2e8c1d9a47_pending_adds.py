@@ -1,22 +1,14 @@
 """Pending adds: `/add URL` requests recorded until their answer was sent (bot/pending_adds.py),
 so one whose process was killed mid-fetch is finished and answered after the restart.
-
-Revision ID: 5b2e8c1d9a47
-Revises: 5b1f0c2d9e47
-Create Date: 2026-12-03 14:50:00.000000
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "5b2e8c1d9a47"
-down_revision: str | Sequence[str] | None = "5b1f0c2d9e47"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "5b2e8c1d9a47"
+down_revision = "5b1f0c2d9e47"
 
 
 def upgrade() -> None:
