@@ -457,6 +457,13 @@ def _argparse_german(message: str) -> str:
     return message
 
 
+def points_option(command: argparse.ArgumentParser, *, default: int) -> None:
+    """--points/-n N: how many key points (digest, brief)."""
+    command.add_argument(
+        "--points", "-n", metavar="N", type=points_count, default=default, help="how many (1-30)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="briefbot",
@@ -482,15 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
         run=cmd_extract
     )
     digest = source_command("digest", "key points of one text")
-    digest.add_argument(
-        "--points",
-        "-n",
-        dest="points",
-        metavar="N",
-        type=points_count,
-        default=5,
-        help="how many (1-30)",
-    )
+    points_option(digest, default=5)
     digest.set_defaults(run=cmd_digest)
     ask = source_command("ask", "answer questions from one text")
     ask.add_argument("questions", metavar="QUESTION", nargs="+")
@@ -503,15 +502,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     brief = sub.add_parser("brief", help="key points of all stored articles on a topic")
     brief.add_argument("topic", metavar="TOPIC", nargs="+")
-    brief.add_argument(
-        "--points",
-        "-n",
-        dest="points",
-        metavar="N",
-        type=points_count,
-        default=7,
-        help="how many (1-30)",
-    )
+    points_option(brief, default=7)
     brief.add_argument("--json", action="store_true", help="print JSON")
     brief.set_defaults(run=cmd_brief)
 

@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from bot import texts
 from summarizer.models import Answer, Digest
@@ -39,6 +39,8 @@ linked, only its source named: escaped, it could exceed a whole Telegram message
 section and would shred the point it is attached to or get the message refused (issue 14)."""
 SLACK_ACTION_PREFIX = "briefbot:"
 """Every button's action_id starts with this; the Slack adapter listens for it."""
+
+T = TypeVar("T")
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…:;])\s+")
 _SPACE = re.compile(r"\s+")
@@ -125,6 +127,21 @@ def _pack_units(units: Sequence[str], limit: int, measure: Callable[[str], int])
     if current:
         messages.append(current)
     return messages
+
+
+def _laid_out(
+    reply: Reply,
+    digest: Callable[[Reply, Digest], list[T]],
+    answer: Callable[[Reply, Answer], list[T]],
+    lines: Callable[[Reply], list[T]],
+) -> list[T]:
+    """A reply laid out by what it carries: a digest with points, a found answer, or else its
+    title and lines (a platform passes its three layouts)."""
+    if reply.kind == "digest" and reply.digest is not None and reply.digest.points:
+        return digest(reply, reply.digest)
+    if reply.kind == "answer" and reply.answer is not None and reply.answer.found:
+        return answer(reply, reply.answer)
+    return lines(reply)
 
 
 # --------------------------------------------------------------------------- Telegram
@@ -231,18 +248,13 @@ def telegram_keyboard(buttons: Sequence[Button]) -> tuple[tuple[Button, ...], ..
 def telegram_messages(reply: Reply) -> list[TelegramMessage]:
     """Render a reply as Telegram HTML messages, each under 4,096 characters; the buttons go
     under the last part."""
-    if reply.kind == "digest" and reply.digest is not None and reply.digest.points:
-        units = _tg_digest_units(reply, reply.digest)
-    elif reply.kind == "answer" and reply.answer is not None and reply.answer.found:
-        units = _tg_answer_units(reply, reply.answer)
-    else:
-        units = _tg_generic_units(reply)
-    texts = _pack_units(units, TELEGRAM_MESSAGE_LIMIT, utf16_len)
-    texts = [t.strip("\n") for t in texts if t.strip()] or [telegram_escape(reply.text or "…")]
+    units = _laid_out(reply, _tg_digest_units, _tg_answer_units, _tg_generic_units)
+    parts = _pack_units(units, TELEGRAM_MESSAGE_LIMIT, utf16_len)
+    parts = [t.strip("\n") for t in parts if t.strip()] or [telegram_escape(reply.text or "…")]
     keyboard = telegram_keyboard(reply.buttons)
     return [
-        TelegramMessage(text, keyboard if i == len(texts) - 1 else ())
-        for i, text in enumerate(texts)
+        TelegramMessage(part, keyboard if i == len(parts) - 1 else ())
+        for i, part in enumerate(parts)
     ]
 
 
@@ -390,12 +402,7 @@ def _fallback(text: str) -> str:
 def slack_messages(reply: Reply) -> list[SlackMessage]:
     """Render a reply as Slack messages of at most 50 blocks each; overflow continues in
     further messages (the adapter posts them in the first one's thread); buttons come last."""
-    if reply.kind == "digest" and reply.digest is not None and reply.digest.points:
-        body = _slack_digest_blocks(reply, reply.digest)
-    elif reply.kind == "answer" and reply.answer is not None and reply.answer.found:
-        body = _slack_answer_blocks(reply, reply.answer)
-    else:
-        body = _slack_generic_blocks(reply)
+    body = _laid_out(reply, _slack_digest_blocks, _slack_answer_blocks, _slack_generic_blocks)
     body.extend(slack_action_blocks(reply.buttons))
     pages = [
         tuple(body[i : i + SLACK_BLOCK_LIMIT]) for i in range(0, len(body), SLACK_BLOCK_LIMIT)

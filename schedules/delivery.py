@@ -28,7 +28,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -55,8 +55,9 @@ from schedules.sending import ChatGone, RetryAfter, Sender, SendError, Transient
 from schedules.subscriptions import Subscription, Subscriptions
 from summarizer.brief import point_key
 from summarizer.db import Base, UTCDateTime, as_utc
-from summarizer.models import Article, Digest
+from summarizer.models import Digest
 from summarizer.reply import ChatRef, Reply
+from summarizer.service import Briefing
 
 log = logging.getLogger(__name__)
 
@@ -424,23 +425,6 @@ class Ledger:
         session.execute(insert(SentPointRow).values(values).on_conflict_do_nothing())
 
 
-class DigestSource(Protocol):
-    """What delivery needs of `summarizer.service.Briefing`."""
-
-    def brief(
-        self,
-        topic: str,
-        *,
-        since: datetime | None = None,
-        points: int = 7,
-        exclude: Collection[str] = (),
-        shown: Collection[str] = (),
-        language: str = "de",
-    ) -> Digest: ...
-
-    def article(self, article_id: str) -> Article | None: ...
-
-
 ShownElsewhere = Callable[[ChatRef], Sequence[str]]
 """chat -> texts of the points the chat was shown outside scheduled digests (/brief, "more");
 `Conversations.shown_points` fits."""
@@ -534,7 +518,7 @@ class Deliveries:
         self,
         engine: Engine,
         subscriptions: Subscriptions,
-        source: DigestSource,
+        source: Briefing,
         sender: Sender,
         presenter: DigestPresenter,
         *,

@@ -16,13 +16,13 @@ import pytest
 
 from bot.presentation import ScheduledDigests
 from schedules.clock import ManualClock
-from schedules.delivery import UNCONFIRMED, Deliveries, DigestSource
+from schedules.delivery import UNCONFIRMED, Deliveries
 from schedules.ratelimit import Limits, Rate, RateLimiter
 from schedules.scheduler import DigestScheduler, job_id
 from schedules.subscriptions import Subscription, Subscriptions
 from schedules.timespec import ALL_DAYS, TimeSpec
 from summarizer.library import Library
-from summarizer.models import Article, Digest
+from summarizer.models import Digest
 from summarizer.reply import ChatRef
 from summarizer.service import Briefing
 from tests.fakes.recording_sender import Crash, RecordingSender
@@ -48,8 +48,7 @@ def build(
 ) -> Stack:
     library = Library.open(url)
     subscriptions = Subscriptions(library.engine)
-    briefing = Briefing(library)
-    source: DigestSource = DyingBriefing(briefing) if dying else briefing
+    source = DyingBriefing(library) if dying else Briefing(library)
     deliveries = Deliveries(
         library.engine,
         subscriptions,
@@ -259,21 +258,16 @@ async def test_crash_between_send_and_mark_is_not_sent_again(sqlite_url: str) ->
     assert restarted.deliveries.ledger.counts() == {UNCONFIRMED: 1}
 
 
-class DyingBriefing:
+class DyingBriefing(Briefing):
     """The real Briefing, except that the first brief "kills the process" (raises Crash)."""
 
-    def __init__(self, briefing: Briefing) -> None:
-        self.briefing = briefing
-        self.dead = False
-
-    def article(self, article_id: str) -> Article | None:
-        return self.briefing.article(article_id)
+    dead = False
 
     def brief(self, topic: str, **options: Any) -> Digest:
         if not self.dead:
             self.dead = True
             raise Crash("killed while building the digest")
-        return self.briefing.brief(topic, **options)
+        return super().brief(topic, **options)
 
 
 async def test_crash_after_claim_before_send_is_retried_once(sqlite_url: str) -> None:

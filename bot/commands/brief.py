@@ -8,6 +8,7 @@ points, so "more" never repeats a point and a follow-up question asks exactly it
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from bot import presentation, texts
 from bot.commands import Action, Command, Incoming, Pressed, Request
@@ -23,12 +24,12 @@ MORE_POINTS = 5
 MAX_TOPIC = 200
 
 
+@dataclass(eq=False)  # a service: equal only to itself
 class BriefCommands:
     """Briefs on a topic and answers from the library or from the chat's last brief."""
 
-    def __init__(self, briefing: Briefing, conversations: Conversations) -> None:
-        self.briefing = briefing
-        self.conversations = conversations
+    briefing: Briefing
+    conversations: Conversations
 
     def commands(self) -> list[Command]:
         return [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import KW_ONLY, dataclass
 
 from bot import presentation, texts
 from bot.commands import Action, Command, Request
@@ -27,13 +28,14 @@ _ANY_URL = re.compile(r"[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _NUMBER = re.compile(r"#?(\d{1,9})")
 
 
+@dataclass(eq=False)  # a service: equal only to itself
 class FeedCommands:
     """/feed, /feeds and /unfeed over `store`; /feed checks a new feed through `fetcher`."""
 
-    def __init__(self, store: FeedStore, fetcher: Fetcher, *, default_interval: int = 15) -> None:
-        self.store = store
-        self.fetcher = fetcher
-        self.default_interval = default_interval
+    store: FeedStore
+    fetcher: Fetcher
+    _: KW_ONLY
+    default_interval: int = 15
 
     def commands(self) -> list[Command]:
         return [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import KW_ONLY, dataclass
 from functools import partial
 from pathlib import Path
 
@@ -34,22 +35,16 @@ _ANY_URL = re.compile(r"[a-z][a-z0-9+.-]*:/\S*", re.IGNORECASE)
 """Something typed as an address ("ftp://…", "http://", "file:///…"); only `_URL` is fetched."""
 
 
+@dataclass(eq=False)  # a service: equal only to itself
 class LibraryCommands:
-    """Lists the stored articles and adds new ones (adding is for admins)."""
+    """Lists the stored articles and adds new ones (adding is for admins). `pending` records
+    `/add URL` requests until answered, so they are finished after a restart."""
 
-    def __init__(
-        self,
-        briefing: Briefing,
-        conversations: Conversations,
-        settings: Settings,
-        *,
-        pending: PendingAdds | None = None,
-    ) -> None:
-        self.briefing = briefing
-        self.conversations = conversations
-        self.settings = settings
-        self.pending = pending
-        """Where `/add URL` requests are recorded until answered (finished after a restart)."""
+    briefing: Briefing
+    conversations: Conversations
+    settings: Settings
+    _: KW_ONLY
+    pending: PendingAdds | None = None
 
     def commands(self) -> list[Command]:
         return [

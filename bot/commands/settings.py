@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from bot import presentation, texts
 from bot.commands import Action, Command, Request
@@ -20,14 +21,12 @@ LANGUAGES = {
 """What /lang understands."""
 
 
+@dataclass(eq=False)  # a service: equal only to itself
 class SettingsCommands:
     """Greeting, help (over every registered command, read when asked) and /lang."""
 
-    def __init__(
-        self, conversations: Conversations, commands: Callable[[], Sequence[Command]]
-    ) -> None:
-        self.conversations = conversations
-        self.all_commands = commands
+    conversations: Conversations
+    all_commands: Callable[[], Sequence[Command]]
 
     def commands(self) -> list[Command]:
         return [

@@ -7,7 +7,7 @@ UserError before anything is stored, so it changes nothing; the router shows its
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 
 from bot import presentation, texts
 from bot.commands import Action, Command, Pressed, Request
@@ -29,23 +29,17 @@ ZONE_EXAMPLES = ("Europe/Berlin", "America/New_York")
 """The zone /timezone suggests: the first that is not the chat's zone already."""
 
 
+@dataclass(eq=False)  # a service: equal only to itself
 class SubscriptionCommands:
-    """The handlers, sharing the subscription store, the scheduler and the settings."""
+    """The handlers, sharing the subscription store, the scheduler and the settings; with a
+    `briefing`, /subscribe says when no article is on the topic yet."""
 
-    def __init__(
-        self,
-        subscriptions: Subscriptions,
-        scheduler: DigestScheduler,
-        settings: Settings,
-        *,
-        briefing: Briefing | None = None,
-        clock: Clock | None = None,
-    ) -> None:
-        self.subscriptions = subscriptions
-        self.scheduler = scheduler
-        self.settings = settings
-        self.briefing = briefing
-        self.clock = clock or SystemClock()
+    subscriptions: Subscriptions
+    scheduler: DigestScheduler
+    settings: Settings
+    _: KW_ONLY
+    briefing: Briefing | None = None
+    clock: Clock = field(default_factory=SystemClock)
 
     def commands(self) -> list[Command]:
         return [
