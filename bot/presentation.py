@@ -40,7 +40,7 @@ def usage(usage_line: Phrase, language: str) -> Reply:
 
 def quote(text: str, language: str) -> str:
     """`text` in the language's quotation marks: „…“ in German, “…” in English."""
-    return f"„{text}“" if language == "de" else f"“{text}”"
+    return texts.QUOTED.format(language, text=text)
 
 
 def cite(ref: ArticleRef, language: str) -> str:
@@ -117,8 +117,7 @@ def nothing_on(topic: str, suggestions: Sequence[str], language: str) -> Reply:
     offered = [s for s in suggestions if len(f"brief:{s}".encode()) <= MAX_ACTION_BYTES]
     if not offered:
         return say(texts.BRIEF_NOTHING, language, topic=topic)
-    # the English line puts the topic in plain quotes, so its suggestions match it
-    spelled = ", ".join(f"„{s}“" if language == "de" else f'"{s}"' for s in offered)
+    spelled = ", ".join(texts.SUGGESTED.format(language, name=s) for s in offered)
     return Reply(
         texts.BRIEF_NOTHING_BUT.format(language, topic=topic, suggestions=spelled),
         language=language,

@@ -116,6 +116,10 @@ BRIEF_NOTHING_BUT = Phrase(
     de="Zu „{topic}“ habe ich keinen Artikel. Meintest du {suggestions}?",
     en='I have no article on "{topic}". Did you mean {suggestions}?',
 )
+SUGGESTED = Phrase(de="„{name}“", en='"{name}"')
+"""A close spelling offered in BRIEF_NOTHING_BUT, quoted as the topic is quoted there."""
+QUOTED = Phrase(de="„{text}“", en="“{text}”")
+"""A quoted sentence (answers, the closest mention)."""
 BRIEF_SOURCES_HEADING = Phrase(de="Quellen:", en="Sources:")
 BRIEF_FOLLOWUP_HINT = Phrase(
     de="Fragen dazu? Einfach schreiben oder auf diese Nachricht antworten.",
