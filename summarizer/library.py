@@ -27,7 +27,6 @@ from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     DDL,
-    DateTime,
     Engine,
     Float,
     ForeignKey,
@@ -52,7 +51,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import BindParameter
 
 from summarizer import search as topic_search
-from summarizer.db import Base, make_engine
+from summarizer.db import Base, UTCDateTime, as_utc, make_engine
 from summarizer.models import (
     NAME_WORDS,
     Added,
@@ -104,10 +103,11 @@ class ArticleRow(Base):
     teaser: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(8))
     author: Mapped[str | None] = mapped_column(Text)
-    published: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    added: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # UTCDateTime: aware UTC in and out on both databases, so no reader repairs a timestamp
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    added: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     # published if known, else added: what "newest" means
-    dated: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    dated: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     sentence_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -294,12 +294,6 @@ def _names_of_untitled(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     return {article_id: name_from_text(" ".join(parts)) for article_id, parts in texts.items()}
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 @dataclass
 class _Passages:
     """What `Library.passages` has read of one article: its row, some of its sentence rows,
@@ -326,10 +320,10 @@ class _Passages:
             sentences=tuple(Sentence(p.index, p.text, p.paragraph) for p in parts),
             ranking=tuple(p.index for p in ranked),
             ranking_scores=tuple(float(p.score or 0.0) for p in ranked),
-            added=_utc(head.added) or datetime.now(UTC),
+            added=head.added,
             url=head.url,
             author=head.author,
-            published=_utc(head.published),
+            published=head.published,
         )
 
 
@@ -385,8 +379,9 @@ class Library:
                 self._set_url(article_id, document.url)
                 existing = self._reload(article_id)
             return Added(existing, created=False)
-        added = self.now()
-        published = _utc(document.published)
+        # the stored values exactly (UTC), so the article returned equals the one read back
+        added = as_utc(self.now())
+        published = None if document.published is None else as_utc(document.published)
         # an untitled article (pasted text) is stored under the name it is cited by everywhere
         title = document.title or name_from_text(" ".join(s.text for s in document.sentences))
         indexes = {s.index for s in document.sentences}
@@ -594,10 +589,10 @@ class Library:
                 sentences=tuple(Sentence(i, t, paragraph) for i, paragraph, t, _, _ in parts),
                 ranking=tuple(p[0] for p in ranked),
                 ranking_scores=tuple(float(p[4] or 0.0) for p in ranked),
-                added=_utc(head.added) or datetime.now(UTC),
+                added=head.added,
                 url=head.url,
                 author=head.author,
-                published=_utc(head.published),
+                published=head.published,
                 answer_terms=complete if parts and len(complete) == len(parts) else None,
             )
         return articles
@@ -627,7 +622,7 @@ class Library:
                 if seq in found:
                     found[seq].update(indexes)
         heads = self._heads(list(found))
-        since_utc = _utc(since)
+        since_utc = None if since is None else as_utc(since)  # comparable with stored times
         out: list[Mentions] = []
         for seq, indexes in found.items():
             head = heads.get(seq)
@@ -732,9 +727,9 @@ class Library:
                     row.title or "",
                     row.language,
                     int(row.sentence_count or 0),
-                    _utc(row.dated) or datetime.now(UTC),
-                    _utc(row.added) or datetime.now(UTC),
-                    _utc(row.published),
+                    row.dated,
+                    row.added,
+                    row.published,
                 )
                 for row in rows
             }
@@ -878,9 +873,7 @@ class Library:
                 .offset(max(0, offset))
             ).all()
             names = _names_of_untitled(conn, [r.id for r in rows if not r.title])
-        return [
-            ArticleRef(r.id, r.title or names.get(r.id, ""), r.url, _utc(r.published)) for r in rows
-        ]
+        return [ArticleRef(r.id, r.title or names.get(r.id, ""), r.url, r.published) for r in rows]
 
     def count(self) -> int:
         with self.engine.connect() as conn:
@@ -908,22 +901,13 @@ class Library:
         terms = topic_search.parse(topic)
         if not terms or limit <= 0:
             return []
-        since_utc = _utc(since)
         if self._postgres:
-            rows = self._search_postgres(
-                topic_search.tsquery(terms, match_all=match_all), since_utc
-            )
+            rows = self._search_postgres(topic_search.tsquery(terms, match_all=match_all), since)
         else:
-            rows = self._search_sqlite(
-                topic_search.fts5_query(terms, match_all=match_all), since_utc
-            )
+            rows = self._search_sqlite(topic_search.fts5_query(terms, match_all=match_all), since)
         if not rows:
             return []
-        # `dated` is never NULL; naive values are UTC (SQLite keeps no zone)
-        stamps = [
-            r[5].replace(tzinfo=UTC).timestamp() if r[5].tzinfo is None else r[5].timestamp()
-            for r in rows
-        ]
+        stamps = [r[5].timestamp() for r in rows]  # `dated` is never NULL
         newest = max(stamps)
         best = max(r[1] for r in rows) or 1.0
         half_life = RECENCY_HALF_LIFE_DAYS * 86400.0
@@ -943,8 +927,8 @@ class Library:
                 article_id=rows[number][0],
                 title=rows[number][2] or names.get(rows[number][0], ""),
                 score=round(score, 6),
-                published=_utc(rows[number][4]),
-                added=_utc(rows[number][6]),
+                published=rows[number][4],
+                added=rows[number][6],
                 url=rows[number][3],
                 matched_terms=labels,
             )
@@ -988,11 +972,11 @@ class Library:
             column("relevance", Float),
             column("title", Text),
             column("url", String),
-            column("published", DateTime(timezone=True)),
-            column("dated", DateTime(timezone=True)),
-            column("added", DateTime(timezone=True)),
+            column("published", UTCDateTime),
+            column("dated", UTCDateTime),
+            column("added", UTCDateTime),
         )
         if since is not None:
-            stmt = stmt.bindparams(bindparam("since", type_=DateTime(timezone=True)))
+            stmt = stmt.bindparams(bindparam("since", type_=UTCDateTime))
         with self.engine.connect() as conn:
             return [tuple(r) for r in conn.execute(stmt, params)]
