@@ -45,7 +45,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import BindParameter
@@ -132,10 +132,13 @@ class SentenceRow(Base):
 
 _articles = cast(Table, ArticleRow.__table__)
 _sentences = cast(Table, SentenceRow.__table__)
+# a sentence's index as a result column: not called "index", which to a type checker is a
+# row's tuple method
+_SENTENCE_INDEX = _sentences.c.index.label("sentence_index")
 # what a brief reads of a sentence: where it is, its text, its place in the stored ranking
 _BRIEF_COLUMNS = (
     _sentences.c.article_id,
-    _sentences.c.index,
+    _SENTENCE_INDEX,
     _sentences.c.paragraph,
     _sentences.c.text,
     _sentences.c.rank,
@@ -230,22 +233,24 @@ def insert_sentence_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> No
 def index_existing_articles(conn: Connection) -> None:
     """Fill the sentence index and the vocabulary from the articles already stored (a database
     made before they existed), one article at a time."""
-    seqs = conn.execute(select(_articles.c.seq, _articles.c.id, _articles.c.title)).all()
+    articles = conn.execute(select(_articles.c.seq, _articles.c.id, _articles.c.title)).all()
     counts: dict[str, tuple[str, int]] = {}
-    for seq, article_id, title in seqs:
+    for article in articles:
+        title = article.title or ""
         sentences = conn.execute(
-            select(_sentences.c.index, _sentences.c.text)
-            .where(_sentences.c.article_id == article_id)
+            select(_SENTENCE_INDEX, _sentences.c.text)
+            .where(_sentences.c.article_id == article.id)
             .order_by(_sentences.c.index)
         ).all()
-        parts = [fold_parts(t) for _, t in sentences]
+        parts = [fold_parts(sentence.text) for sentence in sentences]
         tokens = [
-            (i, [token for token, _ in p]) for (i, _), p in zip(sentences, parts, strict=True)
+            (sentence.sentence_index, [token for token, _ in p])
+            for sentence, p in zip(sentences, parts, strict=True)
         ]
-        insert_sentence_rows(conn, sentence_rows(seq, title or "", tokens))
-        for term, surface in vocabulary_of(title or "", parts).items():
-            known = counts.get(term)
-            counts[term] = (known[0] if known else surface, (known[1] if known else 0) + 1)
+        insert_sentence_rows(conn, sentence_rows(article.seq, title, tokens))
+        for term, surface in vocabulary_of(title, parts).items():
+            first_surface, articles_before = counts.get(term, (surface, 0))
+            counts[term] = (first_surface, articles_before + 1)
     if counts:
         conn.execute(
             insert(_vocabulary),
@@ -289,23 +294,30 @@ def _names_of_untitled(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
         {"ids": list(ids)},
     ).all()
     texts: dict[str, list[str]] = {}
-    for article_id, sentence in rows:
-        texts.setdefault(article_id, []).append(sentence)
+    for row in rows:
+        texts.setdefault(row.article_id, []).append(row.text)
     return {article_id: name_from_text(" ".join(parts)) for article_id, parts in texts.items()}
+
+
+_StoredRow = Row[*tuple[Any, ...]]
+"""A row of `articles` or `sentences` as SQLAlchemy reads it: values by column name
+(`row.published`, `row.rank`), timestamps aware UTC (`UTCDateTime`)."""
 
 
 @dataclass
 class _Passages:
-    """What `Library.passages` has read of one article: its row, some of its sentence rows,
-    and how deep its ranking was read (articles never change, so this is cached)."""
+    """What `Library.passages` has read of one article: its `articles` row (None until read),
+    some of its sentence rows (`_BRIEF_COLUMNS`) by index, and how deep its ranking was read
+    (articles never change, so this is cached)."""
 
-    head: Any
-    rows: dict[int, Any]
+    head: _StoredRow | None
+    rows: dict[int, _StoredRow]
     depth: int
 
     def article(self, wanted: set[int], depth: int) -> Article:
         """The article holding the wanted sentences and its ranked ones down to `depth`."""
         head = self.head
+        assert head is not None  # `Library.passages` builds only articles whose row it read
         parts = [
             row
             for index, row in sorted(self.rows.items())
@@ -317,8 +329,8 @@ class _Passages:
             title=head.title or "",
             teaser=head.teaser or "",
             language=head.language,
-            sentences=tuple(Sentence(p.index, p.text, p.paragraph) for p in parts),
-            ranking=tuple(p.index for p in ranked),
+            sentences=tuple(Sentence(p.sentence_index, p.text, p.paragraph) for p in parts),
+            ranking=tuple(p.sentence_index for p in ranked),
             ranking_scores=tuple(float(p.score or 0.0) for p in ranked),
             added=head.added,
             url=head.url,
@@ -337,6 +349,32 @@ class Head(NamedTuple):
     dated: datetime
     added: datetime
     published: datetime | None
+
+
+class _Match(NamedTuple):
+    """An article the topic search matched, as `Library._run_search` reads it: its full-text
+    relevance (bm25 or ts_rank, higher is better) and what ranking and citing it need."""
+
+    id: str
+    relevance: float
+    title: str | None
+    url: str | None
+    published: datetime | None
+    dated: datetime  # published if known, else added
+    added: datetime
+
+
+# the result columns of the search statements, typed so timestamps read back aware UTC
+_MATCH_COLUMNS = (
+    column("id", String),
+    column("relevance", Float),
+    column("title", Text),
+    column("url", String),
+    column("published", UTCDateTime),
+    column("dated", UTCDateTime),
+    column("added", UTCDateTime),
+)
+assert tuple(c.name for c in _MATCH_COLUMNS) == _Match._fields  # rows are built by position
 
 
 def _arrived(head: Head) -> datetime:
@@ -390,7 +428,8 @@ class Library:
             if index in indexes:
                 indexes.discard(index)
                 kept.append((index, float(score)))
-        ranks = {index: (place, score) for place, (index, score) in enumerate(kept)}
+        places = {index: place for place, (index, _) in enumerate(kept)}
+        scores = dict(kept)
         answering = tuple(answer_terms(s.text, document.language) for s in document.sentences)
         try:
             with self.engine.begin() as conn:
@@ -408,7 +447,8 @@ class Library:
                         sentence_count=len(document.sentences),
                     )
                 )
-                seq = int(result.inserted_primary_key[0])  # type: ignore[index]
+                assert result.inserted_primary_key is not None  # a single-row INSERT
+                seq = int(result.inserted_primary_key.seq)
                 if document.sentences:
                     conn.execute(
                         insert(_sentences),
@@ -418,8 +458,8 @@ class Library:
                                 "index": s.index,
                                 "paragraph": s.paragraph,
                                 "text": s.text,
-                                "rank": ranks.get(s.index, (None, None))[0],
-                                "score": ranks.get(s.index, (None, None))[1],
+                                "rank": places.get(s.index),
+                                "score": scores.get(s.index),
                                 "terms": stored.terms,
                                 "content_words": stored.words,
                                 "answer_types": stored.types,
@@ -452,7 +492,7 @@ class Library:
             teaser=document.teaser,
             language=document.language,
             sentences=tuple(Sentence(s.index, s.text, s.paragraph) for s in document.sentences),
-            ranking=tuple(i for i, _ in kept),
+            ranking=tuple(index for index, _ in kept),
             ranking_scores=tuple(score for _, score in kept),
             added=added,
             url=document.url,
@@ -563,32 +603,30 @@ class Library:
                 query.order_by(_sentences.c.article_id, _sentences.c.index), {"ids": ids}
             ).all()
             names = _names_of_untitled(conn, [i for i, head in heads.items() if not head.title])
-        by_article: dict[str, list[tuple[int, int, str, int | None, float | None]]] = {}
+        by_article: dict[str, list[_StoredRow]] = {}
         answering: dict[str, list[AnswerTerms | None]] = {}
         for row in sentence_rows:
-            article_id, index, paragraph, sentence, rank, score = row[:6]
-            by_article.setdefault(article_id, []).append((index, paragraph, sentence, rank, score))
+            by_article.setdefault(row.article_id, []).append(row)
             if depth is None:
-                terms, content_words, types = row[6:]
-                answering.setdefault(article_id, []).append(
+                answering.setdefault(row.article_id, []).append(
                     None
-                    if terms is None or content_words is None or types is None
-                    else AnswerTerms(terms, content_words, types)
+                    if row.terms is None or row.content_words is None or row.answer_types is None
+                    else AnswerTerms(row.terms, row.content_words, row.answer_types)
                 )
         articles: dict[str, Article] = {}
         for article_id, head in heads.items():
             parts = by_article.get(article_id, [])
             stored = answering.get(article_id, [])
             complete = tuple(a for a in stored if a is not None)
-            ranked = sorted((p for p in parts if p[3] is not None), key=lambda p: p[3] or 0)
+            ranked = sorted((p for p in parts if p.rank is not None), key=lambda p: p.rank)
             articles[article_id] = Article(
                 id=head.id,
                 title=head.title or names.get(article_id, ""),
                 teaser=head.teaser or "",
                 language=head.language,
-                sentences=tuple(Sentence(i, t, paragraph) for i, paragraph, t, _, _ in parts),
-                ranking=tuple(p[0] for p in ranked),
-                ranking_scores=tuple(float(p[4] or 0.0) for p in ranked),
+                sentences=tuple(Sentence(p.sentence_index, p.text, p.paragraph) for p in parts),
+                ranking=tuple(p.sentence_index for p in ranked),
+                ranking_scores=tuple(float(p.score or 0.0) for p in ranked),
                 added=head.added,
                 url=head.url,
                 author=head.author,
@@ -723,13 +761,13 @@ class Library:
                 ).all()
             loaded = {
                 row.seq: Head(
-                    row.id,
-                    row.title or "",
-                    row.language,
-                    int(row.sentence_count or 0),
-                    row.dated,
-                    row.added,
-                    row.published,
+                    id=row.id,
+                    title=row.title or "",
+                    language=row.language,
+                    sentence_count=int(row.sentence_count or 0),
+                    dated=row.dated,
+                    added=row.added,
+                    published=row.published,
                 )
                 for row in rows
             }
@@ -809,7 +847,7 @@ class Library:
                     select(_articles).where(_articles.c.id.in_(ids_param)), {"ids": list(new_ids)}
                 ):
                     out[row.id] = _Passages(row, {}, 0)
-            rows: list[Any] = []
+            rows: list[_StoredRow] = []
             if deeper:
                 rows += conn.execute(
                     select(*columns).where(
@@ -823,7 +861,7 @@ class Library:
             if ranges:
                 rows += conn.execute(select(*columns).where(or_(*ranges))).all()
         for row in rows:
-            out.setdefault(row.article_id, _Passages(None, {}, 0)).rows[row.index] = row
+            out.setdefault(row.article_id, _Passages(None, {}, 0)).rows[row.sentence_index] = row
         return out
 
     def close_spellings(self, word: str, *, limit: int = 3) -> list[tuple[str, int]]:
@@ -849,8 +887,9 @@ class Library:
         matches = process.extract(
             folded, list(choices), scorer=fuzz.ratio, limit=limit * 3, score_cutoff=SPELLING_CUTOFF
         )
-        ranked = sorted(matches, key=lambda m: (-m[1], -choices[m[0]].articles))
-        return [(choices[m[0]].surface, int(choices[m[0]].articles)) for m in ranked[:limit]]
+        close = [(similarity, choices[term]) for term, similarity, _ in matches]
+        close.sort(key=lambda match: (-match[0], -match[1].articles))
+        return [(row.surface, int(row.articles)) for _, row in close[:limit]]
 
     def by_url(self, url: str) -> Article | None:
         """The newest article stored from this (canonical) URL, or None."""
@@ -907,35 +946,35 @@ class Library:
             rows = self._search_sqlite(topic_search.fts5_query(terms, match_all=match_all), since)
         if not rows:
             return []
-        stamps = [r[5].timestamp() for r in rows]  # `dated` is never NULL
+        stamps = [row.dated.timestamp() for row in rows]
         newest = max(stamps)
-        best = max(r[1] for r in rows) or 1.0
+        best = max(row.relevance for row in rows) or 1.0
         half_life = RECENCY_HALF_LIFE_DAYS * 86400.0
         scored: list[tuple[float, float, int]] = []
         for number, (row, stamp) in enumerate(zip(rows, stamps, strict=True)):
             recency = math.pow(0.5, (newest - stamp) / half_life)
-            scored.append(((row[1] / best) * (0.5 + 0.5 * recency), stamp, number))
+            scored.append(((row.relevance / best) * (0.5 + 0.5 * recency), stamp, number))
         labels = tuple(t.label for t in terms)
-        top = heapq.nlargest(limit, scored)
-        untitled = [rows[number][0] for _, _, number in top if not rows[number][2]]
+        top = [(score, rows[number]) for score, _, number in heapq.nlargest(limit, scored)]
+        untitled = [row.id for _, row in top if not row.title]
         names: dict[str, str] = {}
         if untitled:
             with self.engine.connect() as conn:
                 names = _names_of_untitled(conn, untitled)
         return [
             Hit(
-                article_id=rows[number][0],
-                title=rows[number][2] or names.get(rows[number][0], ""),
+                article_id=row.id,
+                title=row.title or names.get(row.id, ""),
                 score=round(score, 6),
-                published=rows[number][4],
-                added=rows[number][6],
-                url=rows[number][3],
+                published=row.published,
+                added=row.added,
+                url=row.url,
                 matched_terms=labels,
             )
-            for score, _, number in top
+            for score, row in top
         ]
 
-    def _search_sqlite(self, query: str, since: datetime | None) -> list[tuple[Any, ...]]:
+    def _search_sqlite(self, query: str, since: datetime | None) -> list[_Match]:
         sql = (
             f"SELECT a.id, -bm25({SEARCH_TABLE}, :w_title, :w_teaser, :w_body) AS relevance, "
             "a.title, a.url, a.published, a.dated, a.added "
@@ -950,7 +989,7 @@ class Library:
         }
         return self._run_search(sql, params, since)
 
-    def _search_postgres(self, query: str, since: datetime | None) -> list[tuple[Any, ...]]:
+    def _search_postgres(self, query: str, since: datetime | None) -> list[_Match]:
         sql = (
             "SELECT a.id, ts_rank(f.document, q, 1) AS relevance, a.title, a.url, a.published, "
             f"a.dated, a.added FROM {SEARCH_TABLE} AS f "
@@ -961,22 +1000,17 @@ class Library:
 
     def _run_search(
         self, sql: str, params: dict[str, object], since: datetime | None
-    ) -> list[tuple[Any, ...]]:
+    ) -> list[_Match]:
+        """The matches of a search statement selecting `_Match`'s columns in its order;
+        `since` keeps those that arrived at or after it (compared in UTC: the parameter is a
+        `UTCDateTime`, so a naive `since` counts as UTC)."""
         if since is not None:
             # arrived since: added, or published when later (max(added, published) >= since,
             # written so either column's index can serve)
             sql += " AND (a.added >= :since OR a.published >= :since)"
             params["since"] = since
-        stmt = text(sql).columns(
-            column("id", String),
-            column("relevance", Float),
-            column("title", Text),
-            column("url", String),
-            column("published", UTCDateTime),
-            column("dated", UTCDateTime),
-            column("added", UTCDateTime),
-        )
+        stmt = text(sql).columns(*_MATCH_COLUMNS)
         if since is not None:
             stmt = stmt.bindparams(bindparam("since", type_=UTCDateTime))
         with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(stmt, params)]
+            return [_Match._make(row) for row in conn.execute(stmt, params)]
