@@ -14,10 +14,6 @@ from bot.seen_updates import SeenUpdateRow
 from summarizer.db import Base, UTCDateTime, make_engine
 from summarizer.migrate import migrate
 
-LIBRARY = "summarizer.library"
-"""Its tables still repair their timestamps themselves (issue 15: to do with the library's
-named rows)."""
-
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
@@ -45,12 +41,11 @@ def test_a_moment_reads_back_as_the_same_aware_utc(engine: Engine) -> None:
     assert earlier == []  # compared in UTC on both sides
 
 
-def test_every_timestamp_column_outside_the_library_is_utc() -> None:
+def test_every_timestamp_column_is_utc() -> None:
     import_table_modules()
     naive = [
         f"{table.name}.{column.name}"
         for mapper in Base.registry.mappers
-        if mapper.class_.__module__ != LIBRARY
         for table in mapper.tables
         for column in table.columns
         if isinstance(column.type, DateTime) and not isinstance(column.type, UTCDateTime)
