@@ -45,7 +45,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import BindParameter
@@ -132,18 +132,63 @@ class SentenceRow(Base):
 
 _articles = cast(Table, ArticleRow.__table__)
 _sentences = cast(Table, SentenceRow.__table__)
-# a sentence's index as a result column: not called "index", which to a type checker is a
-# row's tuple method
-_SENTENCE_INDEX = _sentences.c.index.label("sentence_index")
-# what a brief reads of a sentence: where it is, its text, its place in the stored ranking
+
+
+# Rows the library keeps or reads in bulk become typed NamedTuples (`_make`, by the order of
+# their column tuple) or are unpacked into named variables once: SQLAlchemy's Row reads a value
+# by name about ten times slower than a tuple, and a brief or a whole article is hundreds of
+# rows. Each column tuple is checked against its NamedTuple's fields below.
+
+
+class _StoredArticle(NamedTuple):
+    """What an `Article` carries of its `articles` row (`_ARTICLE_COLUMNS`)."""
+
+    id: str
+    title: str | None
+    teaser: str | None
+    language: str
+    url: str | None
+    author: str | None
+    published: datetime | None
+    added: datetime
+
+
+_ARTICLE_COLUMNS = (
+    _articles.c.id,
+    _articles.c.title,
+    _articles.c.teaser,
+    _articles.c.language,
+    _articles.c.url,
+    _articles.c.author,
+    _articles.c.published,
+    _articles.c.added,
+)
+
+
+class _StoredSentence(NamedTuple):
+    """What a brief reads of a sentence (`_BRIEF_COLUMNS`): where it is, its text, its place
+    in the stored ranking (None: not ranked)."""
+
+    article_id: str
+    sentence_index: int  # not "index", which a tuple has as a method
+    paragraph: int
+    text: str
+    rank: int | None
+    score: float | None
+
+
 _BRIEF_COLUMNS = (
     _sentences.c.article_id,
-    _SENTENCE_INDEX,
+    _sentences.c.index.label("sentence_index"),
     _sentences.c.paragraph,
     _sentences.c.text,
     _sentences.c.rank,
     _sentences.c.score,
 )
+# a whole article's sentences also bring their AnswerTerms (NULL in rows of earlier releases)
+_ANSWER_COLUMNS = (_sentences.c.terms, _sentences.c.content_words, _sentences.c.answer_types)
+assert tuple(c.name for c in _ARTICLE_COLUMNS) == _StoredArticle._fields
+assert tuple(c.name for c in _BRIEF_COLUMNS) == _StoredSentence._fields
 
 # The search index is not a declarative table: FTS5 and tsvector have no portable type.
 # It is created and dropped with `articles`, so `Base.metadata.create_all` makes it too;
@@ -235,19 +280,19 @@ def index_existing_articles(conn: Connection) -> None:
     made before they existed), one article at a time."""
     articles = conn.execute(select(_articles.c.seq, _articles.c.id, _articles.c.title)).all()
     counts: dict[str, tuple[str, int]] = {}
-    for article in articles:
-        title = article.title or ""
+    for seq, article_id, stored_title in articles:
+        title = stored_title or ""
         sentences = conn.execute(
-            select(_SENTENCE_INDEX, _sentences.c.text)
-            .where(_sentences.c.article_id == article.id)
+            select(_sentences.c.index, _sentences.c.text)
+            .where(_sentences.c.article_id == article_id)
             .order_by(_sentences.c.index)
         ).all()
-        parts = [fold_parts(sentence.text) for sentence in sentences]
+        indexes = [index for index, _ in sentences]
+        parts = [fold_parts(sentence) for _, sentence in sentences]
         tokens = [
-            (sentence.sentence_index, [token for token, _ in p])
-            for sentence, p in zip(sentences, parts, strict=True)
+            (index, [token for token, _ in p]) for index, p in zip(indexes, parts, strict=True)
         ]
-        insert_sentence_rows(conn, sentence_rows(article.seq, title, tokens))
+        insert_sentence_rows(conn, sentence_rows(seq, title, tokens))
         for term, surface in vocabulary_of(title, parts).items():
             first_surface, articles_before = counts.get(term, (surface, 0))
             counts[term] = (first_surface, articles_before + 1)
@@ -294,24 +339,19 @@ def _names_of_untitled(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
         {"ids": list(ids)},
     ).all()
     texts: dict[str, list[str]] = {}
-    for row in rows:
-        texts.setdefault(row.article_id, []).append(row.text)
+    for article_id, sentence in rows:
+        texts.setdefault(article_id, []).append(sentence)
     return {article_id: name_from_text(" ".join(parts)) for article_id, parts in texts.items()}
-
-
-_StoredRow = Row[*tuple[Any, ...]]
-"""A row of `articles` or `sentences` as SQLAlchemy reads it: values by column name
-(`row.published`, `row.rank`), timestamps aware UTC (`UTCDateTime`)."""
 
 
 @dataclass
 class _Passages:
-    """What `Library.passages` has read of one article: its `articles` row (None until read),
-    some of its sentence rows (`_BRIEF_COLUMNS`) by index, and how deep its ranking was read
-    (articles never change, so this is cached)."""
+    """What `Library.passages` has read of one article: its row (None until read), some of
+    its sentences by index, and how deep its ranking was read (articles never change, so this
+    is cached)."""
 
-    head: _StoredRow | None
-    rows: dict[int, _StoredRow]
+    head: _StoredArticle | None
+    rows: dict[int, _StoredSentence]
     depth: int
 
     def article(self, wanted: set[int], depth: int) -> Article:
@@ -323,15 +363,17 @@ class _Passages:
             for index, row in sorted(self.rows.items())
             if index in wanted or (row.rank is not None and row.rank < depth)
         ]
-        ranked = sorted((p for p in parts if p.rank is not None), key=lambda p: p.rank)
+        ranked = sorted(  # (rank, index, score); ranks are unique in an article
+            (p.rank, p.sentence_index, float(p.score or 0.0)) for p in parts if p.rank is not None
+        )
         return Article(
             id=head.id,
             title=head.title or "",
             teaser=head.teaser or "",
             language=head.language,
             sentences=tuple(Sentence(p.sentence_index, p.text, p.paragraph) for p in parts),
-            ranking=tuple(p.sentence_index for p in ranked),
-            ranking_scores=tuple(float(p.score or 0.0) for p in ranked),
+            ranking=tuple(index for _, index, _ in ranked),
+            ranking_scores=tuple(score for _, _, score in ranked),
             added=head.added,
             url=head.url,
             author=head.author,
@@ -586,16 +628,12 @@ class Library:
         ids_param: BindParameter[str] = bindparam("ids", expanding=True)
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(_articles).where(_articles.c.id.in_(ids_param)), {"ids": ids}
+                select(*_ARTICLE_COLUMNS).where(_articles.c.id.in_(ids_param)), {"ids": ids}
             )
-            heads = {row.id: row for row in rows}
+            heads = {head.id: head for head in map(_StoredArticle._make, rows)}
             columns = list(_BRIEF_COLUMNS)
             if depth is None:  # a whole article may be asked about: read its AnswerTerms too
-                columns += [
-                    _sentences.c.terms,
-                    _sentences.c.content_words,
-                    _sentences.c.answer_types,
-                ]
+                columns += _ANSWER_COLUMNS
             query = select(*columns).where(_sentences.c.article_id.in_(ids_param))
             if depth is not None:
                 query = query.where(_sentences.c.rank < depth)
@@ -603,35 +641,39 @@ class Library:
                 query.order_by(_sentences.c.article_id, _sentences.c.index), {"ids": ids}
             ).all()
             names = _names_of_untitled(conn, [i for i, head in heads.items() if not head.title])
-        by_article: dict[str, list[_StoredRow]] = {}
+        sentences_of: dict[str, list[Sentence]] = {}
+        ranked_of: dict[str, list[tuple[int, int, float]]] = {}  # (rank, index, score)
         answering: dict[str, list[AnswerTerms | None]] = {}
-        for row in sentence_rows:
-            by_article.setdefault(row.article_id, []).append(row)
-            if depth is None:
-                answering.setdefault(row.article_id, []).append(
+        # unpacked once by the order of _BRIEF_COLUMNS (+ _ANSWER_COLUMNS for whole articles)
+        for article_id, index, paragraph, sentence, rank, score, *answer in sentence_rows:
+            sentences_of.setdefault(article_id, []).append(Sentence(index, sentence, paragraph))
+            if rank is not None:
+                ranked_of.setdefault(article_id, []).append((rank, index, float(score or 0.0)))
+            if answer:
+                terms, content_words, types = answer
+                answering.setdefault(article_id, []).append(
                     None
-                    if row.terms is None or row.content_words is None or row.answer_types is None
-                    else AnswerTerms(row.terms, row.content_words, row.answer_types)
+                    if terms is None or content_words is None or types is None
+                    else AnswerTerms(terms, content_words, types)
                 )
         articles: dict[str, Article] = {}
         for article_id, head in heads.items():
-            parts = by_article.get(article_id, [])
-            stored = answering.get(article_id, [])
-            complete = tuple(a for a in stored if a is not None)
-            ranked = sorted((p for p in parts if p.rank is not None), key=lambda p: p.rank)
+            sentences = sentences_of.get(article_id, [])
+            ranked = sorted(ranked_of.get(article_id, []))  # ranks are unique in an article
+            complete = tuple(a for a in answering.get(article_id, []) if a is not None)
             articles[article_id] = Article(
                 id=head.id,
                 title=head.title or names.get(article_id, ""),
                 teaser=head.teaser or "",
                 language=head.language,
-                sentences=tuple(Sentence(p.sentence_index, p.text, p.paragraph) for p in parts),
-                ranking=tuple(p.sentence_index for p in ranked),
-                ranking_scores=tuple(float(p.score or 0.0) for p in ranked),
+                sentences=tuple(sentences),
+                ranking=tuple(index for _, index, _ in ranked),
+                ranking_scores=tuple(score for _, _, score in ranked),
                 added=head.added,
                 url=head.url,
                 author=head.author,
                 published=head.published,
-                answer_terms=complete if parts and len(complete) == len(parts) else None,
+                answer_terms=complete if sentences and len(complete) == len(sentences) else None,
             )
         return articles
 
@@ -760,16 +802,16 @@ class Library:
                     {"seqs": batch},
                 ).all()
             loaded = {
-                row.seq: Head(
-                    id=row.id,
-                    title=row.title or "",
-                    language=row.language,
-                    sentence_count=int(row.sentence_count or 0),
-                    dated=row.dated,
-                    added=row.added,
-                    published=row.published,
+                seq: Head(
+                    id=article_id,
+                    title=title or "",
+                    language=language,
+                    sentence_count=int(sentence_count or 0),
+                    dated=dated,
+                    added=added,
+                    published=published,
                 )
-                for row in rows
+                for seq, article_id, title, language, sentence_count, dated, added, published in rows
             }
             known.update(loaded)
             with self._cache_lock:
@@ -843,23 +885,32 @@ class Library:
         with self.engine.connect() as conn:
             if new_ids:
                 ids_param: BindParameter[str] = bindparam("ids", expanding=True)
-                for row in conn.execute(
-                    select(_articles).where(_articles.c.id.in_(ids_param)), {"ids": list(new_ids)}
+                for head in map(
+                    _StoredArticle._make,
+                    conn.execute(
+                        select(*_ARTICLE_COLUMNS).where(_articles.c.id.in_(ids_param)),
+                        {"ids": list(new_ids)},
+                    ),
                 ):
-                    out[row.id] = _Passages(row, {}, 0)
-            rows: list[_StoredRow] = []
+                    out[head.id] = _Passages(head, {}, 0)
+            rows: list[_StoredSentence] = []
             if deeper:
-                rows += conn.execute(
-                    select(*columns).where(
-                        _sentences.c.article_id.in_(list(deeper)), _sentences.c.rank < depth
-                    )
-                ).all()
+                rows += map(
+                    _StoredSentence._make,
+                    conn.execute(
+                        select(*columns).where(
+                            _sentences.c.article_id.in_(list(deeper)), _sentences.c.rank < depth
+                        )
+                    ),
+                )
                 for article_id in deeper:
                     out.setdefault(article_id, _Passages(None, {}, 0)).depth = depth
             # one primary-key range per article (SQLite and PostgreSQL both plan an OR of such
             # terms as separate index look-ups; a row-value IN scans the table)
             if ranges:
-                rows += conn.execute(select(*columns).where(or_(*ranges))).all()
+                rows += map(
+                    _StoredSentence._make, conn.execute(select(*columns).where(or_(*ranges)))
+                )
         for row in rows:
             out.setdefault(row.article_id, _Passages(None, {}, 0)).rows[row.sentence_index] = row
         return out
