@@ -6,7 +6,9 @@ the sentence rows (`rank`, `score`), so reading an article is two queries and a 
 only the best-ranked sentences of the articles it cites. So does what answering needs of each
 sentence (`summarizer.qa_index.answer_terms`: stemmed terms, folded content words, answer types),
 so the first question on an article stems nothing; rows stored before those columns existed have
-them NULL, and the answer index computes them when it needs them.
+them NULL, and the answer index computes them when it needs them. Timestamps (`published`,
+`added`, `dated`) are `summarizer.db.UTCDateTime` columns: aware UTC in and out on both
+databases, the search statement's typed columns included.
 
 The search index is the database's own full-text search, created next to the `articles`
 table: an FTS5 table on SQLite, a tsvector table with a GIN index on PostgreSQL (both over the
