@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, Dialect, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.type_api import _ResultProcessorType
 
 
 class Base(DeclarativeBase):
@@ -40,6 +43,30 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else as_utc(value)
+
+    def result_processor(
+        self, dialect: Dialect, coltype: Any
+    ) -> _ResultProcessorType[datetime] | None:
+        """On SQLite, the stored text read straight as aware UTC in one C parse. SQLAlchemy's
+        own path parses it to a naive value and then `as_utc` attaches the zone, and
+        `datetime.replace` costs several times the parse: reading timestamps in bulk (the
+        matches of a library search) took twice as long as with a plain DateTime column."""
+        general = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or general is None:
+            return general
+
+        def read(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            try:
+                # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff", in UTC (as_utc on the way in)
+                parsed = datetime.fromisoformat(value + "+00:00")
+            except (TypeError, ValueError):  # text of another shape, e.g. with its own offset
+                return general(value)
+            # a date alone ("2024-06-01+00:00") parses without the zone: read it the long way
+            return parsed if parsed.tzinfo is UTC else general(value)
+
+        return read
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -6,7 +6,9 @@ the sentence rows (`rank`, `score`), so reading an article is two queries and a 
 only the best-ranked sentences of the articles it cites. So does what answering needs of each
 sentence (`summarizer.qa_index.answer_terms`: stemmed terms, folded content words, answer types),
 so the first question on an article stems nothing; rows stored before those columns existed have
-them NULL, and the answer index computes them when it needs them.
+them NULL, and the answer index computes them when it needs them. Timestamps (`published`,
+`added`, `dated`) are `summarizer.db.UTCDateTime` columns: aware UTC in and out on both
+databases, the search statement's typed columns included.
 
 The search index is the database's own full-text search, created next to the `articles`
 table: an FTS5 table on SQLite, a tsvector table with a GIN index on PostgreSQL (both over the
@@ -27,7 +29,6 @@ from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     DDL,
-    DateTime,
     Engine,
     Float,
     ForeignKey,
@@ -52,7 +53,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import BindParameter
 
 from summarizer import search as topic_search
-from summarizer.db import Base, make_engine
+from summarizer.db import Base, UTCDateTime, as_utc, make_engine
 from summarizer.models import (
     NAME_WORDS,
     Added,
@@ -104,10 +105,11 @@ class ArticleRow(Base):
     teaser: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(8))
     author: Mapped[str | None] = mapped_column(Text)
-    published: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    added: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # UTCDateTime: aware UTC in and out on both databases, so no reader repairs a timestamp
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    added: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     # published if known, else added: what "newest" means
-    dated: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    dated: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     sentence_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -132,15 +134,63 @@ class SentenceRow(Base):
 
 _articles = cast(Table, ArticleRow.__table__)
 _sentences = cast(Table, SentenceRow.__table__)
-# what a brief reads of a sentence: where it is, its text, its place in the stored ranking
+
+
+# Rows the library keeps or reads in bulk become typed NamedTuples (`_make`, by the order of
+# their column tuple) or are unpacked into named variables once: SQLAlchemy's Row reads a value
+# by name about ten times slower than a tuple, and a brief or a whole article is hundreds of
+# rows. Each column tuple is checked against its NamedTuple's fields below.
+
+
+class _StoredArticle(NamedTuple):
+    """What an `Article` carries of its `articles` row (`_ARTICLE_COLUMNS`)."""
+
+    id: str
+    title: str | None
+    teaser: str | None
+    language: str
+    url: str | None
+    author: str | None
+    published: datetime | None
+    added: datetime
+
+
+_ARTICLE_COLUMNS = (
+    _articles.c.id,
+    _articles.c.title,
+    _articles.c.teaser,
+    _articles.c.language,
+    _articles.c.url,
+    _articles.c.author,
+    _articles.c.published,
+    _articles.c.added,
+)
+
+
+class _StoredSentence(NamedTuple):
+    """What a brief reads of a sentence (`_BRIEF_COLUMNS`): where it is, its text, its place
+    in the stored ranking (None: not ranked)."""
+
+    article_id: str
+    sentence_index: int  # not "index", which a tuple has as a method
+    paragraph: int
+    text: str
+    rank: int | None
+    score: float | None
+
+
 _BRIEF_COLUMNS = (
     _sentences.c.article_id,
-    _sentences.c.index,
+    _sentences.c.index.label("sentence_index"),
     _sentences.c.paragraph,
     _sentences.c.text,
     _sentences.c.rank,
     _sentences.c.score,
 )
+# a whole article's sentences also bring their AnswerTerms (NULL in rows of earlier releases)
+_ANSWER_COLUMNS = (_sentences.c.terms, _sentences.c.content_words, _sentences.c.answer_types)
+assert tuple(c.name for c in _ARTICLE_COLUMNS) == _StoredArticle._fields
+assert tuple(c.name for c in _BRIEF_COLUMNS) == _StoredSentence._fields
 
 # The search index is not a declarative table: FTS5 and tsvector have no portable type.
 # It is created and dropped with `articles`, so `Base.metadata.create_all` makes it too;
@@ -230,22 +280,24 @@ def insert_sentence_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> No
 def index_existing_articles(conn: Connection) -> None:
     """Fill the sentence index and the vocabulary from the articles already stored (a database
     made before they existed), one article at a time."""
-    seqs = conn.execute(select(_articles.c.seq, _articles.c.id, _articles.c.title)).all()
+    articles = conn.execute(select(_articles.c.seq, _articles.c.id, _articles.c.title)).all()
     counts: dict[str, tuple[str, int]] = {}
-    for seq, article_id, title in seqs:
+    for seq, article_id, stored_title in articles:
+        title = stored_title or ""
         sentences = conn.execute(
             select(_sentences.c.index, _sentences.c.text)
             .where(_sentences.c.article_id == article_id)
             .order_by(_sentences.c.index)
         ).all()
-        parts = [fold_parts(t) for _, t in sentences]
+        indexes = [index for index, _ in sentences]
+        parts = [fold_parts(sentence) for _, sentence in sentences]
         tokens = [
-            (i, [token for token, _ in p]) for (i, _), p in zip(sentences, parts, strict=True)
+            (index, [token for token, _ in p]) for index, p in zip(indexes, parts, strict=True)
         ]
-        insert_sentence_rows(conn, sentence_rows(seq, title or "", tokens))
-        for term, surface in vocabulary_of(title or "", parts).items():
-            known = counts.get(term)
-            counts[term] = (known[0] if known else surface, (known[1] if known else 0) + 1)
+        insert_sentence_rows(conn, sentence_rows(seq, title, tokens))
+        for term, surface in vocabulary_of(title, parts).items():
+            first_surface, articles_before = counts.get(term, (surface, 0))
+            counts[term] = (first_surface, articles_before + 1)
     if counts:
         conn.execute(
             insert(_vocabulary),
@@ -294,42 +346,40 @@ def _names_of_untitled(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     return {article_id: name_from_text(" ".join(parts)) for article_id, parts in texts.items()}
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 @dataclass
 class _Passages:
-    """What `Library.passages` has read of one article: its row, some of its sentence rows,
-    and how deep its ranking was read (articles never change, so this is cached)."""
+    """What `Library.passages` has read of one article: its row (None until read), some of
+    its sentences by index, and how deep its ranking was read (articles never change, so this
+    is cached)."""
 
-    head: Any
-    rows: dict[int, Any]
+    head: _StoredArticle | None
+    rows: dict[int, _StoredSentence]
     depth: int
 
     def article(self, wanted: set[int], depth: int) -> Article:
         """The article holding the wanted sentences and its ranked ones down to `depth`."""
         head = self.head
+        assert head is not None  # `Library.passages` builds only articles whose row it read
         parts = [
             row
             for index, row in sorted(self.rows.items())
             if index in wanted or (row.rank is not None and row.rank < depth)
         ]
-        ranked = sorted((p for p in parts if p.rank is not None), key=lambda p: p.rank)
+        ranked = sorted(  # (rank, index, score); ranks are unique in an article
+            (p.rank, p.sentence_index, float(p.score or 0.0)) for p in parts if p.rank is not None
+        )
         return Article(
             id=head.id,
             title=head.title or "",
             teaser=head.teaser or "",
             language=head.language,
-            sentences=tuple(Sentence(p.index, p.text, p.paragraph) for p in parts),
-            ranking=tuple(p.index for p in ranked),
-            ranking_scores=tuple(float(p.score or 0.0) for p in ranked),
-            added=_utc(head.added) or datetime.now(UTC),
+            sentences=tuple(Sentence(p.sentence_index, p.text, p.paragraph) for p in parts),
+            ranking=tuple(index for _, index, _ in ranked),
+            ranking_scores=tuple(score for _, _, score in ranked),
+            added=head.added,
             url=head.url,
             author=head.author,
-            published=_utc(head.published),
+            published=head.published,
         )
 
 
@@ -343,6 +393,32 @@ class Head(NamedTuple):
     dated: datetime
     added: datetime
     published: datetime | None
+
+
+class _Match(NamedTuple):
+    """An article the topic search matched, as `Library._run_search` reads it: its full-text
+    relevance (bm25 or ts_rank, higher is better) and what ranking and citing it need."""
+
+    id: str
+    relevance: float
+    title: str | None
+    url: str | None
+    published: datetime | None
+    dated: datetime  # published if known, else added
+    added: datetime
+
+
+# the result columns of the search statements, typed so timestamps read back aware UTC
+_MATCH_COLUMNS = (
+    column("id", String),
+    column("relevance", Float),
+    column("title", Text),
+    column("url", String),
+    column("published", UTCDateTime),
+    column("dated", UTCDateTime),
+    column("added", UTCDateTime),
+)
+assert tuple(c.name for c in _MATCH_COLUMNS) == _Match._fields  # rows are built by position
 
 
 def _arrived(head: Head) -> datetime:
@@ -385,8 +461,9 @@ class Library:
                 self._set_url(article_id, document.url)
                 existing = self._reload(article_id)
             return Added(existing, created=False)
-        added = self.now()
-        published = _utc(document.published)
+        # the stored values exactly (UTC), so the article returned equals the one read back
+        added = as_utc(self.now())
+        published = None if document.published is None else as_utc(document.published)
         # an untitled article (pasted text) is stored under the name it is cited by everywhere
         title = document.title or name_from_text(" ".join(s.text for s in document.sentences))
         indexes = {s.index for s in document.sentences}
@@ -395,7 +472,8 @@ class Library:
             if index in indexes:
                 indexes.discard(index)
                 kept.append((index, float(score)))
-        ranks = {index: (place, score) for place, (index, score) in enumerate(kept)}
+        places = {index: place for place, (index, _) in enumerate(kept)}
+        scores = dict(kept)
         answering = tuple(answer_terms(s.text, document.language) for s in document.sentences)
         try:
             with self.engine.begin() as conn:
@@ -413,7 +491,8 @@ class Library:
                         sentence_count=len(document.sentences),
                     )
                 )
-                seq = int(result.inserted_primary_key[0])  # type: ignore[index]
+                assert result.inserted_primary_key is not None  # a single-row INSERT
+                seq = int(result.inserted_primary_key.seq)
                 if document.sentences:
                     conn.execute(
                         insert(_sentences),
@@ -423,8 +502,8 @@ class Library:
                                 "index": s.index,
                                 "paragraph": s.paragraph,
                                 "text": s.text,
-                                "rank": ranks.get(s.index, (None, None))[0],
-                                "score": ranks.get(s.index, (None, None))[1],
+                                "rank": places.get(s.index),
+                                "score": scores.get(s.index),
                                 "terms": stored.terms,
                                 "content_words": stored.words,
                                 "answer_types": stored.types,
@@ -457,7 +536,7 @@ class Library:
             teaser=document.teaser,
             language=document.language,
             sentences=tuple(Sentence(s.index, s.text, s.paragraph) for s in document.sentences),
-            ranking=tuple(i for i, _ in kept),
+            ranking=tuple(index for index, _ in kept),
             ranking_scores=tuple(score for _, score in kept),
             added=added,
             url=document.url,
@@ -551,16 +630,12 @@ class Library:
         ids_param: BindParameter[str] = bindparam("ids", expanding=True)
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(_articles).where(_articles.c.id.in_(ids_param)), {"ids": ids}
+                select(*_ARTICLE_COLUMNS).where(_articles.c.id.in_(ids_param)), {"ids": ids}
             )
-            heads = {row.id: row for row in rows}
+            heads = {head.id: head for head in map(_StoredArticle._make, rows)}
             columns = list(_BRIEF_COLUMNS)
             if depth is None:  # a whole article may be asked about: read its AnswerTerms too
-                columns += [
-                    _sentences.c.terms,
-                    _sentences.c.content_words,
-                    _sentences.c.answer_types,
-                ]
+                columns += _ANSWER_COLUMNS
             query = select(*columns).where(_sentences.c.article_id.in_(ids_param))
             if depth is not None:
                 query = query.where(_sentences.c.rank < depth)
@@ -568,13 +643,16 @@ class Library:
                 query.order_by(_sentences.c.article_id, _sentences.c.index), {"ids": ids}
             ).all()
             names = _names_of_untitled(conn, [i for i, head in heads.items() if not head.title])
-        by_article: dict[str, list[tuple[int, int, str, int | None, float | None]]] = {}
+        sentences_of: dict[str, list[Sentence]] = {}
+        ranked_of: dict[str, list[tuple[int, int, float]]] = {}  # (rank, index, score)
         answering: dict[str, list[AnswerTerms | None]] = {}
-        for row in sentence_rows:
-            article_id, index, paragraph, sentence, rank, score = row[:6]
-            by_article.setdefault(article_id, []).append((index, paragraph, sentence, rank, score))
-            if depth is None:
-                terms, content_words, types = row[6:]
+        # unpacked once by the order of _BRIEF_COLUMNS (+ _ANSWER_COLUMNS for whole articles)
+        for article_id, index, paragraph, sentence, rank, score, *answer in sentence_rows:
+            sentences_of.setdefault(article_id, []).append(Sentence(index, sentence, paragraph))
+            if rank is not None:
+                ranked_of.setdefault(article_id, []).append((rank, index, float(score or 0.0)))
+            if answer:
+                terms, content_words, types = answer
                 answering.setdefault(article_id, []).append(
                     None
                     if terms is None or content_words is None or types is None
@@ -582,23 +660,22 @@ class Library:
                 )
         articles: dict[str, Article] = {}
         for article_id, head in heads.items():
-            parts = by_article.get(article_id, [])
-            stored = answering.get(article_id, [])
-            complete = tuple(a for a in stored if a is not None)
-            ranked = sorted((p for p in parts if p[3] is not None), key=lambda p: p[3] or 0)
+            sentences = sentences_of.get(article_id, [])
+            ranked = sorted(ranked_of.get(article_id, []))  # ranks are unique in an article
+            complete = tuple(a for a in answering.get(article_id, []) if a is not None)
             articles[article_id] = Article(
                 id=head.id,
                 title=head.title or names.get(article_id, ""),
                 teaser=head.teaser or "",
                 language=head.language,
-                sentences=tuple(Sentence(i, t, paragraph) for i, paragraph, t, _, _ in parts),
-                ranking=tuple(p[0] for p in ranked),
-                ranking_scores=tuple(float(p[4] or 0.0) for p in ranked),
-                added=_utc(head.added) or datetime.now(UTC),
+                sentences=tuple(sentences),
+                ranking=tuple(index for _, index, _ in ranked),
+                ranking_scores=tuple(score for _, _, score in ranked),
+                added=head.added,
                 url=head.url,
                 author=head.author,
-                published=_utc(head.published),
-                answer_terms=complete if parts and len(complete) == len(parts) else None,
+                published=head.published,
+                answer_terms=complete if sentences and len(complete) == len(sentences) else None,
             )
         return articles
 
@@ -627,7 +704,7 @@ class Library:
                 if seq in found:
                     found[seq].update(indexes)
         heads = self._heads(list(found))
-        since_utc = _utc(since)
+        since_utc = None if since is None else as_utc(since)  # comparable with stored times
         out: list[Mentions] = []
         for seq, indexes in found.items():
             head = heads.get(seq)
@@ -727,16 +804,16 @@ class Library:
                     {"seqs": batch},
                 ).all()
             loaded = {
-                row.seq: Head(
-                    row.id,
-                    row.title or "",
-                    row.language,
-                    int(row.sentence_count or 0),
-                    _utc(row.dated) or datetime.now(UTC),
-                    _utc(row.added) or datetime.now(UTC),
-                    _utc(row.published),
+                seq: Head(
+                    id=article_id,
+                    title=title or "",
+                    language=language,
+                    sentence_count=int(sentence_count or 0),
+                    dated=dated,
+                    added=added,
+                    published=published,
                 )
-                for row in rows
+                for seq, article_id, title, language, sentence_count, dated, added, published in rows
             }
             known.update(loaded)
             with self._cache_lock:
@@ -810,25 +887,34 @@ class Library:
         with self.engine.connect() as conn:
             if new_ids:
                 ids_param: BindParameter[str] = bindparam("ids", expanding=True)
-                for row in conn.execute(
-                    select(_articles).where(_articles.c.id.in_(ids_param)), {"ids": list(new_ids)}
+                for head in map(
+                    _StoredArticle._make,
+                    conn.execute(
+                        select(*_ARTICLE_COLUMNS).where(_articles.c.id.in_(ids_param)),
+                        {"ids": list(new_ids)},
+                    ),
                 ):
-                    out[row.id] = _Passages(row, {}, 0)
-            rows: list[Any] = []
+                    out[head.id] = _Passages(head, {}, 0)
+            rows: list[_StoredSentence] = []
             if deeper:
-                rows += conn.execute(
-                    select(*columns).where(
-                        _sentences.c.article_id.in_(list(deeper)), _sentences.c.rank < depth
-                    )
-                ).all()
+                rows += map(
+                    _StoredSentence._make,
+                    conn.execute(
+                        select(*columns).where(
+                            _sentences.c.article_id.in_(list(deeper)), _sentences.c.rank < depth
+                        )
+                    ),
+                )
                 for article_id in deeper:
                     out.setdefault(article_id, _Passages(None, {}, 0)).depth = depth
             # one primary-key range per article (SQLite and PostgreSQL both plan an OR of such
             # terms as separate index look-ups; a row-value IN scans the table)
             if ranges:
-                rows += conn.execute(select(*columns).where(or_(*ranges))).all()
+                rows += map(
+                    _StoredSentence._make, conn.execute(select(*columns).where(or_(*ranges)))
+                )
         for row in rows:
-            out.setdefault(row.article_id, _Passages(None, {}, 0)).rows[row.index] = row
+            out.setdefault(row.article_id, _Passages(None, {}, 0)).rows[row.sentence_index] = row
         return out
 
     def close_spellings(self, word: str, *, limit: int = 3) -> list[tuple[str, int]]:
@@ -854,8 +940,9 @@ class Library:
         matches = process.extract(
             folded, list(choices), scorer=fuzz.ratio, limit=limit * 3, score_cutoff=SPELLING_CUTOFF
         )
-        ranked = sorted(matches, key=lambda m: (-m[1], -choices[m[0]].articles))
-        return [(choices[m[0]].surface, int(choices[m[0]].articles)) for m in ranked[:limit]]
+        close = [(similarity, choices[term]) for term, similarity, _ in matches]
+        close.sort(key=lambda match: (-match[0], -match[1].articles))
+        return [(row.surface, int(row.articles)) for _, row in close[:limit]]
 
     def by_url(self, url: str) -> Article | None:
         """The newest article stored from this (canonical) URL, or None."""
@@ -878,9 +965,7 @@ class Library:
                 .offset(max(0, offset))
             ).all()
             names = _names_of_untitled(conn, [r.id for r in rows if not r.title])
-        return [
-            ArticleRef(r.id, r.title or names.get(r.id, ""), r.url, _utc(r.published)) for r in rows
-        ]
+        return [ArticleRef(r.id, r.title or names.get(r.id, ""), r.url, r.published) for r in rows]
 
     def count(self) -> int:
         with self.engine.connect() as conn:
@@ -908,50 +993,41 @@ class Library:
         terms = topic_search.parse(topic)
         if not terms or limit <= 0:
             return []
-        since_utc = _utc(since)
         if self._postgres:
-            rows = self._search_postgres(
-                topic_search.tsquery(terms, match_all=match_all), since_utc
-            )
+            rows = self._search_postgres(topic_search.tsquery(terms, match_all=match_all), since)
         else:
-            rows = self._search_sqlite(
-                topic_search.fts5_query(terms, match_all=match_all), since_utc
-            )
+            rows = self._search_sqlite(topic_search.fts5_query(terms, match_all=match_all), since)
         if not rows:
             return []
-        # `dated` is never NULL; naive values are UTC (SQLite keeps no zone)
-        stamps = [
-            r[5].replace(tzinfo=UTC).timestamp() if r[5].tzinfo is None else r[5].timestamp()
-            for r in rows
-        ]
+        stamps = [row.dated.timestamp() for row in rows]
         newest = max(stamps)
-        best = max(r[1] for r in rows) or 1.0
+        best = max(row.relevance for row in rows) or 1.0
         half_life = RECENCY_HALF_LIFE_DAYS * 86400.0
         scored: list[tuple[float, float, int]] = []
         for number, (row, stamp) in enumerate(zip(rows, stamps, strict=True)):
             recency = math.pow(0.5, (newest - stamp) / half_life)
-            scored.append(((row[1] / best) * (0.5 + 0.5 * recency), stamp, number))
+            scored.append(((row.relevance / best) * (0.5 + 0.5 * recency), stamp, number))
         labels = tuple(t.label for t in terms)
-        top = heapq.nlargest(limit, scored)
-        untitled = [rows[number][0] for _, _, number in top if not rows[number][2]]
+        top = [(score, rows[number]) for score, _, number in heapq.nlargest(limit, scored)]
+        untitled = [row.id for _, row in top if not row.title]
         names: dict[str, str] = {}
         if untitled:
             with self.engine.connect() as conn:
                 names = _names_of_untitled(conn, untitled)
         return [
             Hit(
-                article_id=rows[number][0],
-                title=rows[number][2] or names.get(rows[number][0], ""),
+                article_id=row.id,
+                title=row.title or names.get(row.id, ""),
                 score=round(score, 6),
-                published=_utc(rows[number][4]),
-                added=_utc(rows[number][6]),
-                url=rows[number][3],
+                published=row.published,
+                added=row.added,
+                url=row.url,
                 matched_terms=labels,
             )
-            for score, _, number in top
+            for score, row in top
         ]
 
-    def _search_sqlite(self, query: str, since: datetime | None) -> list[tuple[Any, ...]]:
+    def _search_sqlite(self, query: str, since: datetime | None) -> list[_Match]:
         sql = (
             f"SELECT a.id, -bm25({SEARCH_TABLE}, :w_title, :w_teaser, :w_body) AS relevance, "
             "a.title, a.url, a.published, a.dated, a.added "
@@ -966,7 +1042,7 @@ class Library:
         }
         return self._run_search(sql, params, since)
 
-    def _search_postgres(self, query: str, since: datetime | None) -> list[tuple[Any, ...]]:
+    def _search_postgres(self, query: str, since: datetime | None) -> list[_Match]:
         sql = (
             "SELECT a.id, ts_rank(f.document, q, 1) AS relevance, a.title, a.url, a.published, "
             f"a.dated, a.added FROM {SEARCH_TABLE} AS f "
@@ -977,22 +1053,17 @@ class Library:
 
     def _run_search(
         self, sql: str, params: dict[str, object], since: datetime | None
-    ) -> list[tuple[Any, ...]]:
+    ) -> list[_Match]:
+        """The matches of a search statement selecting `_Match`'s columns in its order;
+        `since` keeps those that arrived at or after it (compared in UTC: the parameter is a
+        `UTCDateTime`, so a naive `since` counts as UTC)."""
         if since is not None:
             # arrived since: added, or published when later (max(added, published) >= since,
             # written so either column's index can serve)
             sql += " AND (a.added >= :since OR a.published >= :since)"
             params["since"] = since
-        stmt = text(sql).columns(
-            column("id", String),
-            column("relevance", Float),
-            column("title", Text),
-            column("url", String),
-            column("published", DateTime(timezone=True)),
-            column("dated", DateTime(timezone=True)),
-            column("added", DateTime(timezone=True)),
-        )
+        stmt = text(sql).columns(*_MATCH_COLUMNS)
         if since is not None:
-            stmt = stmt.bindparams(bindparam("since", type_=DateTime(timezone=True)))
+            stmt = stmt.bindparams(bindparam("since", type_=UTCDateTime))
         with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(stmt, params)]
+            return [_Match._make(row) for row in conn.execute(stmt, params)]

@@ -7,16 +7,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import DateTime, Engine, insert, select
+from sqlalchemy import Column, DateTime, Engine, MetaData, Table, insert, select, text
 
 from bot.app import import_table_modules
 from bot.seen_updates import SeenUpdateRow
 from summarizer.db import Base, UTCDateTime, make_engine
 from summarizer.migrate import migrate
-
-LIBRARY = "summarizer.library"
-"""Its tables still repair their timestamps themselves (issue 15: to do with the library's
-named rows)."""
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -45,14 +41,44 @@ def test_a_moment_reads_back_as_the_same_aware_utc(engine: Engine) -> None:
     assert earlier == []  # compared in UTC on both sides
 
 
-def test_every_timestamp_column_outside_the_library_is_utc() -> None:
+def test_every_timestamp_column_is_utc() -> None:
     import_table_modules()
     naive = [
         f"{table.name}.{column.name}"
         for mapper in Base.registry.mappers
-        if mapper.class_.__module__ != LIBRARY
         for table in mapper.tables
         for column in table.columns
         if isinstance(column.type, DateTime) and not isinstance(column.type, UTCDateTime)
     ]
     assert naive == []
+
+
+@pytest.mark.parametrize(
+    ("stored", "instant"),
+    [
+        ("2026-03-01 07:15:30.250000", datetime(2026, 3, 1, 7, 15, 30, 250000, tzinfo=UTC)),
+        ("2026-03-01 07:15:30", datetime(2026, 3, 1, 7, 15, 30, tzinfo=UTC)),  # datetime('now')
+        ("2026-03-01T07:15:30", datetime(2026, 3, 1, 7, 15, 30, tzinfo=UTC)),
+        ("2026-03-01 08:15:30+01:00", datetime(2026, 3, 1, 7, 15, 30, tzinfo=UTC)),
+        ("2026-03-01", datetime(2026, 3, 1, tzinfo=UTC)),
+    ],
+)
+def test_sqlite_text_of_any_shape_reads_back_as_aware_utc(
+    sqlite_url: str, stored: str, instant: datetime
+) -> None:
+    """SQLite hands back the stored text, which UTCDateTime parses straight to aware UTC when
+    it is in SQLAlchemy's shape; text written otherwise (by SQL, with an offset) still reads
+    as the instant it names."""
+    moments = Table("moments", MetaData(), Column("at", UTCDateTime))
+    engine = make_engine(sqlite_url)
+    try:
+        moments.create(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO moments (at) VALUES (:stored)"), {"stored": stored}
+            )
+            connection.execute(insert(moments).values(at=None))
+            read = connection.execute(select(moments.c.at)).scalars().all()
+    finally:
+        engine.dispose()
+    assert read == [instant, None] and read[0].tzinfo is UTC
