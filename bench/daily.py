@@ -180,7 +180,7 @@ def names_topic(topic: str, sentence: str) -> bool:
     phrases, the last token as a stem prefix where the search uses one)?"""
     tokens = topic_search.tokens(sentence)
 
-    def has(phrase: topic_search.Phrase) -> bool:
+    def has(phrase: topic_search.SearchPhrase) -> bool:
         size = len(phrase.tokens)
         for i in range(len(tokens) - size + 1):
             head, last = tokens[i : i + size - 1], tokens[i + size - 1]

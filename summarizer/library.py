@@ -729,13 +729,14 @@ class Library:
         """The term with each one-word prefix ("hypo*") replaced by the library's words that
         are that word inflected ("Hypo", "Hypos"), not other words that start alike
         ("Hypothese"): see `word_forms`."""
-        phrases: list[topic_search.Phrase] = []
+        phrases: list[topic_search.SearchPhrase] = []
         for phrase in term.phrases:
             if len(phrase.tokens) != 1 or not phrase.prefix:
                 phrases.append(phrase)
                 continue
             phrases += [
-                topic_search.Phrase((form,), False) for form in self.word_forms(phrase.tokens[0])
+                topic_search.SearchPhrase((form,), False)
+                for form in self.word_forms(phrase.tokens[0])
             ]
         return topic_search.Term(term.label, tuple(phrases) or term.phrases[:0], term.name)
 

@@ -65,7 +65,7 @@ ALIAS_KEYS_ONLY: dict[str, str] = {"us": "usa", "uk": "grossbritannien", "un": "
 
 
 @dataclass(frozen=True)
-class Phrase:
+class SearchPhrase:
     """Consecutive folded tokens; the last one matches as a prefix when `prefix` is set, and
     earlier ones where `inner` says so (a multi-word topic: "Europäischen Union" finds
     "Europäische Union", each word by its stem)."""
@@ -86,7 +86,7 @@ class Term:
     name (all spellings of a place or person across languages)."""
 
     label: str
-    phrases: tuple[Phrase, ...]
+    phrases: tuple[SearchPhrase, ...]
     name: bool = False
 
 
@@ -117,7 +117,7 @@ def _prefix_of(token: str) -> tuple[str, bool]:
     return token, True
 
 
-def _phrases(parts: tuple[str, ...]) -> tuple[Phrase, ...]:
+def _phrases(parts: tuple[str, ...]) -> tuple[SearchPhrase, ...]:
     """How a run of tokens may occur: one phrase, plus its genitive when the last word is short.
 
     A short word matches exactly (not as a prefix, so "eu" does not find "Euro"), but news
@@ -125,20 +125,20 @@ def _phrases(parts: tuple[str, ...]) -> tuple[Phrase, ...]:
     searched for too. The English "Kim's" needs nothing: the index splits at the apostrophe.
     """
     last, prefix = _prefix_of(parts[-1])
-    phrase = Phrase((*parts[:-1], last), prefix)
+    phrase = SearchPhrase((*parts[:-1], last), prefix)
     if prefix or last.endswith("s"):
         return (phrase,)
-    return (phrase, Phrase((*parts[:-1], last + "s"), False))
+    return (phrase, SearchPhrase((*parts[:-1], last + "s"), False))
 
 
-def _name_phrases(spelling: tuple[str, ...]) -> tuple[Phrase, ...]:
+def _name_phrases(spelling: tuple[str, ...]) -> tuple[SearchPhrase, ...]:
     """How a known name of several words may occur: each word by its stem, so the inflected
     "Europäischen Union" and "Vereinigten Staaten" are found too."""
     if len(spelling) == 1:
         return _phrases(spelling)
     inner = tuple(_prefix_of(token) for token in spelling[:-1])
     return tuple(
-        Phrase((*(t for t, _ in inner), *p.tokens[-1:]), p.prefix, tuple(f for _, f in inner))
+        SearchPhrase((*(t for t, _ in inner), *p.tokens[-1:]), p.prefix, tuple(f for _, f in inner))
         for p in _phrases(spelling)
     )
 
@@ -245,7 +245,7 @@ def parse(topic: str, *, drop_stop_words: bool = True) -> list[Term]:
 def fts5_query(terms: list[Term], *, match_all: bool = True) -> str:
     """An FTS5 MATCH expression: every term required (or any, for `match_all=False`)."""
 
-    def phrase(p: Phrase) -> str:
+    def phrase(p: SearchPhrase) -> str:
         if not any(p.inner):
             return '"' + " ".join(p.tokens) + '"' + ("*" if p.prefix else "")
         return " + ".join(
@@ -260,7 +260,7 @@ def fts5_query(terms: list[Term], *, match_all: bool = True) -> str:
 def tsquery(terms: list[Term], *, match_all: bool = True) -> str:
     """A PostgreSQL to_tsquery('simple', …) expression with the same meaning as `fts5_query`."""
 
-    def phrase(p: Phrase) -> str:
+    def phrase(p: SearchPhrase) -> str:
         quoted = [
             f"'{token}'" + (":*" if prefix else "")
             for token, prefix in zip(p.tokens, p.flags(), strict=True)
@@ -303,20 +303,20 @@ def _join(first: Term, second: Term) -> Term:
     name in it by any of its spellings ("Bayern München", "Bavaria Munich"; at most
     MAX_SPELLINGS phrases)."""
     phrases = tuple(
-        Phrase((*a.tokens, *b.tokens), b.prefix, (*a.flags(), *b.flags()[:-1]))
+        SearchPhrase((*a.tokens, *b.tokens), b.prefix, (*a.flags(), *b.flags()[:-1]))
         for a in first.phrases[: max(1, MAX_SPELLINGS // max(1, len(second.phrases)))]
         for b in second.phrases
     )[:MAX_SPELLINGS]
     return Term(f"{first.label} {second.label}", phrases)
 
 
-def _compound(term: Term) -> Phrase | None:
+def _compound(term: Term) -> SearchPhrase | None:
     """ "Bitcoin Börse" is also written "Bitcoinbörse" (and "Rhein Metall" "Rheinmetall")."""
     parts = term.label.split()
     if not 2 <= len(parts) <= 3 or any(len(p) < 3 or not p.isalpha() for p in parts):
         return None
     joined, prefix = _prefix_of("".join(parts))
-    return Phrase((joined,), prefix)
+    return SearchPhrase((joined,), prefix)
 
 
 def _adjective(word: str) -> bool:

@@ -106,3 +106,23 @@ def test_no_line_is_formatted_once_per_language() -> None:
                 line = text.count("\n", 0, match.start()) + 1
                 found.append(f"{path.relative_to(ROOT)}:{line}")
     assert found == [], "write a Phrase constant with {placeholders} and .filled() instead"
+
+
+LANGUAGE_SWITCH = re.compile(r"""language\s*==\s*["']de["']|["']de["']\s+if\s""")
+"""Choosing words by `language == "de"` in place of a Phrase (text processing may still ask
+which language a text is in: the core's linguistic modules are not scanned)."""
+
+
+def test_the_chat_says_everything_through_bot_texts() -> None:
+    """Every line bot/ shows is a Phrase in bot/texts.py: no other bot module writes one, and
+    none picks words by an `if language == "de"` of its own."""
+    found = []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        if path.name == "texts.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for pattern in (re.compile(r"\bPhrase\((?:de=|\")"), LANGUAGE_SWITCH):
+            for match in pattern.finditer(text):
+                line = text.count("\n", 0, match.start()) + 1
+                found.append(f"{path.relative_to(ROOT)}:{line}")
+    assert found == [], "put the line in bot/texts.py and say it through bot.presentation"
