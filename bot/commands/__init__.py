@@ -19,15 +19,15 @@ from summarizer.reply import ChatRef, Reply
 FILENAME_BY_TYPE = {"text/plain": "document.txt", "text/markdown": "document.md",
                     "text/html": "document.html", "text": "document.txt",
                     "markdown": "document.md", "html": "document.html"}  # fmt: skip
-"""A name (for its suffix, which the router checks) for a sent file whose platform gives its
+"""A name (for its suffix, which /add checks) for a sent file whose platform gives its
 type (a MIME type, or Slack's filetype) but no name."""
 
 
 @dataclass(frozen=True)
 class Attachment:
     """A file sent with a message: its name, the size the platform reports (None when it does
-    not say), and how to download it. The router calls `download` only after the access,
-    admin, type and size checks passed, so a refused file is never fetched."""
+    not say), and how to download it. /add calls `download` only after the router's access and
+    admin checks and its own type and size checks passed, so a refused file is never fetched."""
 
     filename: str
     size: int | None
