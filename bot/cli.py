@@ -172,11 +172,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
             ]
         )
         return 0
+    from bot import presentation
+
     for answer in answers:
+        reply = presentation.answer_reply(answer, _language(), not_found=texts.CLI_NOT_IN_SOURCE)
         print(f"? {answer.question}")
-        print(f"  {answer.text if answer.found else _say(texts.CLI_NOT_IN_SOURCE)}")
-        if answer.also is not None:
-            print(f"  {_say(texts.CLI_POSSIBLY_ALSO)}: {answer.also.text}")
+        print("\n".join(f"  {line}" for line in reply.text.splitlines()))
     return 0
 
 

@@ -443,7 +443,6 @@ CLI_LIBRARY_EMPTY = Phrase(
     en="The library is empty. Add articles with: briefbot add FILE|URL",
 )
 CLI_NOT_IN_SOURCE = Phrase(de="(nicht in der Quelle)", en="(not in the source)")
-CLI_POSSIBLY_ALSO = Phrase(de="vielleicht auch", en="possibly also")
 CLI_NOT_WEB_URL = Phrase(
     de="{source}: Das ist keine Webadresse; nur http:// und https:// gehen.",
     en="{source}: That is not a web address; only http:// and https:// work.",

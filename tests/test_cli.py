@@ -113,7 +113,8 @@ def test_ask_prints_a_close_runner_up_but_keeps_the_json_contract(
     question = "Wann wird das Hallenbad in Lindenau eröffnet?"
     code, out, _ = run(capsys, "ask", str(bath), question)
     lines = out.splitlines()
-    assert code == 0 and len(lines) == 3 and lines[2].startswith("  vielleicht auch: ")
+    assert code == 0 and lines[0] == f"? {question}" and lines[1].startswith("  „")
+    assert "  Vielleicht auch:" in lines and len([x for x in lines if x.startswith("  „")]) == 2
     [entry] = run_json(capsys, "ask", str(bath), question)
     assert set(entry) == {"question", "found", "answer", "sentence_indexes", "score"}
 
