@@ -230,8 +230,8 @@ class Router:
         text = message.text.strip()
         if message.attachment is not None:
             command = next((c for c in self._commands if c.files), None)
-            if command is None:
-                return [presentation.say(texts.UNKNOWN_ACTION, language)]
+            if command is None:  # no group takes files: say what the bot does take
+                return [presentation.say(texts.EMPTY, language, kind="usage")]
             return await self._run(command, Request(message, command.name, "", language))
         if not text:
             return [presentation.say(texts.EMPTY, language, kind="usage")]

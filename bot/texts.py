@@ -210,10 +210,6 @@ FILE_DOWNLOAD_FAILED = Phrase(
     de="Die Datei ließ sich nicht herunterladen. Bitte noch einmal schicken.",
     en="The file could not be downloaded. Please send it again.",
 )
-ADD_NO_FETCHER = Phrase(
-    de="Das Laden von URLs ist hier nicht eingerichtet.",
-    en="Fetching URLs is not set up here.",
-)
 
 # --- /lang ------------------------------------------------------------------------------------
 

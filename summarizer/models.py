@@ -152,9 +152,6 @@ class Digest:
     # for a topic no article names: close spellings from the library ("Rheinmetall")
     suggestions: tuple[str, ...] = ()
 
-    def article(self, article_id: str) -> ArticleRef | None:
-        return next((a for a in self.articles if a.id == article_id), None)
-
     def citations(self, point: KeyPoint) -> tuple[int, ...]:
         """The numbers a point cites: its article's, then every other outlet's with the same
         fact; a source's number is its place in `articles` (1-based). The one numbering rule
