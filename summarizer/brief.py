@@ -26,6 +26,9 @@ from summarizer.text import fold, terms, words
 
 DUPLICATE_SIMILARITY = 0.55
 DUPLICATE_CONTAINMENT = 0.8
+FACT_TERMS = 3
+"""Content words a sentence needs to state a fact another can repeat: "Und die ÖVP?" holds
+one, found in every sentence naming the party (exact repeats are caught by `point_key`)."""
 RECENCY_HALF_LIFE_DAYS = 7.0
 RECENCY_FLOOR = 0.4  # an old article keeps this much of its weight
 DEPTH_DECAY = 0.5  # each further point of the same article counts this much less
@@ -58,7 +61,7 @@ def _term_set(text: str, language: str) -> frozenset[str]:
 
 
 def _duplicate_sets(a: frozenset[str], b: frozenset[str]) -> bool:
-    if not a or not b:
+    if min(len(a), len(b)) < FACT_TERMS:
         return False
     shared = len(a & b)
     return (

@@ -213,6 +213,15 @@ def test_near_duplicate() -> None:
     assert not brief.near_duplicate(OUTLET_A[1], OUTLET_B[2], "de")
 
 
+def test_a_sentence_of_one_or_two_words_states_no_fact_to_repeat() -> None:
+    """ "Und die ÖVP?" holds only the topic: it is no second report of every sentence naming
+    the party (a brief cited one such article under all seven of its points)."""
+    report = "Die ÖVP stellt ihr neues Wirtschaftsprogramm am Montag in Linz vor."
+    assert not brief.near_duplicate("Und die ÖVP?", report, "de")
+    assert not brief.near_duplicate("Und doch die ÖVP in Linz?", report, "de")
+    assert brief.near_duplicate("Die ÖVP stellt am Montag in Linz ihr Programm vor.", report, "de")
+
+
 def test_every_point_stands_on_its_own(shelf: Shelf) -> None:
     """A brief is a list of bullets: no point leans on the sentence before or after it."""
     texts = [
