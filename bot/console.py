@@ -193,7 +193,7 @@ class Console:
         if not text:
             return
         language = self.router.language_for(CHAT)
-        if text.startswith("!") and text[1:].strip().isdigit():
+        if text.startswith("!") and text[1:].strip().isdecimal():
             number = int(text[1:].strip())
             if not 1 <= number <= len(self._buttons):
                 self._print(texts.CONSOLE_NO_SUCH_BUTTON.get(language))

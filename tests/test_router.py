@@ -362,6 +362,7 @@ async def test_sources_are_numbered_with_titles(router: Router) -> None:
     assert "1. " in reply.text and "3. " in reply.text
     assert "Harbour bridge in Lindholm reopens after two years of repairs" in reply.text
     assert (await one(router, "/sources x")).kind == "usage"
+    assert (await one(router, "/sources ¹")).kind == "usage"  # a digit int() cannot read
     assert "2" in (await one(router, "/sources 2")).text
 
 

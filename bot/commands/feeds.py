@@ -58,7 +58,7 @@ class FeedCommands:
             return [how]
         minutes = self.default_interval
         if len(parts) == 2:
-            if not parts[1].isdigit() or not low <= int(parts[1]) <= high:
+            if not parts[1].isdecimal() or not low <= int(parts[1]) <= high:
                 return [
                     presentation.say(
                         texts.FEED_BAD_INTERVAL, language, kind="usage", low=low, high=high

@@ -73,7 +73,7 @@ class LibraryCommands:
         """/sources [PAGE]: the stored articles, newest first, 20 a page."""
         language = request.language
         page_text = request.args.strip() or "1"
-        if not page_text.isdigit() or int(page_text) < 1 or len(page_text) > 6:
+        if not page_text.isdecimal() or int(page_text) < 1 or len(page_text) > 6:
             return [presentation.usage(texts.SOURCES_USAGE, language)]
         page = int(page_text)
         offset = (page - 1) * SOURCES_PAGE

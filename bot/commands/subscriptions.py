@@ -144,7 +144,7 @@ class SubscriptionCommands:
         chosen: list[Subscription]
         if what.lower() in ("all", "alle"):
             chosen = subscriptions
-        elif what.isdigit():
+        elif what.isdecimal():
             chosen = self._by_number(chat, int(what), subscriptions)
         else:
             found = self.subscriptions.find(chat, what)
