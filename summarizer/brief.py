@@ -26,9 +26,10 @@ from summarizer.text import fold, terms, words
 
 DUPLICATE_SIMILARITY = 0.55
 DUPLICATE_CONTAINMENT = 0.8
-FACT_TERMS = 3
-"""Content words a sentence needs to state a fact another can repeat: "Und die ÖVP?" holds
-one, found in every sentence naming the party (exact repeats are caught by `point_key`)."""
+FACT_TERMS = 4
+"""Content words a sentence needs to state a fact another can repeat: "Und die ÖVP?" (one) or
+"(Heinz-Christian Strache)." (three) is found inside every sentence naming the party or the
+man, and repeats none of them (exact repeats are caught by `point_key`)."""
 RECENCY_HALF_LIFE_DAYS = 7.0
 RECENCY_FLOOR = 0.4  # an old article keeps this much of its weight
 DEPTH_DECAY = 0.5  # each further point of the same article counts this much less

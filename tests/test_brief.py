@@ -219,6 +219,8 @@ def test_a_sentence_of_one_or_two_words_states_no_fact_to_repeat() -> None:
     report = "Die ÖVP stellt ihr neues Wirtschaftsprogramm am Montag in Linz vor."
     assert not brief.near_duplicate("Und die ÖVP?", report, "de")
     assert not brief.near_duplicate("Und doch die ÖVP in Linz?", report, "de")
+    named = "Die FPÖ lud Heinz-Christian Strache am Montag zu einem Pressegespräch in Linz."
+    assert not brief.near_duplicate("(Heinz-Christian Strache).", named, "de")
     assert brief.near_duplicate("Die ÖVP stellt am Montag in Linz ihr Programm vor.", report, "de")
 
 
