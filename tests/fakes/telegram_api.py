@@ -111,6 +111,9 @@ class FakeTelegramAPI(CallLog):
         self.down_until = 0.0
         """While time.perf_counter() is before this, every connection is dropped unanswered."""
         self.outages: list[tuple[float, float]] = []
+        self._hold_after: int | None = None
+        self._released = asyncio.Event()
+        self._pace = 0.0
 
     # ------------------------------------------------------------------ control
     @property
@@ -156,10 +159,36 @@ class FakeTelegramAPI(CallLog):
         `seconds` have their connection dropped without an answer (as in an outage)."""
         self._outage_on[method] = seconds
 
+    def hold_sends(self, *, after: int) -> None:
+        """Answer the first `after` sendMessage calls; leave every later one unanswered until
+        `release_sends` (or stop): a platform slower than anything the test runs on, so a
+        stop is sure to land mid-fan-out."""
+        self._hold_after = after
+        self._released.clear()
+
+    def release_sends(self, *, pace: float = 0.0) -> None:
+        """Answer the held sendMessage calls, and from now on each one after `pace` seconds
+        (a slow platform: a stop still finds deliveries left to send)."""
+        self._pace = pace
+        self._hold_after = None
+        self._released.set()
+
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
 
     # ------------------------------------------------------------------ server
+    async def _held(self, count: int) -> None:
+        """Keep the `count`th sendMessage waiting while sends are held (`hold_sends`), then
+        for the pace `release_sends` set; the fake stopping ends every wait."""
+        if self._hold_after is not None and count > self._hold_after:
+            waits = [asyncio.ensure_future(e.wait()) for e in (self._released, self._stopping)]
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for wait in waits:
+                wait.cancel()
+        if self._pace:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._pace)
+
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
         if request.can_read_body:
@@ -186,6 +215,8 @@ class FakeTelegramAPI(CallLog):
         params = await self._params(request)
         if method != "getUpdates":
             self._record(method, params)
+        if method == "sendMessage":
+            await self._held(len(self.sent()))
         failures = self._failures.get(method)
         if failures:
             failure = failures.pop(0)
